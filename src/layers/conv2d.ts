@@ -1,0 +1,220 @@
+/**
+ * 2-D convolution (cross-correlation, as in every deep-learning library), NCHW, weight OIHW.
+ *
+ *   y[n,oc,oh,ow] = bias[oc] + Σ_c Σ_kh Σ_kw weight[oc,c,kh,kw] · x[n,c,ih,iw],
+ *       ih = oh·S + kh − P,  iw = ow·S + kw − P   (terms in the zero padding vanish)
+ *
+ * Backward is the forward loop nest with each multiply-accumulate transposed: every read of
+ * x[n,c,ih,iw] and weight[oc,c,kh,kw] that fed y[n,oc,oh,ow] sends dy[n,oc,oh,ow] back:
+ *
+ *   dx[n,c,ih,iw]       += weight[oc,c,kh,kw] · dy[n,oc,oh,ow]
+ *   dWeight[oc,c,kh,kw] += x[n,c,ih,iw]       · dy[n,oc,oh,ow]
+ *   dBias[oc]           += dy[n,oc,oh,ow]
+ *
+ * Sizes: N batch, C input channels, H×W input, OC output channels, KH×KW kernel, S stride,
+ * P zero padding, OH×OW output (tensor/window.ts), R = C·KH·KW, Q = OH·OW.
+ *
+ * Two kernels compute the same thing. The direct one is the formula above, kept as the reference.
+ * The fast one (used by the op) lowers the batch to one matrix product with im2col:
+ *
+ *   cols [R, N·Q] = im2col(x)           Y [OC, N·Q] = weight [OC, R] · cols
+ *   dY [OC, N·Q]  = dy regrouped        dWeight = dY · colsᵀ,  dcols = weightᵀ · dY,  dx = col2im(dcols)
+ */
+import { defineOp, type Variable } from '../autograd/variable.ts';
+import { gemm } from '../tensor/gemm.ts';
+import { col2im, im2col } from '../tensor/im2col.ts';
+import { formatShape } from '../tensor/shape.ts';
+import { allocate, Tensor } from '../tensor/tensor.ts';
+import { windowGeometry, type WindowGeometry } from '../tensor/window.ts';
+import { Module } from './module.ts';
+import { initWeight, type Init } from './init.ts';
+import { parameter } from '../autograd/variable.ts';
+import { zeros } from '../tensor/create.ts';
+import type { DType } from '../tensor/tensor.ts';
+import type { Rng } from '../tensor/rng.ts';
+
+export interface Conv2dOptions {
+  stride?: number;
+  pad?: number;
+}
+
+/** Checks shapes and returns the geometry; errors name conv2d and the shapes. */
+export function conv2dGeometry(x: Tensor, weight: Tensor, bias: Tensor | null, options: Conv2dOptions = {}): WindowGeometry & { OC: number } {
+  const { stride = 1, pad = 0 } = options;
+  if (weight.rank !== 4) throw new RangeError(`conv2d: weight must be 4-D [OC, C, KH, KW], got shape ${formatShape(weight.shape)}`);
+  const [OC, CW, KH, KW] = weight.shape;
+  const g = windowGeometry('conv2d', x.shape, KH, KW, stride, pad);
+  if (g.C !== CW) {
+    throw new RangeError(`conv2d: x has C=${g.C} channels but weight expects C=${CW} (x shape ${formatShape(x.shape)}, weight shape ${formatShape(weight.shape)})`);
+  }
+  if (bias !== null && (bias.rank !== 1 || bias.shape[0] !== OC)) {
+    throw new RangeError(`conv2d: bias must have shape [${OC}] (one per output channel), got ${formatShape(bias.shape)}`);
+  }
+  if (x.dtype !== weight.dtype || (bias !== null && bias.dtype !== x.dtype)) {
+    throw new TypeError(`conv2d: x is ${x.dtype}, weight is ${weight.dtype}${bias ? `, bias is ${bias.dtype}` : ''}; they must match`);
+  }
+  return { ...g, OC };
+}
+
+/** The reference: the header's formula as a plain loop nest. y [N, OC, OH, OW]. */
+export function conv2dForwardDirect(x: Tensor, weight: Tensor, bias: Tensor | null, options: Conv2dOptions = {}): Tensor {
+  const { N, C, H, W, KH, KW, stride: S, pad: P, OH, OW, OC } = conv2dGeometry(x, weight, bias, options);
+  const y = allocate(x.dtype, N * OC * OH * OW); // [N, OC, OH, OW]
+  for (let n = 0; n < N; n++)
+    for (let oc = 0; oc < OC; oc++)
+      for (let oh = 0; oh < OH; oh++)
+        for (let ow = 0; ow < OW; ow++) {
+          let s = bias === null ? 0 : bias.data[oc];
+          for (let c = 0; c < C; c++)
+            for (let kh = 0; kh < KH; kh++) {
+              const ih = oh * S + kh - P;
+              if (ih < 0 || ih >= H) continue;
+              for (let kw = 0; kw < KW; kw++) {
+                const iw = ow * S + kw - P;
+                if (iw < 0 || iw >= W) continue;
+                s += weight.data[((oc * C + c) * KH + kh) * KW + kw] * x.data[((n * C + c) * H + ih) * W + iw];
+              }
+            }
+          y[((n * OC + oc) * OH + oh) * OW + ow] = s;
+        }
+  return new Tensor(y, [N, OC, OH, OW]);
+}
+
+/** The reference backward: the same loop nest, multiply-accumulates transposed. */
+export function conv2dBackwardDirect(dy: Tensor, x: Tensor, weight: Tensor, options: Conv2dOptions = {}): { dx: Tensor; dWeight: Tensor; dBias: Tensor } {
+  const { N, C, H, W, KH, KW, stride: S, pad: P, OH, OW, OC } = conv2dGeometry(x, weight, null, options);
+  const dx = allocate(x.dtype, x.size); // [N, C, H, W]
+  const dWeight = allocate(x.dtype, weight.size); // [OC, C, KH, KW]
+  const dBias = allocate(x.dtype, OC); // [OC]
+  for (let n = 0; n < N; n++)
+    for (let oc = 0; oc < OC; oc++)
+      for (let oh = 0; oh < OH; oh++)
+        for (let ow = 0; ow < OW; ow++) {
+          const g = dy.data[((n * OC + oc) * OH + oh) * OW + ow];
+          dBias[oc] += g;
+          for (let c = 0; c < C; c++)
+            for (let kh = 0; kh < KH; kh++) {
+              const ih = oh * S + kh - P;
+              if (ih < 0 || ih >= H) continue;
+              for (let kw = 0; kw < KW; kw++) {
+                const iw = ow * S + kw - P;
+                if (iw < 0 || iw >= W) continue;
+                const wi = ((oc * C + c) * KH + kh) * KW + kw;
+                const xi = ((n * C + c) * H + ih) * W + iw;
+                dx[xi] += weight.data[wi] * g;
+                dWeight[wi] += x.data[xi] * g;
+              }
+            }
+        }
+  return { dx: new Tensor(dx, x.shape), dWeight: new Tensor(dWeight, weight.shape), dBias: new Tensor(dBias, [OC]) };
+}
+
+/** Fast forward through im2col + GEMM. Returns y and the cols that backward needs for dWeight. */
+export function conv2dForward(x: Tensor, weight: Tensor, bias: Tensor | null, options: Conv2dOptions = {}): { y: Tensor; cols: Float32Array | Float64Array } {
+  const g = conv2dGeometry(x, weight, bias, options);
+  const { N, C, KH, KW, OH, OW, OC } = g;
+  const R = C * KH * KW;
+  const Q = OH * OW;
+  const cols = allocate(x.dtype, R * N * Q); // [R, N·Q]
+  im2col(x.data, g, cols);
+  const Y = allocate(x.dtype, OC * N * Q); // [OC, N·Q]
+  gemm(false, false, OC, N * Q, R, weight.data, R, cols, N * Q, 0, Y, N * Q);
+  const y = allocate(x.dtype, N * OC * Q); // [N, OC, OH, OW]: regroup Y's columns by image, add bias
+  for (let oc = 0; oc < OC; oc++) {
+    const b = bias === null ? 0 : bias.data[oc];
+    for (let n = 0; n < N; n++) {
+      const src = oc * N * Q + n * Q; // seek to Y[oc, n·Q]
+      const dst = (n * OC + oc) * Q; // seek to y[n, oc, 0, 0]
+      for (let q = 0; q < Q; q++) y[dst + q] = Y[src + q] + b;
+    }
+  }
+  return { y: new Tensor(y, [N, OC, OH, OW]), cols };
+}
+
+/** Fast backward: dWeight = dY·colsᵀ, dcols = weightᵀ·dY, dx = col2im(dcols). Skips what is not needed. */
+export function conv2dBackward(
+  dy: Tensor, x: Tensor, weight: Tensor, cols: Float32Array | Float64Array, options: Conv2dOptions,
+  needs: { dx: boolean; dWeight: boolean; dBias: boolean },
+): { dx: Tensor | null; dWeight: Tensor | null; dBias: Tensor | null } {
+  const g = conv2dGeometry(x, weight, null, options);
+  const { N, C, KH, KW, OH, OW, OC } = g;
+  const R = C * KH * KW;
+  const Q = OH * OW;
+  const dY = allocate(x.dtype, OC * N * Q); // [OC, N·Q]: dy regrouped like the forward Y
+  for (let oc = 0; oc < OC; oc++)
+    for (let n = 0; n < N; n++) {
+      const dst = oc * N * Q + n * Q;
+      const src = (n * OC + oc) * Q;
+      for (let q = 0; q < Q; q++) dY[dst + q] = dy.data[src + q];
+    }
+  let dBias: Tensor | null = null;
+  if (needs.dBias) {
+    const db = allocate(x.dtype, OC); // [OC]
+    for (let oc = 0; oc < OC; oc++) {
+      let s = 0;
+      for (let j = oc * N * Q, end = j + N * Q; j < end; j++) s += dY[j];
+      db[oc] = s;
+    }
+    dBias = new Tensor(db, [OC]);
+  }
+  let dWeight: Tensor | null = null;
+  if (needs.dWeight) {
+    const dw = allocate(x.dtype, OC * R); // [OC, R]
+    gemm(false, true, OC, R, N * Q, dY, N * Q, cols, N * Q, 0, dw, R);
+    dWeight = new Tensor(dw, weight.shape);
+  }
+  let dx: Tensor | null = null;
+  if (needs.dx) {
+    const dcols = allocate(x.dtype, R * N * Q); // [R, N·Q]
+    gemm(true, false, R, N * Q, OC, weight.data, R, dY, N * Q, 0, dcols, N * Q);
+    const dxData = allocate(x.dtype, x.size); // [N, C, H, W]
+    col2im(dcols, g, dxData);
+    dx = new Tensor(dxData, x.shape);
+  }
+  return { dx, dWeight, dBias };
+}
+
+/**
+ * Differentiable convolution. `bias` may be null.
+ * @param x [N, C, H, W]   @param weight [OC, C, KH, KW]   @param bias [OC] or null
+ * @returns y [N, OC, OH, OW]
+ */
+export const conv2d = defineOp('conv2d', (x: Variable, weight: Variable, bias: Variable | null, options: Conv2dOptions = {}) => {
+  // cols is kept for dWeight = dY·colsᵀ: recomputing it would cost another im2col.
+  const { y, cols } = conv2dForward(x.value, weight.value, bias === null ? null : bias.value, options);
+  return {
+    value: y,
+    backward: (dy, needs) => {
+      const { dx, dWeight, dBias } = conv2dBackward(dy, x.value, weight.value, cols, options, {
+        dx: needs[0], dWeight: needs[1], dBias: needs[2] ?? false,
+      });
+      return [dx, dWeight, dBias];
+    },
+  };
+});
+
+/** A convolution layer with its own weight [OC, C, K, K] and bias [OC]. */
+export class Conv2d extends Module {
+  readonly weight: Variable;
+  readonly bias: Variable;
+  readonly stride: number;
+  readonly pad: number;
+
+  constructor(inChannels: number, outChannels: number, kernelSize: number | [number, number], options: Conv2dOptions & { init?: Init; rng: Rng; dtype?: DType }) {
+    super();
+    const [KH, KW] = typeof kernelSize === 'number' ? [kernelSize, kernelSize] : kernelSize;
+    const shape = [outChannels, inChannels, KH, KW];
+    this.weight = parameter(initWeight(shape, inChannels * KH * KW, options.init ?? { kind: 'matconvnet' }, options.rng, options.dtype ?? 'float32'));
+    this.bias = parameter(zeros([outChannels], options.dtype ?? 'float32'));
+    this.stride = options.stride ?? 1;
+    this.pad = options.pad ?? 0;
+  }
+
+  forward(x: Variable): Variable {
+    return conv2d(x, this.weight, this.bias, { stride: this.stride, pad: this.pad });
+  }
+
+  override namedParameters(): Array<[string, Variable]> {
+    return [['weight', this.weight], ['bias', this.bias]];
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * 2-D max pooling, NCHW.
+ *
+ *   y[n,c,oh,ow] = max_{kh,kw} x[n,c,ih,iw],   ih = oh·S + kh − P,  iw = ow·S + kw − P
+ *   dx[n,c,ih*,iw*] += dy[n,c,oh,ow]            (ih*, iw*) = the argmax of that window
+ *
+ * Output size as every sliding window (tensor/window.ts): OH = ⌊(H + 2P − K)/S⌋ + 1, so a stride
+ * that does not divide evenly drops the last rows/columns. Padding cells are not candidates (as if
+ * −∞), and pad < size keeps every window touching real input. Ties go to the first maximum in
+ * row-major window order, as the test pins down; the gradient is a subgradient there.
+ * Forward saves the argmax as an Int32Array of flat input indices: backward needs nothing else.
+ */
+import { defineOp, type Variable } from '../autograd/variable.ts';
+import { allocate, Tensor } from '../tensor/tensor.ts';
+import { windowGeometry, type WindowGeometry } from '../tensor/window.ts';
+import { Module } from './module.ts';
+
+export interface MaxPool2dOptions {
+  /** Window side K (square window). */
+  size: number;
+  /** Default: equal to size (non-overlapping windows). */
+  stride?: number;
+  /** Default 0. Must be < size. */
+  pad?: number;
+}
+
+export function maxPool2dGeometry(x: Tensor, options: MaxPool2dOptions): WindowGeometry {
+  const { size, stride = size, pad = 0 } = options;
+  if (!Number.isInteger(size) || size < 1) throw new RangeError(`maxPool2d: size must be a positive integer, got ${String(size)}`);
+  if (pad >= size) throw new RangeError(`maxPool2d: pad ${pad} must be smaller than the window size ${size}, or a window could see only padding`);
+  return windowGeometry('maxPool2d', x.shape, size, size, stride, pad);
+}
+
+/** y [N, C, OH, OW] and argmax [N·C·OH·OW] (flat indices into x). */
+export function maxPool2dForward(x: Tensor, options: MaxPool2dOptions): { y: Tensor; argmax: Int32Array } {
+  const { N, C, H, W, KH, KW, stride: S, pad: P, OH, OW } = maxPool2dGeometry(x, options);
+  const y = allocate(x.dtype, N * C * OH * OW); // [N, C, OH, OW]
+  const argmax = new Int32Array(y.length);
+  const xd = x.data;
+  for (let nc = 0; nc < N * C; nc++) {
+    const xOff = nc * H * W; // seek to x[n, c, 0, 0]
+    for (let oh = 0; oh < OH; oh++)
+      for (let ow = 0; ow < OW; ow++) {
+        let best = -Infinity;
+        let bestAt = -1;
+        for (let kh = 0; kh < KH; kh++) {
+          const ih = oh * S + kh - P;
+          if (ih < 0 || ih >= H) continue;
+          for (let kw = 0; kw < KW; kw++) {
+            const iw = ow * S + kw - P;
+            if (iw < 0 || iw >= W) continue;
+            const i = xOff + ih * W + iw;
+            // bestAt < 0: the first real cell wins even if it is −∞ or NaN, so argmax is always valid
+            if (bestAt < 0 || xd[i] > best) {
+              best = xd[i];
+              bestAt = i;
+            }
+          }
+        }
+        const o = (nc * OH + oh) * OW + ow;
+        y[o] = best;
+        argmax[o] = bestAt;
+      }
+  }
+  return { y: new Tensor(y, [N, C, OH, OW]), argmax };
+}
+
+/** dx [N, C, H, W]: each dy goes to its window's argmax (overlapping windows add up). */
+export function maxPool2dBackward(dy: Tensor, x: Tensor, argmax: Int32Array): Tensor {
+  const dx = allocate(x.dtype, x.size);
+  const g = dy.data;
+  for (let o = 0; o < argmax.length; o++) dx[argmax[o]] += g[o];
+  return new Tensor(dx, x.shape);
+}
+
+/** Differentiable max pooling. @param x [N, C, H, W] @returns [N, C, OH, OW] */
+export const maxPool2d = defineOp('maxPool2d', (x: Variable, options: MaxPool2dOptions) => {
+  const { y, argmax } = maxPool2dForward(x.value, options);
+  return { value: y, backward: (dy) => [maxPool2dBackward(dy, x.value, argmax)] };
+});
+
+export class MaxPool2d extends Module {
+  constructor(readonly options: MaxPool2dOptions) {
+    super();
+  }
+  forward(x: Variable): Variable {
+    return maxPool2d(x, this.options);
+  }
+}

@@ -1,0 +1,77 @@
+import { describe, expect, test } from 'vitest';
+import { gradcheck } from '../../src/autograd/gradcheck.ts';
+import { maxPool2d, maxPool2dBackward, maxPool2dForward } from '../../src/layers/max-pool2d.ts';
+import { Rng } from '../../src/tensor/rng.ts';
+import { tensor, zeros } from '../../src/tensor/create.ts';
+import { Tensor } from '../../src/tensor/tensor.ts';
+
+/**
+ * Inputs for max-pool gradchecks: distinct values at least 1e-2 apart (a shuffled grid), so no
+ * window has a tie within the finite-difference step and the max is differentiable.
+ */
+function distinct(shape: number[], seed: number): Tensor {
+  const size = shape.reduce((a, b) => a * b, 1);
+  const perm = new Rng(seed).permutation(size);
+  return new Tensor(Float64Array.from(perm, (v) => (v - size / 2) * 0.01), shape);
+}
+
+describe('maxPool2d by hand', () => {
+  test('2×2 windows, stride 2, on a 4×4 input', () => {
+    const x = tensor([1, 2, 5, 0, 3, 4, 1, 1, 9, 8, 0, 0, 7, 6, 0, 2], [1, 1, 4, 4]);
+    const { y, argmax } = maxPool2dForward(x, { size: 2, stride: 2 });
+    expect(y.toArray()).toEqual([4, 5, 9, 2]);
+    expect(Array.from(argmax)).toEqual([5, 2, 8, 15]);
+    const dx = maxPool2dBackward(tensor([10, 20, 30, 40], [1, 1, 2, 2]), x, argmax);
+    expect(dx.toArray()).toEqual([0, 0, 20, 0, 0, 10, 0, 0, 30, 0, 0, 0, 0, 0, 0, 40]);
+  });
+
+  test('ties go to the first maximum in row-major window order', () => {
+    const x = tensor([3, 3, 3, 3], [1, 1, 2, 2]);
+    const { argmax } = maxPool2dForward(x, { size: 2 });
+    expect(Array.from(argmax)).toEqual([0]);
+  });
+
+  test('overlapping windows (size 3, stride 1) add their gradients at a shared maximum', () => {
+    const x = tensor([0, 0, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1], [1, 1, 4, 4]);
+    const { y, argmax } = maxPool2dForward(x, { size: 3, stride: 1 }); // all four windows hold x[1,1] = 9
+    expect(y.toArray()).toEqual([9, 9, 9, 9]);
+    const dx = maxPool2dBackward(tensor([1, 2, 3, 4], [1, 1, 2, 2]), x, argmax);
+    expect(dx.data[5]).toBe(10);
+    expect(dx.toArray().reduce((a, b) => a + b, 0)).toBe(10);
+  });
+
+  test('an odd size with stride 2 drops the last row and column (floor formula)', () => {
+    const { y } = maxPool2dForward(zeros([1, 1, 5, 5]), { size: 2, stride: 2 });
+    expect(y.shape).toEqual([1, 1, 2, 2]);
+  });
+
+  test('padding cells never win, even against negative inputs', () => {
+    const x = tensor([-5, -6, -7, -8], [1, 1, 2, 2]);
+    const { y } = maxPool2dForward(x, { size: 2, stride: 2, pad: 1 });
+    expect(y.toArray()).toEqual([-5, -6, -7, -8]);
+  });
+});
+
+const configs = [
+  { x: [1, 1, 4, 4], size: 2, stride: 2, pad: 0 },
+  { x: [2, 3, 6, 5], size: 2, stride: 2, pad: 0 },
+  { x: [2, 2, 5, 5], size: 3, stride: 2, pad: 1 },
+  { x: [1, 2, 5, 4], size: 3, stride: 1, pad: 0 },
+  { x: [2, 1, 7, 7], size: 2, stride: 3, pad: 1 },
+];
+
+describe('maxPool2d float64 gradcheck (inputs ≥ 1e-2 from ties)', () => {
+  test.each(configs.map((c) => ({ ...c, name: `x=[${c.x}] k=${c.size} s=${c.stride} p=${c.pad}` })))('gradcheck $name', (c) => {
+    const r = gradcheck((x) => maxPool2d(x, { size: c.size, stride: c.stride, pad: c.pad }), [distinct(c.x, 3)], { name: `maxPool2d ${c.name}` });
+    expect(r.ok).toBe(true);
+  });
+});
+
+describe('maxPool2d bad input', () => {
+  test('window larger than the input', () => {
+    expect(() => maxPool2dForward(zeros([1, 1, 2, 2]), { size: 3 })).toThrow(/maxPool2d: the 3×3 window is larger than the padded input 2×2/);
+  });
+  test('pad not smaller than size', () => {
+    expect(() => maxPool2dForward(zeros([1, 1, 4, 4]), { size: 2, pad: 2 })).toThrow(/pad 2 must be smaller than the window size 2/);
+  });
+});

@@ -1,0 +1,83 @@
+import { describe, expect, test } from 'vitest';
+import { backward } from '../../src/autograd/backward.ts';
+import { gradcheck } from '../../src/autograd/gradcheck.ts';
+import { noGrad, Variable, variable } from '../../src/autograd/variable.ts';
+import { softmaxCrossEntropy } from '../../src/layers/softmax-cross-entropy.ts';
+import { createLeNet } from '../../src/models/lenet.ts';
+import { randn, zeros } from '../../src/tensor/create.ts';
+
+describe('LeNet reproduces the seed layer table', () => {
+  test('data size and depth after every layer, parameters per layer, 431,080 in all', () => {
+    const model = createLeNet({ seed: 0 });
+    // The seed's table: (name, data size, data depth, parameters)
+    const table: Array<[string, number, number, number]> = [
+      ['conv1', 24, 20, 520],
+      ['pool1', 12, 20, 0],
+      ['conv2', 8, 50, 25_050],
+      ['pool2', 4, 50, 0],
+      ['conv3', 1, 500, 400_500],
+      ['relu3', 1, 500, 0],
+      ['conv4', 1, 10, 5_010],
+    ];
+    let x: Variable = variable(zeros([1, 1, 28, 28]));
+    expect(model.body.layers.map(([name]) => name)).toEqual(table.map(([name]) => name));
+    model.body.layers.forEach(([name, layer], i) => {
+      x = noGrad(() => layer.forward(x));
+      const [, depth, size, size2] = x.shape;
+      const params = layer.parameters().reduce((acc, p) => acc + p.value.size, 0);
+      expect([name, size, depth, params]).toEqual(table[i]);
+      expect(size2).toBe(size);
+    });
+    expect(model.parameters().reduce((acc, p) => acc + p.value.size, 0)).toBe(431_080);
+    expect(model.namedParameters().map(([n]) => n)).toEqual([
+      'conv1.weight', 'conv1.bias', 'conv2.weight', 'conv2.bias', 'conv3.weight', 'conv3.bias', 'conv4.weight', 'conv4.bias',
+    ]);
+  });
+
+  test('logits are [N, 10]; MatConvNet init: weights std ≈ 0.01, biases 0; same seed, same weights', () => {
+    const model = createLeNet({ seed: 3 });
+    const y = noGrad(() => model.forward(variable(randn([2, 1, 28, 28], { rng: 1 }))));
+    expect(y.shape).toEqual([2, 10]);
+    const w = model.body.layers[4][1].parameters()[0].value; // conv3.weight, 400,000 draws
+    const std = Math.sqrt(w.toArray().reduce((a, v) => a + v * v, 0) / w.size);
+    expect(Math.abs(std - 0.01)).toBeLessThan(1e-4);
+    expect(model.parameters()[1].value.toArray().every((v) => v === 0)).toBe(true);
+    expect(createLeNet({ seed: 3 }).parameters()[0].value.toArray()).toEqual(model.parameters()[0].value.toArray());
+    expect(createLeNet({ seed: 4 }).parameters()[0].value.toArray()).not.toEqual(model.parameters()[0].value.toArray());
+  });
+
+  test('a wrong input shape is a clear error', () => {
+    expect(() => createLeNet().forward(variable(zeros([2, 1, 32, 32])))).toThrow('LeNet: x must have shape [N, 1, 28, 28], got [2,1,32,32]');
+  });
+});
+
+describe('whole-LeNet float64 gradient check', () => {
+  // He initialisation and unit-scale inputs keep the gradients far above atol = 1e-5, so the check
+  // has teeth (with f = 0.01 every gradient is tiny and would pass against anything).
+  const model = createLeNet({ seed: 1, dtype: 'float64', init: { kind: 'he' } });
+  const x = new Variable(randn([3, 1, 28, 28], { rng: 2, dtype: 'float64' }), { requiresGrad: true });
+  const labels = [3, 7, 1];
+  const loss = (): Variable => softmaxCrossEntropy(model.forward(x), labels);
+
+  test('∂L/∂x (the FGSM gradient): projected check plus 40 sampled pixels', () => {
+    const r = gradcheck(loss, [x], { mode: 'projected', samples: 40, name: 'LeNet ∂L/∂x' });
+    expect(r.ok).toBe(true);
+    expect(r.checked).toBe(41);
+  });
+
+  test('∂L/∂θ and ∂L/∂x together: projected check plus 20 sampled coordinates of every tensor', () => {
+    const inputs = [x, ...model.parameters()];
+    const r = gradcheck(loss, inputs, { mode: 'projected', samples: 20, name: 'LeNet ∂L/∂θ' });
+    expect(r.ok).toBe(true);
+    expect(r.checked).toBe(1 + 20 * 8 + 10); // conv4.bias has only 10 elements: all are checked
+  });
+
+  test('the gradients are large enough for the check to mean something', () => {
+    for (const v of [x, ...model.parameters()]) v.grad = null;
+    backward(loss());
+    for (const v of [x, ...model.parameters()]) {
+      const largest = v.grad!.toArray().reduce((a, g) => Math.max(a, Math.abs(g)), 0);
+      expect(largest).toBeGreaterThan(1e-3); // 100× atol
+    }
+  });
+});
