@@ -1,0 +1,85 @@
+/**
+ * A gradient engine computes, for the model's current parameters, what training and evaluation
+ * need batch by batch: the batch gradient (as shards summed in a fixed order), logits, and FGSM
+ * examples. `InProcessEngine` does it on this thread; `WorkerEngine` (train/workers.ts) spreads the
+ * shards over worker threads and gives bit-identical results.
+ */
+import { fgsm, type FgsmOptions } from '../attacks/fgsm.ts';
+import { noGrad, Variable } from '../autograd/variable.ts';
+import type { Module } from '../layers/module.ts';
+import { Tensor } from '../tensor/tensor.ts';
+import { SHARDS, shardGradients, shardRange, type StepKind } from './step.ts';
+
+export interface BatchGradients {
+  /** Σ J over the batch's samples (both halves in an adversarial step). */
+  lossSum: number;
+  /** ∇θ of the batch-mean loss, one array per parameter, in model.parameters() order. */
+  grads: Float64Array[];
+}
+
+export interface Engine {
+  /** Gradient of the batch-mean loss at the model's current parameters. */
+  batchGradients(x: Tensor, labels: Int32Array, batchTotal: number, step: StepKind): Promise<BatchGradients>;
+  /** Logits [N, K] of x [N, C, H, W]. */
+  logits(x: Tensor): Promise<Tensor>;
+  /** FGSM examples of x [N, C, H, W]. */
+  fgsm(x: Tensor, labels: Int32Array, options: FgsmOptions): Promise<Tensor>;
+  /** Releases threads; the engine cannot be used afterwards. */
+  close(): Promise<void>;
+  readonly workers: number;
+}
+
+/** Copies rows [start, end) of a batch tensor [N, …]. */
+export function sliceBatch(x: Tensor, start: number, end: number): Tensor {
+  const per = x.shape[0] === 0 ? 0 : x.size / x.shape[0];
+  const data = x.data.slice(start * per, end * per);
+  return new Tensor(data, [end - start, ...x.shape.slice(1)]);
+}
+
+/** Adds a shard's parameter gradients into the float64 accumulators, in place. */
+export function accumulateGrads(model: Module, into: Float64Array[]): void {
+  model.parameters().forEach((p, i) => {
+    const acc = into[i];
+    const g = p.grad;
+    if (g === null) return;
+    const d = g.data;
+    for (let j = 0; j < acc.length; j++) acc[j] += d[j];
+  });
+}
+
+/** Everything on the calling thread; the reference the worker engine must match bit for bit. */
+export class InProcessEngine implements Engine {
+  readonly workers = 0;
+  constructor(readonly model: Module) {}
+
+  async batchGradients(x: Tensor, labels: Int32Array, batchTotal: number, step: StepKind): Promise<BatchGradients> {
+    return computeBatchGradients(this.model, x, labels, batchTotal, step);
+  }
+
+  async logits(x: Tensor): Promise<Tensor> {
+    return noGrad(() => this.model.forward(new Variable(x)).value);
+  }
+
+  async fgsm(x: Tensor, labels: Int32Array, options: FgsmOptions): Promise<Tensor> {
+    return fgsm(this.model, x, labels, options);
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** The shard loop shared by the in-process engine and each worker: shards in order, summed in order. */
+export function computeBatchGradients(model: Module, x: Tensor, labels: Int32Array, batchTotal: number, step: StepKind): BatchGradients {
+  const params = model.parameters();
+  const grads = params.map((p) => new Float64Array(p.value.size));
+  const n = x.shape[0];
+  let lossSum = 0;
+  for (let s = 0; s < SHARDS; s++) {
+    const [start, end] = shardRange(n, s);
+    if (end === start) continue;
+    model.zeroGrad();
+    lossSum += shardGradients(model, sliceBatch(x, start, end), labels.subarray(start, end), batchTotal, step);
+    accumulateGrads(model, grads);
+  }
+  model.zeroGrad();
+  return { lossSum, grads };
+}

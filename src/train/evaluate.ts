@@ -1,0 +1,43 @@
+/**
+ * Evaluation: the seed's five metrics (train/metrics.ts) on clean images or on their FGSM
+ * examples, batch by batch, without building a graph. With `attack`, each batch's adversarial
+ * examples are made from the model being evaluated (a white-box attack), as in the seed.
+ */
+import { checkFgsmOptions, type FgsmOptions } from '../attacks/fgsm.ts';
+import type { Module } from '../layers/module.ts';
+import { formatShape } from '../tensor/shape.ts';
+import type { Tensor } from '../tensor/tensor.ts';
+import { InProcessEngine, sliceBatch, type Engine } from './engine.ts';
+import { MetricsAccumulator, type Metrics } from './metrics.ts';
+
+export interface EvaluateOptions {
+  /** Images per forward pass (default 500; does not change the result). */
+  batchSize?: number;
+  /** Evaluate on FGSM examples of the images instead of the images. */
+  attack?: FgsmOptions;
+  /** Where to compute (default: this thread). */
+  engine?: Engine;
+  /** Called after every batch with the number of images done. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * The five metrics of `model` on images [N, 1, 28, 28] (mean-subtracted) and labels [N].
+ */
+export async function evaluate(model: Module, images: Tensor, labels: Int32Array, options: EvaluateOptions = {}): Promise<Metrics> {
+  const N = images.shape[0];
+  if (labels.length !== N) throw new RangeError(`evaluate: ${N} images (shape ${formatShape(images.shape)}) but ${labels.length} labels`);
+  if (options.attack) checkFgsmOptions(options.attack);
+  const batchSize = options.batchSize ?? 500;
+  const engine = options.engine ?? new InProcessEngine(model);
+  const acc = new MetricsAccumulator();
+  for (let start = 0; start < N; start += batchSize) {
+    const end = Math.min(N, start + batchSize);
+    const y = labels.subarray(start, end);
+    let x = sliceBatch(images, start, end);
+    if (options.attack) x = await engine.fgsm(x, y, options.attack);
+    acc.add(await engine.logits(x), y);
+    options.onProgress?.(end, N);
+  }
+  return acc.result();
+}
