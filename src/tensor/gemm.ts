@@ -30,13 +30,21 @@
  * - V8 has no SIMD, so the speed comes from the register tile: MR·NR = 24 scalar `let` accumulators
  *   that TurboFan keeps in XMM registers (plus stack slots it spills to); every k step loads MR + NR
  *   values and does MR·NR multiply-adds, so loads per flop fall from 1 (dot product) to
- *   (MR+NR)/(2·MR·NR). 3×8 was measured against the alternatives in bench/gemm.ts's header.
+ *   (MR+NR)/(2·MR·NR). x86-64 has only 16 XMM registers, so every tile this size spills some
+ *   accumulators to the stack; smaller tiles spill less but reload more. Measured on this machine
+ *   (Node 20, AMD EPYC, one core): the kernel alone on an L1-resident kc = 256 panel gives
+ *   3×8 5.0, 4×6 5.0, 4×4 4.8, 4×8 4.65, 5×8 4.4, 6×8 4.3, 8×8 4.0 GFLOP/s; the whole GEMM on the
+ *   LeNet shapes (bench/gemm.ts) is as fast or faster with 3×8 than with 4×8 on every shape (up to
+ *   10% on conv2 and conv3), and faster than with 5×8 on all but the M = 10 shapes (which 5 rows
+ *   tile exactly; 5×8 wins those by ~5%). Hence MR×NR = 3×8 (NR = 8 also divides the LeNet column
+ *   counts 576, 64, 6400 and 57600 exactly).
  * - KC·NR·8 bytes of B panel (16 KiB) stay in L1 while every A panel of the block streams
- *   past it; the MC×KC A block (240 KiB) stays in L2; the KC×NC B block in L3.
- * - Tiles that stick out of C (mr < MR or nr < NR) run in a separate function (microKernelEdge) that
- *   computes the full zero-padded tile into a scratch array and copies the valid part, so the hot
- *   kernel's stores stay unconditional and its code stays monomorphic.
- * - N = 1 and M = 1 are matrix-vector products: padding them to an 3×8 tile would waste 8× or
+ *   past it (KC = 128, 256 and 512 measured within noise of each other); the MC×KC A block
+ *   (240 KiB) stays in L2; the KC×NC B block in L3.
+ * - Tiles that stick out of C (mr < MR or nr < NR) run in separate functions (microKernelEdge) that
+ *   compute the zero-padded tile into a scratch array and copy the valid part, so the hot kernel's
+ *   stores stay unconditional and its code stays monomorphic.
+ * - N = 1 and M = 1 are matrix-vector products: padding them to a 3×8 tile would waste 8× or
  *   3× the work, so they take a plain GEMV loop instead.
  * - Packing buffers live at module level and grow on demand: no allocation per call once warm.
  */
@@ -194,13 +202,31 @@ function microKernel(
 }
 
 /**
- * An edge tile (mr ≤ MR rows, nr ≤ NR columns of C): the same loop as microKernel over the
- * zero-padded panels, accumulated into the scratch tile, of which only mr×nr is written to C.
+ * An edge tile (mr ≤ MR rows, nr ≤ NR columns of C): computes over the zero-padded panels into the
+ * scratch tile, of which only mr×nr is written to C. One- and two-row tiles (M = 10, 25 leave one
+ * row, M = 20, 50, 500 two) run 1×NR and 2×NR loops and a tile at most NR/2 wide (N = 25, 100, 500
+ * leave one) an MR×NR/2 loop, so they do not pay for a full MR×NR of padding.
  */
 function microKernelEdge(
   kc: number, Ap: Float64Array, aOff: number, Bp: Float64Array, bOff: number,
   beta: number, C: FloatArray, cOff: number, ldc: number, mr: number, nr: number,
 ): void {
+  if (mr === 1) edgeRow(kc, Ap, aOff, Bp, bOff);
+  else if (mr === 2) edgeTwoRows(kc, Ap, aOff, Bp, bOff);
+  else if (nr <= NR / 2) edgeHalf(kc, Ap, aOff, Bp, bOff);
+  else edgeFull(kc, Ap, aOff, Bp, bOff);
+  const T = tile;
+  for (let r = 0; r < mr; r++) {
+    const cRow = cOff + r * ldc; // seek to C[row r of the tile, first column]
+    for (let c = 0; c < nr; c++) {
+      C[cRow + c] = beta === 0 ? T[r * NR + c] : T[r * NR + c] + beta * C[cRow + c];
+    }
+  }
+}
+
+/** Edge loop, full MR×NR tile into the scratch tile [MR, NR]. */
+function edgeFull(kc: number, Ap: Float64Array, aOff: number, Bp: Float64Array, bOff: number): void {
+  const T = tile;
   let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c04 = 0, c05 = 0, c06 = 0, c07 = 0;
   let c10 = 0, c11 = 0, c12 = 0, c13 = 0, c14 = 0, c15 = 0, c16 = 0, c17 = 0;
   let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c24 = 0, c25 = 0, c26 = 0, c27 = 0;
@@ -216,16 +242,69 @@ function microKernelEdge(
     ai += MR;
     bi += NR;
   }
-  const T = tile;
   T[0] = c00; T[1] = c01; T[2] = c02; T[3] = c03; T[4] = c04; T[5] = c05; T[6] = c06; T[7] = c07;
   T[8] = c10; T[9] = c11; T[10] = c12; T[11] = c13; T[12] = c14; T[13] = c15; T[14] = c16; T[15] = c17;
   T[16] = c20; T[17] = c21; T[18] = c22; T[19] = c23; T[20] = c24; T[21] = c25; T[22] = c26; T[23] = c27;
-  for (let r = 0; r < mr; r++) {
-    const cRow = cOff + r * ldc; // seek to C[row r of the tile, first column]
-    for (let c = 0; c < nr; c++) {
-      C[cRow + c] = beta === 0 ? T[r * NR + c] : T[r * NR + c] + beta * C[cRow + c];
-    }
+}
+
+/** Edge loop, MR×NR/2 (the left half of the B panel) into the scratch tile [MR, NR]. */
+function edgeHalf(kc: number, Ap: Float64Array, aOff: number, Bp: Float64Array, bOff: number): void {
+  const T = tile;
+  let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
+  let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+  let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
+  let ai = aOff;
+  let bi = bOff;
+  const aEnd = aOff + kc * MR;
+  while (ai < aEnd) {
+    const a0 = Ap[ai], a1 = Ap[ai + 1], a2 = Ap[ai + 2];
+    const b0 = Bp[bi], b1 = Bp[bi + 1], b2 = Bp[bi + 2], b3 = Bp[bi + 3];
+    c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
+    c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
+    c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
+    ai += MR;
+    bi += NR;
   }
+  T[0] = c00; T[1] = c01; T[2] = c02; T[3] = c03;
+  T[8] = c10; T[9] = c11; T[10] = c12; T[11] = c13;
+  T[16] = c20; T[17] = c21; T[18] = c22; T[19] = c23;
+}
+
+/** Edge loop, 2×NR (the first two rows of the A panel) into the scratch tile [MR, NR]. */
+function edgeTwoRows(kc: number, Ap: Float64Array, aOff: number, Bp: Float64Array, bOff: number): void {
+  const T = tile;
+  let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c04 = 0, c05 = 0, c06 = 0, c07 = 0;
+  let c10 = 0, c11 = 0, c12 = 0, c13 = 0, c14 = 0, c15 = 0, c16 = 0, c17 = 0;
+  let ai = aOff;
+  let bi = bOff;
+  const aEnd = aOff + kc * MR;
+  while (ai < aEnd) {
+    const a0 = Ap[ai], a1 = Ap[ai + 1];
+    const b0 = Bp[bi], b1 = Bp[bi + 1], b2 = Bp[bi + 2], b3 = Bp[bi + 3], b4 = Bp[bi + 4], b5 = Bp[bi + 5], b6 = Bp[bi + 6], b7 = Bp[bi + 7];
+    c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3; c04 += a0 * b4; c05 += a0 * b5; c06 += a0 * b6; c07 += a0 * b7;
+    c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3; c14 += a1 * b4; c15 += a1 * b5; c16 += a1 * b6; c17 += a1 * b7;
+    ai += MR;
+    bi += NR;
+  }
+  T[0] = c00; T[1] = c01; T[2] = c02; T[3] = c03; T[4] = c04; T[5] = c05; T[6] = c06; T[7] = c07;
+  T[8] = c10; T[9] = c11; T[10] = c12; T[11] = c13; T[12] = c14; T[13] = c15; T[14] = c16; T[15] = c17;
+}
+
+/** Edge loop, 1×NR (the first row of the A panel) into the scratch tile [MR, NR]. */
+function edgeRow(kc: number, Ap: Float64Array, aOff: number, Bp: Float64Array, bOff: number): void {
+  const T = tile;
+  let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c04 = 0, c05 = 0, c06 = 0, c07 = 0;
+  let ai = aOff;
+  let bi = bOff;
+  const aEnd = aOff + kc * MR;
+  while (ai < aEnd) {
+    const a0 = Ap[ai];
+    const b0 = Bp[bi], b1 = Bp[bi + 1], b2 = Bp[bi + 2], b3 = Bp[bi + 3], b4 = Bp[bi + 4], b5 = Bp[bi + 5], b6 = Bp[bi + 6], b7 = Bp[bi + 7];
+    c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3; c04 += a0 * b4; c05 += a0 * b5; c06 += a0 * b6; c07 += a0 * b7;
+    ai += MR;
+    bi += NR;
+  }
+  T[0] = c00; T[1] = c01; T[2] = c02; T[3] = c03; T[4] = c04; T[5] = c05; T[6] = c06; T[7] = c07;
 }
 
 /** op(A) = A, [M, K] row stride lda: panel row r is a contiguous run of A's row. */
@@ -248,6 +327,17 @@ function packAT(A: FloatArray, lda: number, i0: number, mc: number, k0: number, 
   let o = 0;
   for (let ir = 0; ir < mc; ir += MR) {
     const mr = Math.min(MR, mc - ir);
+    if (mr === MR) {
+      // full panel, the common case: one unrolled row copy per k step
+      for (let p = 0; p < kc; p++) {
+        const aRow = (k0 + p) * lda + i0 + ir; // seek to A[k0+p, i0+ir]
+        Ap[o] = A[aRow];
+        Ap[o + 1] = A[aRow + 1];
+        Ap[o + 2] = A[aRow + 2];
+        o += MR;
+      }
+      continue;
+    }
     for (let p = 0; p < kc; p++) {
       const aRow = (k0 + p) * lda + i0 + ir; // seek to A[k0+p, i0+ir]
       for (let r = 0; r < mr; r++) Ap[o + r] = A[aRow + r];
@@ -262,6 +352,22 @@ function packBN(B: FloatArray, ldb: number, k0: number, kc: number, j0: number, 
   let o = 0;
   for (let jr = 0; jr < nc; jr += NR) {
     const nr = Math.min(NR, nc - jr);
+    if (nr === NR) {
+      // full panel, the common case: one unrolled row copy per k step
+      for (let p = 0; p < kc; p++) {
+        const bRow = (k0 + p) * ldb + j0 + jr; // seek to B[k0+p, j0+jr]
+        Bp[o] = B[bRow];
+        Bp[o + 1] = B[bRow + 1];
+        Bp[o + 2] = B[bRow + 2];
+        Bp[o + 3] = B[bRow + 3];
+        Bp[o + 4] = B[bRow + 4];
+        Bp[o + 5] = B[bRow + 5];
+        Bp[o + 6] = B[bRow + 6];
+        Bp[o + 7] = B[bRow + 7];
+        o += NR;
+      }
+      continue;
+    }
     for (let p = 0; p < kc; p++) {
       const bRow = (k0 + p) * ldb + j0 + jr; // seek to B[k0+p, j0+jr]
       for (let c = 0; c < nr; c++) Bp[o + c] = B[bRow + c];
@@ -312,11 +418,24 @@ function gemv(
     }
     return;
   }
-  // transposed: walk X's rows contiguously, accumulating all outputs at once in double precision
+  // transposed: walk X's rows contiguously, four at a time, accumulating all outputs at once in
+  // double precision (four rows per pass quarters the loads and stores of the accumulator)
   if (gemvAcc.length < rows) gemvAcc = new Float64Array(rows);
   const acc = gemvAcc;
   acc.fill(0, 0, rows);
-  for (let k = 0; k < K; k++) {
+  let k = 0;
+  for (; k + 3 < K; k += 4) {
+    const x0 = x[k * incx];
+    const x1 = x[(k + 1) * incx];
+    const x2 = x[(k + 2) * incx];
+    const x3 = x[(k + 3) * incx];
+    const r0 = k * ldx; // seek to X[k, 0]; rows k+1..k+3 follow at stride ldx
+    const r1 = r0 + ldx;
+    const r2 = r1 + ldx;
+    const r3 = r2 + ldx;
+    for (let i = 0; i < rows; i++) acc[i] += X[r0 + i] * x0 + X[r1 + i] * x1 + X[r2 + i] * x2 + X[r3 + i] * x3;
+  }
+  for (; k < K; k++) {
     const xk = x[k * incx];
     const xRow = k * ldx; // seek to X[k, 0]
     for (let i = 0; i < rows; i++) acc[i] += X[xRow + i] * xk;
