@@ -1,0 +1,138 @@
+/**
+ * A minimal PNG encoder: 8-bit truecolour (RGB), no interlace, every scanline with filter 0.
+ * Enough for `examples.png`; no dependency beyond node:zlib.
+ *
+ * File layout (PNG 1.2 / ISO 15948; integers big-endian):
+ *
+ *   8 bytes    signature            89 50 4E 47 0D 0A 1A 0A
+ *   chunk      IHDR (13 bytes)      width u32, height u32, bit depth 8, colour type 2 (RGB),
+ *                                   compression 0, filter method 0, interlace 0
+ *   chunk      IDAT                 zlib stream of H scanlines, each 1 filter byte (0 = None)
+ *                                   followed by 3·W bytes R G B
+ *   chunk      IEND (empty)
+ *
+ *   chunk  =   length u32 (of data only) · type (4 ASCII bytes) · data · CRC-32 u32 over type+data
+ *
+ * CRC-32 is the ISO-HDLC one (reflected polynomial 0xEDB88320, init and final xor 0xFFFFFFFF),
+ * computed here with the classic 256-entry table.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+
+/** The eight bytes every PNG file starts with. */
+export const PNG_SIGNATURE = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/** Largest width or height PNG allows (2³¹ − 1); real limits come from memory first. */
+const PNG_MAX_DIMENSION = 0x7fffffff;
+
+/** CRC-32 table: entry n is the CRC of the single byte n. */
+const CRC_TABLE: Uint32Array = (() => {
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c >>> 0;
+  }
+  return table;
+})();
+
+/**
+ * CRC-32 (as in PNG, zlib and gzip) of `bytes`, optionally continuing a previous CRC.
+ * @param bytes the data
+ * @param previous the CRC of the data before `bytes` (0 to start)
+ * @returns the CRC as an unsigned 32-bit integer; `crc32("123456789") = 0xCBF43926`
+ */
+export function crc32(bytes: Uint8Array, previous = 0): number {
+  let c = (previous ^ 0xffffffff) >>> 0;
+  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/** One chunk, length + type + data + CRC, as bytes. */
+function chunk(type: string, data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(12 + data.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, data.length);
+  for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
+  out.set(data, 8);
+  // The CRC covers type and data, not the length.
+  view.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
+  return out;
+}
+
+function checkDimension(name: string, value: number): void {
+  if (!Number.isInteger(value) || value < 1 || value > PNG_MAX_DIMENSION) {
+    throw new Error(`encodePng: ${name} must be an integer in 1..${PNG_MAX_DIMENSION}, got ${value}`);
+  }
+}
+
+/**
+ * Encodes an RGB image as a PNG file.
+ * @param width image width W in pixels (≥ 1)
+ * @param height image height H in pixels (≥ 1)
+ * @param pixels [H, W, 3] row-major RGB bytes, 3·W·H of them
+ * @returns the bytes of the PNG file
+ */
+export function encodePng(width: number, height: number, pixels: Uint8Array): Uint8Array {
+  checkDimension('width', width);
+  checkDimension('height', height);
+  if (!(pixels instanceof Uint8Array)) {
+    throw new Error('encodePng: pixels must be a Uint8Array of RGB bytes');
+  }
+  const rowBytes = 3 * width;
+  if (pixels.length !== rowBytes * height) {
+    throw new Error(
+      `encodePng: pixels has ${pixels.length} bytes but a ${width}×${height} RGB image needs ` +
+        `3·${width}·${height} = ${rowBytes * height}`,
+    );
+  }
+
+  const header = new Uint8Array(13);
+  const headerView = new DataView(header.buffer);
+  headerView.setUint32(0, width);
+  headerView.setUint32(4, height);
+  header[8] = 8; // bit depth
+  header[9] = 2; // colour type: truecolour RGB
+  header[10] = 0; // compression method: deflate
+  header[11] = 0; // filter method: adaptive (per-scanline filter byte)
+  header[12] = 0; // no interlace
+
+  // [H, 1 + 3·W]: filter byte 0 (None) then the row's bytes unchanged.
+  const raw = new Uint8Array(height * (rowBytes + 1));
+  for (let y = 0; y < height; y++) {
+    const rawOff = y * (rowBytes + 1); // seek to scanline y
+    raw[rawOff] = 0;
+    raw.set(pixels.subarray(y * rowBytes, (y + 1) * rowBytes), rawOff + 1);
+  }
+  const compressed = new Uint8Array(zlib.deflateSync(raw, { level: 9 }));
+
+  const parts = [PNG_SIGNATURE, chunk('IHDR', header), chunk('IDAT', compressed), chunk('IEND', new Uint8Array(0))];
+  const out = new Uint8Array(parts.reduce((total, part) => total + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+/**
+ * Encodes an RGB image as PNG and writes it to `file`, atomically: the bytes go to a temporary
+ * name in the same directory, which is then renamed over `file`.
+ * @param file destination path
+ * @param width image width W
+ * @param height image height H
+ * @param pixels [H, W, 3] row-major RGB bytes
+ */
+export function writePng(file: string, width: number, height: number, pixels: Uint8Array): void {
+  const bytes = encodePng(width, height, pixels);
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
+  try {
+    fs.writeFileSync(temp, bytes);
+    fs.renameSync(temp, file);
+  } catch (err) {
+    fs.rmSync(temp, { force: true });
+    throw err;
+  }
+}

@@ -1,0 +1,454 @@
+/**
+ * `report.md` and the terminal tables of `reproduce`: our metrics beside the seed's, with the
+ * difference, plus the configuration, timing and per-epoch log; and the validation of a parsed
+ * `results.json`.
+ *
+ * The metrics (DESIGN.md section 1), over the test images: accuracy ("correctly predicted"),
+ * error = 1 − accuracy, and the softmax probability of the predicted class averaged over all
+ * images ("confidence"), over the correctly predicted ones and over the misclassified ones. The
+ * last two are NaN when their set is empty; JSON has no NaN, so `results.json` holds `null` there,
+ * which {@link validateResults} turns back into NaN, and the tables show "n/a".
+ */
+
+/** The seed's five metrics of one evaluation, plus the number of images they are over. */
+export interface Metrics {
+  accuracy: number;
+  error: number;
+  confidence: number;
+  confidenceCorrect: number;
+  confidenceError: number;
+  count: number;
+}
+
+/** Metrics as the seed states them (it gives no counts; they are over the 10,000 test images). */
+export type SeedMetrics = Omit<Metrics, 'count'>;
+
+/** One model's evaluation on the clean test images and on their FGSM examples. */
+export interface MetricsPair<M = Metrics> {
+  clean: M;
+  adversarial: M;
+}
+
+/** What `reproduce` writes to `results.json` (DESIGN.md section 3). */
+export interface Results {
+  config: {
+    /** ε as a fraction of the pixel range (0.25 → 63.75 grey levels). */
+    eps: number;
+    clip: boolean;
+    schedule: 'batch' | 'epoch';
+    seed: number;
+    epochs: { standard: number; adversarial: number };
+    trainCount: number;
+    testCount: number;
+    preset: string;
+    workers?: number;
+    [k: string]: unknown;
+  };
+  standard: MetricsPair;
+  adversarial: MetricsPair;
+  seconds: { standard: number; adversarial: number; total?: number };
+  epochLog?: Array<{ phase: 'standard' | 'adversarial'; epoch: number; loss: number; seconds: number; [k: string]: unknown }>;
+  machine?: { node: string; cpus: string; platform: string; date: string };
+}
+
+/** The seed's tables (DESIGN.md section 1), over the 10,000 MNIST test images at ε = 0.25. */
+export const SEED_RESULTS: { standard: MetricsPair<SeedMetrics>; adversarial: MetricsPair<SeedMetrics> } = {
+  standard: {
+    clean: { accuracy: 0.9858, error: 0.0142, confidence: 0.9858, confidenceCorrect: 0.9899, confidenceError: 0.7029 },
+    adversarial: { accuracy: 0.0496, error: 0.9504, confidence: 0.9305, confidenceCorrect: 0.8869, confidenceError: 0.9328 },
+  },
+  adversarial: {
+    clean: { accuracy: 0.984, error: 0.016, confidence: 0.9721, confidenceCorrect: 0.9761, confidenceError: 0.6734 },
+    adversarial: { accuracy: 0.8328, error: 0.1672, confidence: 0.8458, confidenceCorrect: 0.8761, confidenceError: 0.6947 },
+  },
+};
+
+/** The seed's row names, in the seed's order, with the field each shows. */
+const METRIC_ROWS: ReadonlyArray<readonly [string, keyof SeedMetrics]> = [
+  ['correctly predicted', 'accuracy'],
+  ['error', 'error'],
+  ['confidence', 'confidence'],
+  ['confidence, correctly predicted', 'confidenceCorrect'],
+  ['confidence, error', 'confidenceError'],
+];
+
+const METRIC_FIELDS: ReadonlyArray<keyof Metrics> = [
+  'accuracy',
+  'error',
+  'confidence',
+  'confidenceCorrect',
+  'confidenceError',
+  'count',
+];
+
+/** A metric with 4 decimals, or "n/a" when it is NaN (or otherwise not finite). */
+export function formatValue(value: number): string {
+  return Number.isFinite(value) ? value.toFixed(4) : 'n/a';
+}
+
+/** ours − seed, signed, 4 decimals ("+0.0012", "-0.0300", "+0.0000"), or "n/a". */
+export function formatDifference(ours: number, seed: number): string {
+  const difference = ours - seed;
+  if (!Number.isFinite(difference)) return 'n/a';
+  const text = Math.abs(difference).toFixed(4);
+  // A difference that rounds to zero gets '+', so "-0.0000" never appears.
+  return (difference < 0 && Number(text) !== 0 ? '-' : '+') + text;
+}
+
+/** The cells of a metrics table: header row, then one row per metric. */
+function metricsCells(title: string, ours: MetricsPair, seed: MetricsPair<SeedMetrics> | null): string[][] {
+  const header = seed
+    ? [title, 'clean', 'seed', 'ours − seed', 'adversarial', 'seed', 'ours − seed']
+    : [title, 'clean', 'adversarial'];
+  const rows = METRIC_ROWS.map(([name, field]) => {
+    const row = [name];
+    for (const column of ['clean', 'adversarial'] as const) {
+      row.push(formatValue(ours[column][field]));
+      if (seed) row.push(formatValue(seed[column][field]), formatDifference(ours[column][field], seed[column][field]));
+    }
+    return row;
+  });
+  return [header, ...rows];
+}
+
+/**
+ * A Markdown table shaped like the seed's (rows: correctly predicted, error, confidence,
+ * confidence correctly predicted, confidence error; columns: clean and adversarial), with the
+ * seed's value and the difference beside each of ours when `seed` is given.
+ * @param title the top-left cell, e.g. "standard training"
+ * @param ours our metrics
+ * @param seed the seed's metrics to compare with, or null for our numbers only
+ */
+export function formatMetricsTable(title: string, ours: MetricsPair, seed: MetricsPair<SeedMetrics> | null): string {
+  const [header, ...rows] = metricsCells(title, ours, seed);
+  const line = (cells: string[]): string => `| ${cells.join(' | ')} |`;
+  const rule = `|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`;
+  return [line(header), rule, ...rows.map(line)].join('\n') + '\n';
+}
+
+/**
+ * The same table as {@link formatMetricsTable} as aligned plain text, for the terminal.
+ * @param title the top-left cell, e.g. "standard training"
+ * @param ours our metrics
+ * @param seed the seed's metrics to compare with, or null for our numbers only
+ */
+export function formatMetricsText(title: string, ours: MetricsPair, seed: MetricsPair<SeedMetrics> | null): string {
+  const cells = metricsCells(title, ours, seed);
+  const widths = cells[0].map((_, c) => Math.max(...cells.map((row) => [...row[c]].length)));
+  const pad = (text: string, width: number, left: boolean): string => {
+    const fill = ' '.repeat(width - [...text].length);
+    return left ? text + fill : fill + text;
+  };
+  // Two spaces between columns, three before each clean/adversarial group when the seed is shown.
+  const lines = cells.map((row) =>
+    row
+      .map((cell, c) => {
+        const text = pad(cell, widths[c], c === 0);
+        return c === 0 ? text : (seed && (c === 1 || c === 4) ? '   ' : '  ') + text;
+      })
+      .join('')
+      .trimEnd(),
+  );
+  return lines.join('\n') + '\n';
+}
+
+/** A number for prose: integers with thousands separators, others as given. */
+function formatCount(value: number): string {
+  return Number.isInteger(value) ? value.toLocaleString('en-US') : String(value);
+}
+
+/** ε in grey levels, without trailing zeros: 0.25 → "63.75", 0.1 → "25.5", 0.3 → "76.5". */
+function greyLevels(eps: number): string {
+  return String(Number((eps * 255).toFixed(6)));
+}
+
+function formatPercent(value: number): string {
+  return Number.isFinite(value) ? `${(100 * value).toFixed(2)}%` : 'n/a';
+}
+
+/** Seconds with one decimal, and as "h min s" from a minute up: 600.25 → "600.3 (10 min 0 s)". */
+function formatSeconds(seconds: number): string {
+  if (!Number.isFinite(seconds)) return 'n/a';
+  const whole = Math.round(seconds);
+  if (whole < 60) return seconds.toFixed(1);
+  const hours = Math.floor(whole / 3600);
+  const minutes = Math.floor((whole % 3600) / 60);
+  return `${seconds.toFixed(1)} (${hours > 0 ? `${hours} h ` : ''}${minutes} min ${whole % 60} s)`;
+}
+
+/** A cell of the per-epoch log: numbers with up to 4 decimals, other values as JSON. */
+function formatLogCell(value: unknown): string {
+  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : formatValue(value);
+  if (value === undefined || value === null) return '';
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** Escapes the characters that would break a Markdown table cell. */
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+const SCHEDULE_TEXT: Record<Results['config']['schedule'], string> = {
+  batch:
+    'FGSM examples are regenerated for every minibatch from the current model, and each step ' +
+    'minimises Goodfellow\'s J̃ = ½·J(x) + ½·J(x_adv) over the batch\'s clean images and their ' +
+    'FGSM examples, so the examples always attack the model being trained. This is the schedule ' +
+    'that reproduces the seed\'s table.',
+  epoch:
+    'the seed\'s literal reading: all adversarial examples of the training set are made once at ' +
+    'the start of each epoch from the model of that moment, then mixed with the clean images. ' +
+    'They go stale while the model moves during the epoch, and a reference run shows that this ' +
+    'does not give robustness to fresh FGSM (about 4% accuracy at ε = 0.25 after 10 epochs).',
+};
+
+const KNOWN_CONFIG_KEYS = new Set(['eps', 'clip', 'schedule', 'seed', 'epochs', 'trainCount', 'testCount', 'preset', 'workers']);
+
+/**
+ * The `report.md` of a `reproduce` run.
+ * @param results the run's results (as written to `results.json`)
+ * @returns Markdown text
+ */
+export function renderReport(results: Results): string {
+  const { config } = results;
+  const out: string[] = [];
+  const grey = greyLevels(config.eps);
+
+  out.push('# Adversarial examples and adversarial training on MNIST: reproduction report', '');
+  out.push(
+    `A LeNet (MatConvNet's \`cnn_mnist\`, 431,080 parameters) is trained on ` +
+      `${formatCount(config.trainCount)} MNIST training images for ${config.epochs.standard} ` +
+      `epoch${config.epochs.standard === 1 ? '' : 's'} of SGD with momentum ("standard training"), then ` +
+      `evaluated on ${formatCount(config.testCount)} clean test images and on their fast-gradient-sign ` +
+      `(FGSM) adversarial examples x_adv = x + ε·sign(∇ₓJ(θ, x, y)) at ε = ${config.eps} ` +
+      `(${grey} grey levels). A second model, from the same initialisation, is trained for ` +
+      `${config.epochs.adversarial} epoch${config.epochs.adversarial === 1 ? '' : 's'} on clean and ` +
+      `FGSM examples together ("adversarial training") and evaluated the same way. The seed reports ` +
+      `that FGSM fools the standard model with high confidence (${formatPercent(SEED_RESULTS.standard.adversarial.accuracy)} ` +
+      `accuracy, mean confidence ${formatValue(SEED_RESULTS.standard.adversarial.confidence)}) and that ` +
+      `adversarial training makes the model largely robust (${formatPercent(SEED_RESULTS.adversarial.adversarial.accuracy)} ` +
+      `on FGSM examples). Here the standard model keeps ${formatPercent(results.standard.adversarial.accuracy)} ` +
+      `on FGSM examples (mean confidence ${formatValue(results.standard.adversarial.confidence)}), the ` +
+      `adversarially trained one ${formatPercent(results.adversarial.adversarial.accuracy)}; on clean ` +
+      `images they reach ${formatPercent(results.standard.clean.accuracy)} and ` +
+      `${formatPercent(results.adversarial.clean.accuracy)}.`,
+    '',
+  );
+
+  out.push('## Configuration', '');
+  out.push('| setting | value |', '|---|---|');
+  out.push(`| ε | ${config.eps} of the pixel range = ${grey} grey levels (the network's input units: 0..255 minus the mean image) |`);
+  out.push(
+    `| clipping | ${
+      config.clip
+        ? 'on: x_adv is clipped to the valid range [0, 255] before the mean image is subtracted'
+        : 'off: x_adv may leave [0, 255], as in the paper'
+    } |`,
+  );
+  out.push(`| adversarial-training schedule | \`${config.schedule}\` (see below) |`);
+  out.push(`| epochs | standard ${config.epochs.standard}, adversarial ${config.epochs.adversarial} (the seed: 30 and 30) |`);
+  out.push(`| random seed | ${config.seed} |`);
+  out.push(`| training images | ${formatCount(config.trainCount)} |`);
+  out.push(`| test images | ${formatCount(config.testCount)} |`);
+  out.push(`| preset | \`${cell(config.preset)}\` |`);
+  if (config.workers !== undefined) out.push(`| workers | ${config.workers} |`);
+  for (const [key, value] of Object.entries(config)) {
+    if (!KNOWN_CONFIG_KEYS.has(key)) out.push(`| ${cell(key)} | ${cell(formatLogCell(value))} |`);
+  }
+  out.push('');
+  out.push(`Schedule \`${config.schedule}\`: ${SCHEDULE_TEXT[config.schedule]}`, '');
+
+  out.push('## Results', '');
+  out.push(
+    `Each cell shows our value, the seed's, and the difference (ours − seed). "Confidence" is the ` +
+      'softmax probability of the predicted class, averaged over all test images, over the ' +
+      'correctly predicted ones and over the misclassified ones; "n/a" marks an average over an ' +
+      'empty set.',
+  );
+  const counts = [results.standard.clean, results.standard.adversarial, results.adversarial.clean, results.adversarial.adversarial].map(
+    (m) => m.count,
+  );
+  if (counts.some((count) => count !== 10000)) {
+    out.push(
+      '',
+      `Our metrics are over ${[...new Set(counts)].map(formatCount).join(' / ')} test images, the ` +
+        "seed's over 10,000: compare with care.",
+    );
+  }
+  if (config.eps !== 0.25) {
+    out.push('', `The seed's numbers are for ε = 0.25; this run used ε = ${config.eps}.`);
+  }
+  out.push('');
+  out.push('### Standard training', '', formatMetricsTable('standard training', results.standard, SEED_RESULTS.standard));
+  out.push('### Adversarial training', '', formatMetricsTable('adversarial training', results.adversarial, SEED_RESULTS.adversarial));
+
+  out.push('## Timing', '');
+  const total = results.seconds.total ?? results.seconds.standard + results.seconds.adversarial;
+  out.push('| phase | seconds |', '|---|---:|');
+  out.push(`| standard training | ${formatSeconds(results.seconds.standard)} |`);
+  out.push(`| adversarial training | ${formatSeconds(results.seconds.adversarial)} |`);
+  out.push(`| total${results.seconds.total === undefined ? ' (the two phases)' : ''} | ${formatSeconds(total)} |`);
+  out.push('');
+  if (results.machine) {
+    const m = results.machine;
+    out.push(`Machine: ${m.cpus}, ${m.platform}, Node ${m.node}, ${m.date}.`, '');
+  }
+
+  if (results.epochLog && results.epochLog.length > 0) {
+    out.push('## Per-epoch log', '');
+    const base = ['phase', 'epoch', 'loss', 'seconds'];
+    const extra: string[] = [];
+    for (const entry of results.epochLog) {
+      for (const key of Object.keys(entry)) if (!base.includes(key) && !extra.includes(key)) extra.push(key);
+    }
+    const columns = [...base, ...extra];
+    out.push(`| ${columns.map(cell).join(' | ')} |`);
+    out.push(`|${columns.map((c) => (c === 'phase' ? '---' : '---:')).join('|')}|`);
+    for (const entry of results.epochLog) {
+      out.push(`| ${columns.map((c) => cell(formatLogCell(entry[c]))).join(' | ')} |`);
+    }
+    out.push('');
+  }
+
+  out.push('## Examples', '');
+  out.push(
+    '[examples.png](examples.png): for the standard and the adversarially trained model, a test ' +
+      'image, its perturbation η = ε·sign(∇ₓJ) (blue negative, red positive) and the adversarial ' +
+      'image, with the predicted label and confidence (green when right, red when wrong).',
+    '',
+    '![clean, perturbation and adversarial images for both models](examples.png)',
+    '',
+  );
+  return out.join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation of a parsed results.json
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return 'missing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+class ResultsChecker {
+  constructor(private readonly source: string) {}
+
+  fail(path: string, expected: string, value: unknown): never {
+    throw new Error(`${this.source}: invalid results: ${path} must be ${expected}, got ${describeValue(value)}`);
+  }
+
+  object(value: unknown, path: string): Record<string, unknown> {
+    if (!isObject(value)) this.fail(path, 'an object', value);
+    return value;
+  }
+
+  number(value: unknown, path: string, options: { integer?: boolean; min?: number; nullable?: boolean } = {}): number {
+    // JSON cannot hold NaN: JSON.stringify writes null, and a NaN average reads back as null.
+    if (value === null && options.nullable) return Number.NaN;
+    const expected = `${options.integer ? 'an integer' : 'a finite number'}${options.min !== undefined ? ` ≥ ${options.min}` : ''}${
+      options.nullable ? ' (or null for n/a)' : ''
+    }`;
+    if (typeof value !== 'number' || !Number.isFinite(value)) this.fail(path, expected, value);
+    if (options.integer && !Number.isInteger(value)) this.fail(path, expected, value);
+    if (options.min !== undefined && value < options.min) this.fail(path, expected, value);
+    return value;
+  }
+
+  string(value: unknown, path: string): string {
+    if (typeof value !== 'string') this.fail(path, 'a string', value);
+    return value;
+  }
+
+  metrics(value: unknown, path: string): Metrics {
+    const m = this.object(value, path);
+    const out = {} as Metrics;
+    for (const field of METRIC_FIELDS) {
+      const nullable = field === 'confidence' || field === 'confidenceCorrect' || field === 'confidenceError';
+      out[field] = this.number(m[field], `${path}.${field}`, field === 'count' ? { integer: true, min: 0 } : { nullable, min: 0 });
+    }
+    return out;
+  }
+
+  pair(value: unknown, path: string): MetricsPair {
+    const p = this.object(value, path);
+    return { clean: this.metrics(p.clean, `${path}.clean`), adversarial: this.metrics(p.adversarial, `${path}.adversarial`) };
+  }
+}
+
+/**
+ * Checks that a parsed `results.json` has the shape of {@link Results} and returns it, with the
+ * `null`s that JSON writes for NaN averages turned back into NaN.
+ * @param json the parsed JSON
+ * @param source where it came from (a file name), for the error message
+ * @throws Error naming the source and the first missing or invalid field, e.g.
+ *   `runs/x/results.json: invalid results: standard.clean.accuracy must be a finite number ≥ 0, got missing`
+ */
+export function validateResults(json: unknown, source: string): Results {
+  // Explicitly typed so that TypeScript treats check.fail (returns never) as ending the branch.
+  const check: ResultsChecker = new ResultsChecker(source);
+  const root = check.object(json, '(top level)');
+
+  const rawConfig = check.object(root.config, 'config');
+  const eps = check.number(rawConfig.eps, 'config.eps', { min: 0 });
+  if (typeof rawConfig.clip !== 'boolean') check.fail('config.clip', 'true or false', rawConfig.clip);
+  const schedule = rawConfig.schedule;
+  if (schedule !== 'batch' && schedule !== 'epoch') check.fail('config.schedule', '"batch" or "epoch"', schedule);
+  const seed = check.number(rawConfig.seed, 'config.seed', { integer: true });
+  const rawEpochs = check.object(rawConfig.epochs, 'config.epochs');
+  const epochs = {
+    standard: check.number(rawEpochs.standard, 'config.epochs.standard', { integer: true, min: 0 }),
+    adversarial: check.number(rawEpochs.adversarial, 'config.epochs.adversarial', { integer: true, min: 0 }),
+  };
+  const trainCount = check.number(rawConfig.trainCount, 'config.trainCount', { integer: true, min: 0 });
+  const testCount = check.number(rawConfig.testCount, 'config.testCount', { integer: true, min: 0 });
+  const preset = check.string(rawConfig.preset, 'config.preset');
+  if (rawConfig.workers !== undefined) check.number(rawConfig.workers, 'config.workers', { integer: true, min: 1 });
+  const config: Results['config'] = { ...rawConfig, eps, clip: rawConfig.clip, schedule, seed, epochs, trainCount, testCount, preset };
+
+  const standard = check.pair(root.standard, 'standard');
+  const adversarial = check.pair(root.adversarial, 'adversarial');
+
+  const rawSeconds = check.object(root.seconds, 'seconds');
+  const seconds: Results['seconds'] = {
+    standard: check.number(rawSeconds.standard, 'seconds.standard', { min: 0 }),
+    adversarial: check.number(rawSeconds.adversarial, 'seconds.adversarial', { min: 0 }),
+  };
+  if (rawSeconds.total !== undefined) seconds.total = check.number(rawSeconds.total, 'seconds.total', { min: 0 });
+
+  const results: Results = { config, standard, adversarial, seconds };
+
+  if (root.epochLog !== undefined) {
+    if (!Array.isArray(root.epochLog)) check.fail('epochLog', 'an array', root.epochLog);
+    results.epochLog = root.epochLog.map((value: unknown, i: number) => {
+      const path = `epochLog[${i}]`;
+      const entry = check.object(value, path);
+      if (entry.phase !== 'standard' && entry.phase !== 'adversarial') {
+        check.fail(`${path}.phase`, '"standard" or "adversarial"', entry.phase);
+      }
+      return {
+        ...entry,
+        phase: entry.phase,
+        epoch: check.number(entry.epoch, `${path}.epoch`, { integer: true, min: 0 }),
+        loss: check.number(entry.loss, `${path}.loss`, { nullable: true }),
+        seconds: check.number(entry.seconds, `${path}.seconds`, { min: 0 }),
+      };
+    });
+  }
+
+  if (root.machine !== undefined) {
+    const machine = check.object(root.machine, 'machine');
+    results.machine = {
+      node: check.string(machine.node, 'machine.node'),
+      cpus: check.string(machine.cpus, 'machine.cpus'),
+      platform: check.string(machine.platform, 'machine.platform'),
+      date: check.string(machine.date, 'machine.date'),
+    };
+  }
+  return results;
+}
