@@ -1,0 +1,76 @@
+/**
+ * The advgrad command line: `npx tsx src/cli/main.ts <command> [flags]`, or `npm run <command> --`.
+ * Commands: train, eval, attack, reproduce, bench. Every command takes --help.
+ * Exit codes: 0 success, 1 failure (one line saying why), 2 bad usage, 130 interrupted.
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { CliError, formatHelp, parseFlags, type FlagSpecs, type FlagValues } from './args.ts';
+import { ATTACK_FLAGS, ATTACK_HELP, EVAL_FLAGS, EVAL_HELP, evalCommand } from './eval-command.ts';
+import { REPRODUCE_FLAGS, REPRODUCE_HELP, reproduceCommand } from './reproduce-command.ts';
+import { TRAIN_FLAGS, TRAIN_HELP, trainCommand } from './train-command.ts';
+
+interface Command {
+  flags: FlagSpecs;
+  help: string;
+  run: (flags: FlagValues) => Promise<void>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  train: { flags: TRAIN_FLAGS, help: TRAIN_HELP, run: trainCommand },
+  eval: { flags: EVAL_FLAGS, help: EVAL_HELP, run: (f) => evalCommand(f, false) },
+  attack: { flags: ATTACK_FLAGS, help: ATTACK_HELP, run: (f) => evalCommand(f, true) },
+  reproduce: { flags: REPRODUCE_FLAGS, help: REPRODUCE_HELP, run: reproduceCommand },
+};
+
+const USAGE = `usage: npm run <command> -- [flags]     (or: npx tsx src/cli/main.ts <command> [flags])
+
+commands:
+  reproduce   the whole experiment: train, attack, train adversarially, attack again; writes a report
+  train       train the LeNet on MNIST (standard, or --adversarial), checkpoint every epoch
+  eval        the five metrics of a checkpoint on the clean test set
+  attack      FGSM on a checkpoint, and the five metrics on the adversarial test set
+  bench       speed benchmarks (npm run bench -- --help)
+
+Every command takes --help.`;
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return name === undefined ? 2 : 0;
+  }
+  if (name === 'bench') {
+    // Benchmarks live in bench/ (nothing in src/ imports them); run them as their own process.
+    const script = fileURLToPath(new URL('../../bench/main.ts', import.meta.url));
+    const result = spawnSync(process.execPath, [...process.execArgv, script, ...rest], { stdio: 'inherit' });
+    return result.status ?? 1;
+  }
+  const command = COMMANDS[name];
+  if (command === undefined) {
+    process.stderr.write(`advgrad: unknown command '${name}' (commands: ${Object.keys(COMMANDS).join(', ')}, bench)\n`);
+    return 2;
+  }
+  try {
+    const { values, help } = parseFlags(name, rest, command.flags);
+    if (help) {
+      process.stdout.write(`${formatHelp(name, command.help, command.flags)}\n`);
+      return 0;
+    }
+    await command.run(values);
+    return 0;
+  } catch (e) {
+    const error = e as Error;
+    const code = e instanceof CliError ? e.exitCode : 1;
+    const message = error.message.split('\n')[0];
+    process.stderr.write(`advgrad ${message.startsWith(`${name}: `) ? message : `${name}: ${message}`}\n`);
+    if (!(e instanceof CliError) && process.env.ADVGRAD_DEBUG) process.stderr.write(`${error.stack}\n`);
+    return code;
+  }
+}
+
+if (import.meta.url === new URL(`file://${process.argv[1]}`).href || process.argv[1]?.endsWith('src/cli/main.ts')) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

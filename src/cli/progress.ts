@@ -1,0 +1,56 @@
+/**
+ * Progress on stderr (stdout stays clean for --json). On a TTY one line is redrawn in place:
+ *   standard  epoch 2/3  batch 312/600  loss 0.0842  641 img/s  ETA 0:27
+ * Elsewhere (CI, a pipe) only one line per finished epoch is written.
+ */
+import type { BatchInfo, EpochInfo } from '../train/train.ts';
+
+export class Progress {
+  private readonly tty: boolean;
+  private lastDraw = 0;
+  private lineOpen = false;
+
+  constructor(private readonly stream: NodeJS.WriteStream = process.stderr, private readonly quiet = false) {
+    this.tty = Boolean(stream.isTTY) && !quiet;
+  }
+
+  /** A free-form status line (always written unless quiet). */
+  note(text: string): void {
+    if (this.quiet) return;
+    this.clear();
+    this.stream.write(`${text}\n`);
+  }
+
+  batch(phase: string, epochs: number, info: BatchInfo): void {
+    if (!this.tty) return;
+    const now = performance.now();
+    if (now - this.lastDraw < 200 && info.batch !== info.batches) return;
+    this.lastDraw = now;
+    const rate = info.samples / Math.max(info.seconds, 1e-9);
+    const eta = (info.seconds / info.batch) * (info.batches - info.batch);
+    const line = `${phase}  epoch ${info.epoch}/${epochs}  batch ${info.batch}/${info.batches}  loss ${info.loss.toFixed(4)}  ${rate.toFixed(0)} img/s  ETA ${formatDuration(eta)}`;
+    this.stream.write(`\r${line.padEnd(100).slice(0, Math.max(20, (this.stream.columns ?? 100) - 1))}`);
+    this.lineOpen = true;
+  }
+
+  epoch(phase: string, epochs: number, info: EpochInfo): void {
+    this.note(`${phase}  epoch ${info.epoch}/${epochs}  loss ${info.loss.toFixed(4)}  ${info.samples} samples  ${info.seconds.toFixed(1)} s  ${(info.samples / info.seconds).toFixed(0)} img/s`);
+  }
+
+  private clear(): void {
+    if (this.lineOpen) {
+      this.stream.write('\r\x1b[2K');
+      this.lineOpen = false;
+    }
+  }
+}
+
+/** 75 → "1:15", 3725 → "1:02:05". */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '?';
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = String(s % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`;
+}

@@ -1,0 +1,179 @@
+/**
+ * `npm run reproduce`: the seed's experiment from one command.
+ *
+ *   1. train the LeNet normally; evaluate it on the clean test set and on its FGSM examples
+ *   2. train a second LeNet from the same initialisation adversarially; evaluate it the same way
+ *   3. write report.md (both tables beside the seed's), results.json, examples.png, the two
+ *      checkpoints and the per-epoch log to --out
+ *
+ * Presets: 'default' (3 + 3 epochs, DESIGN.md §2: where this recipe meets the seed's tables) and
+ * 'seed' (30 + 30 epochs, as the seed states). Any flag overrides its preset value.
+ */
+import { appendFileSync, renameSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { PIXEL_RANGE, type FgsmOptions } from '../attacks/fgsm.ts';
+import { createLeNet } from '../models/lenet.ts';
+import { sliceBatch, type Engine } from '../train/engine.ts';
+import { checkpointFromModel, saveCheckpoint } from '../train/checkpoint.ts';
+import { evaluate } from '../train/evaluate.ts';
+import { SGD } from '../train/sgd.ts';
+import { train, type AdversarialTraining } from '../train/train.ts';
+import { softmaxForward } from '../layers/softmax-cross-entropy.ts';
+import type { Tensor } from '../tensor/tensor.ts';
+import { type FlagSpecs, type FlagValues } from './args.ts';
+import { DATA_FLAGS, defaultOutDir, ensureWritableDir, interruptSignal, openEngine, prepareData, RUN_FLAGS, type PreparedData } from './common.ts';
+import { writeExamplesPng, type ExampleRow } from './examples.ts';
+import { Progress, formatDuration } from './progress.ts';
+import { formatMetricsText, renderReport, SEED_RESULTS, type Results } from './report.ts';
+
+export const PRESETS = {
+  default: { standardEpochs: 3, adversarialEpochs: 3 },
+  seed: { standardEpochs: 30, adversarialEpochs: 30 },
+} as const;
+
+export const REPRODUCE_FLAGS: FlagSpecs = {
+  preset: { type: 'enum', choices: Object.keys(PRESETS), default: 'default', help: "'default': 3 + 3 epochs (matches the seed's tables); 'seed': 30 + 30 epochs as the seed states" },
+  epochs: { type: 'int', min: 0, help: 'epochs of both trainings (overrides the preset)' },
+  'standard-epochs': { type: 'int', min: 0, help: 'epochs of standard training (overrides --epochs)' },
+  'adversarial-epochs': { type: 'int', min: 0, help: 'epochs of adversarial training (overrides --epochs)' },
+  eps: { type: 'number', min: 0, max: 1, default: 0.25, help: 'FGSM ε as a fraction of the pixel range (0.25 = 63.75 grey levels)' },
+  clip: { type: 'bool', default: false, help: 'clip FGSM examples to the valid pixel range [0, 255] (the paper does not)' },
+  schedule: { type: 'enum', choices: ['batch', 'epoch'], default: 'batch', help: "adversarial examples made every batch from the current model, or once per epoch (the seed's literal reading)" },
+  seed: { type: 'int', min: 0, default: 0, help: 'seeds the initialisation (shared by both models) and the shuffles' },
+  out: { type: 'string', help: 'output folder (default: runs/reproduce-<timestamp>)', placeholder: 'DIR' },
+  ...DATA_FLAGS,
+  ...RUN_FLAGS,
+};
+
+export const REPRODUCE_HELP =
+  "Reproduce 'harnessing adversarial examples': train the LeNet, attack it with FGSM, train it adversarially, attack it again, and write report.md, results.json and examples.png beside the seed's numbers.";
+
+export async function reproduceCommand(flags: FlagValues): Promise<void> {
+  const started = performance.now();
+  const json = flags.json as boolean;
+  const progress = new Progress(process.stderr);
+  const preset = PRESETS[flags.preset as keyof typeof PRESETS];
+  const epochs = {
+    standard: (flags['standard-epochs'] ?? flags.epochs ?? preset.standardEpochs) as number,
+    adversarial: (flags['adversarial-epochs'] ?? flags.epochs ?? preset.adversarialEpochs) as number,
+  };
+  const seed = flags.seed as number;
+  const workers = flags.workers as number;
+  const out = ensureWritableDir((flags.out as string | undefined) ?? defaultOutDir('reproduce'));
+  const data = prepareData(flags);
+  const attack: FgsmOptions = { eps: flags.eps as number, clip: flags.clip as boolean, mean: data.mean };
+  const schedule = flags.schedule as 'batch' | 'epoch';
+  const config: Results['config'] = {
+    eps: attack.eps, epsGreyLevels: attack.eps * PIXEL_RANGE, clip: attack.clip ?? false, schedule, seed, epochs,
+    trainCount: data.train.labels.length, testCount: data.test.labels.length, preset: flags.preset as string, workers,
+    batch: 100, lr: 0.001, momentum: 0.9, weightDecay: 5e-4, init: 'f·N(0,1), f = 0.01',
+  };
+  const logPath = join(out, 'epochs.jsonl');
+  writeFileSync(logPath, '');
+  const epochLog: NonNullable<Results['epochLog']> = [];
+  progress.note(
+    `advgrad reproduce: ${config.trainCount} training / ${config.testCount} test images; ${epochs.standard} standard + ${epochs.adversarial} adversarial epochs ` +
+      `(schedule ${schedule}); ε = ${attack.eps} (${(attack.eps * PIXEL_RANGE).toFixed(2)} grey levels)${attack.clip ? ', clipped' : ''}; workers ${workers}; output ${out}`,
+  );
+
+  const interrupt = interruptSignal(() => progress.note('stopping after the current step (Ctrl-C again to quit at once)…'));
+  try {
+    const phase = async (name: 'standard' | 'adversarial', phaseEpochs: number, adversarial?: AdversarialTraining) => {
+      const model = createLeNet({ seed }); // the same initialisation for both models
+      const optimizer = new SGD(model.parameters());
+      const engine = await openEngine(model, workers);
+      const t0 = performance.now();
+      try {
+        await train(model, data.train, {
+          optimizer, epochs: phaseEpochs, seed, adversarial, engine, signal: interrupt.signal,
+          onBatch: (info) => progress.batch(name, phaseEpochs, info),
+          onEpoch: (info) => {
+            progress.epoch(name, phaseEpochs, info);
+            const entry = { phase: name, ...info };
+            epochLog.push(entry);
+            appendFileSync(logPath, `${JSON.stringify(entry)}\n`);
+          },
+        });
+        const seconds = (performance.now() - t0) / 1000;
+        progress.note(`${name}: evaluating on ${config.testCount} clean test images and their FGSM examples…`);
+        const clean = await evaluate(model, data.test.images, data.test.labels, { engine });
+        const adv = await evaluate(model, data.test.images, data.test.labels, { engine, attack });
+        const metrics = { clean, adversarial: adv };
+        saveCheckpoint(join(out, `${name}.ckpt`), checkpointFromModel(model, { meanImage: data.mean, config: { ...config, phase: name }, epoch: phaseEpochs, optimizer, metrics }));
+        const examples = await exampleRows(name === 'standard' ? 'standard model' : 'adversarially trained', engine, data, attack);
+        return { metrics, seconds, examples };
+      } finally {
+        await engine.close();
+      }
+    };
+
+    const standard = await phase('standard', epochs.standard);
+    const adversarial = await phase('adversarial', epochs.adversarial, { fgsm: attack, schedule });
+    const results: Results = {
+      config,
+      standard: standard.metrics,
+      adversarial: adversarial.metrics,
+      seconds: { standard: standard.seconds, adversarial: adversarial.seconds, total: (performance.now() - started) / 1000 },
+      epochLog,
+      machine: { node: process.version, cpus: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`, platform: `${process.platform} ${process.arch}`, date: new Date().toISOString() },
+    };
+    writeExamplesPng(join(out, 'examples.png'), [...standard.examples, ...adversarial.examples]);
+    writeAtomically(join(out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+    writeAtomically(join(out, 'report.md'), renderReport(results));
+
+    if (json) process.stdout.write(`${JSON.stringify(results)}\n`);
+    else {
+      const seed0 = epochs.standard === 30 && epochs.adversarial === 30 ? 'seed (30 + 30 epochs)' : 'seed';
+      process.stdout.write(
+        [
+          formatMetricsText(`standard training (${epochs.standard} epochs) vs the ${seed0}`, standard.metrics, SEED_RESULTS.standard),
+          '',
+          formatMetricsText(`adversarial training (${epochs.adversarial} epochs, schedule ${schedule}) vs the ${seed0}`, adversarial.metrics, SEED_RESULTS.adversarial),
+          '',
+          `wall time ${formatDuration(results.seconds.total!)} (standard training ${formatDuration(standard.seconds)}, adversarial ${formatDuration(adversarial.seconds)})`,
+          `wrote ${join(out, 'report.md')}, results.json, examples.png, standard.ckpt, adversarial.ckpt, epochs.jsonl`,
+          '',
+        ].join('\n'),
+      );
+    }
+  } finally {
+    interrupt.dispose();
+  }
+}
+
+/** The first three test images: clean, η and x_adv, with predictions, for the examples grid. */
+async function exampleRows(title: string, engine: Engine, data: PreparedData, attack: FgsmOptions): Promise<ExampleRow[]> {
+  const count = Math.min(3, data.test.labels.length);
+  const x = sliceBatch(data.test.images, 0, count); // [3, 1, 28, 28]
+  const labels = data.test.labels.subarray(0, count);
+  const xAdv = await engine.fgsm(x, labels, attack);
+  const pClean = softmaxForward(await engine.logits(x));
+  const pAdv = softmaxForward(await engine.logits(xAdv));
+  const rows: ExampleRow[] = [];
+  for (let n = 0; n < count; n++) {
+    const raw = (t: Tensor): Float32Array => Float32Array.from({ length: 784 }, (_, i) => t.data[n * 784 + i] + data.mean.data[i]);
+    const eta = Float32Array.from({ length: 784 }, (_, i) => xAdv.data[n * 784 + i] - x.data[n * 784 + i]);
+    rows.push({
+      title,
+      trueLabel: labels[n],
+      clean: cell(raw(x), pClean, n),
+      perturbation: eta,
+      adversarial: cell(raw(xAdv), pAdv, n),
+    });
+  }
+  return rows;
+}
+
+function cell(image: Float32Array, p: Tensor, n: number): ExampleRow['clean'] {
+  let best = 0;
+  for (let k = 1; k < 10; k++) if (p.data[n * 10 + k] > p.data[n * 10 + best]) best = k;
+  return { image, label: `${best} (${p.data[n * 10 + best].toFixed(2)})`, predicted: best };
+}
+
+function writeAtomically(path: string, text: string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
