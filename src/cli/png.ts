@@ -16,6 +16,7 @@
  * CRC-32 is the ISO-HDLC one (reflected polynomial 0xEDB88320, init and final xor 0xFFFFFFFF),
  * computed here with the classic 256-entry table.
  */
+import { crc32 } from '../data/crc32.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -26,28 +27,7 @@ export const PNG_SIGNATURE = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a
 /** Largest width or height PNG allows (2³¹ − 1); real limits come from memory first. */
 const PNG_MAX_DIMENSION = 0x7fffffff;
 
-/** CRC-32 table: entry n is the CRC of the single byte n. */
-const CRC_TABLE: Uint32Array = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-/**
- * CRC-32 (as in PNG, zlib and gzip) of `bytes`, optionally continuing a previous CRC.
- * @param bytes the data
- * @param previous the CRC of the data before `bytes` (0 to start)
- * @returns the CRC as an unsigned 32-bit integer; `crc32("123456789") = 0xCBF43926`
- */
-export function crc32(bytes: Uint8Array, previous = 0): number {
-  let c = (previous ^ 0xffffffff) >>> 0;
-  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
+export { crc32 } from '../data/crc32.ts';
 
 /** One chunk, length + type + data + CRC, as bytes. */
 function chunk(type: string, data: Uint8Array): Uint8Array {

@@ -10,15 +10,9 @@
  * which {@link validateResults} turns back into NaN, and the tables show "n/a".
  */
 
-/** The seed's five metrics of one evaluation, plus the number of images they are over. */
-export interface Metrics {
-  accuracy: number;
-  error: number;
-  confidence: number;
-  confidenceCorrect: number;
-  confidenceError: number;
-  count: number;
-}
+import type { Metrics } from '../train/metrics.ts';
+
+export type { Metrics };
 
 /** Metrics as the seed states them (it gives no counts; they are over the 10,000 test images). */
 export type SeedMetrics = Omit<Metrics, 'count'>;

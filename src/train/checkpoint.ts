@@ -33,6 +33,7 @@
  * Loading checks everything (magic, version, declared sizes, checksum, header fields, every tensor's
  * offset, length and shape, duplicates, finiteness) and names the file and what is wrong.
  */
+import { crc32 } from '../data/crc32.ts';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -97,25 +98,7 @@ export class CheckpointError extends Error {
 }
 
 // ---------------------------------------------------------------------------------------------
-// CRC-32, IEEE 802.3 (reflected polynomial 0xEDB88320, initial value and final xor 0xFFFFFFFF):
-// the checksum of zlib, gzip and PNG, so Python's zlib.crc32(bytes) gives the same number.
-
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-/** CRC-32 of `bytes` (continue a running checksum by passing the previous value as `crc`). */
-export function crc32(bytes: Uint8Array, crc = 0): number {
-  let c = (crc ^ 0xffffffff) >>> 0;
-  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
+export { crc32 } from '../data/crc32.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Encoding
