@@ -312,6 +312,17 @@ function packAN(A: FloatArray, lda: number, i0: number, mc: number, k0: number, 
   for (let ir = 0; ir < mc; ir += MR) {
     const mr = Math.min(MR, mc - ir);
     const pOff = ir * kc; // seek to panel ir/MR
+    if (mr === MR) {
+      // full panel, the common case: MR row streams of A, one contiguous k step of the panel at a time
+      const a0 = (i0 + ir) * lda + k0; // seek to A[i0+ir, k0]; the panel's other rows follow at stride lda
+      const a1 = a0 + lda, a2 = a1 + lda;
+      for (let p = 0, o = pOff; p < kc; p++, o += MR) {
+        Ap[o] = A[a0 + p];
+        Ap[o + 1] = A[a1 + p];
+        Ap[o + 2] = A[a2 + p];
+      }
+      continue;
+    }
     for (let r = 0; r < mr; r++) {
       const aRow = (i0 + ir + r) * lda + k0; // seek to A[i0+ir+r, k0]
       for (let p = 0, o = pOff + r; p < kc; p++, o += MR) Ap[o] = A[aRow + p];
@@ -382,6 +393,22 @@ function packBT(B: FloatArray, ldb: number, k0: number, kc: number, j0: number, 
   for (let jr = 0; jr < nc; jr += NR) {
     const nr = Math.min(NR, nc - jr);
     const pOff = jr * kc; // seek to panel jr/NR
+    if (nr === NR) {
+      // full panel, the common case: NR row streams of B, one contiguous k step of the panel at a time
+      const b0 = (j0 + jr) * ldb + k0; // seek to B[j0+jr, k0]; the panel's other rows follow at stride ldb
+      const b1 = b0 + ldb, b2 = b1 + ldb, b3 = b2 + ldb, b4 = b3 + ldb, b5 = b4 + ldb, b6 = b5 + ldb, b7 = b6 + ldb;
+      for (let p = 0, o = pOff; p < kc; p++, o += NR) {
+        Bp[o] = B[b0 + p];
+        Bp[o + 1] = B[b1 + p];
+        Bp[o + 2] = B[b2 + p];
+        Bp[o + 3] = B[b3 + p];
+        Bp[o + 4] = B[b4 + p];
+        Bp[o + 5] = B[b5 + p];
+        Bp[o + 6] = B[b6 + p];
+        Bp[o + 7] = B[b7 + p];
+      }
+      continue;
+    }
     for (let c = 0; c < nr; c++) {
       const bRow = (j0 + jr + c) * ldb + k0; // seek to B[j0+jr+c, k0]
       for (let p = 0, o = pOff + c; p < kc; p++, o += NR) Bp[o] = B[bRow + p];
