@@ -428,20 +428,34 @@ function gemv(
   x: FloatArray, incx: number, beta: number, y: FloatArray, incy: number,
 ): void {
   if (!trans) {
-    // one dot product per output, along a contiguous row of X
-    for (let i = 0; i < rows; i++) {
-      const xRow = i * ldx; // seek to X[i, 0]
+    // dot products along contiguous rows of X, four rows at a time so each x[k] is loaded once per four
+    let i = 0;
+    for (; i + 3 < rows; i += 4) {
+      const r0 = i * ldx; // seek to X[i, 0]; rows i+1..i+3 follow at stride ldx
+      const r1 = r0 + ldx;
+      const r2 = r1 + ldx;
+      const r3 = r2 + ldx;
       let s0 = 0;
       let s1 = 0;
-      let k = 0;
-      for (; k + 1 < K; k += 2) {
-        s0 += X[xRow + k] * x[k * incx];
-        s1 += X[xRow + k + 1] * x[(k + 1) * incx];
+      let s2 = 0;
+      let s3 = 0;
+      for (let k = 0; k < K; k++) {
+        const xk = x[k * incx];
+        s0 += X[r0 + k] * xk;
+        s1 += X[r1 + k] * xk;
+        s2 += X[r2 + k] * xk;
+        s3 += X[r3 + k] * xk;
       }
-      if (k < K) s0 += X[xRow + k] * x[k * incx];
-      const s = s0 + s1;
-      const o = i * incy;
-      y[o] = beta === 0 ? s : s + beta * y[o];
+      y[i * incy] = beta === 0 ? s0 : s0 + beta * y[i * incy];
+      y[(i + 1) * incy] = beta === 0 ? s1 : s1 + beta * y[(i + 1) * incy];
+      y[(i + 2) * incy] = beta === 0 ? s2 : s2 + beta * y[(i + 2) * incy];
+      y[(i + 3) * incy] = beta === 0 ? s3 : s3 + beta * y[(i + 3) * incy];
+    }
+    for (; i < rows; i++) {
+      const r0 = i * ldx; // seek to X[i, 0]
+      let s = 0;
+      for (let k = 0; k < K; k++) s += X[r0 + k] * x[k * incx];
+      y[i * incy] = beta === 0 ? s : s + beta * y[i * incy];
     }
     return;
   }
