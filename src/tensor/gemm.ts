@@ -34,10 +34,10 @@
  *   accumulators to the stack; smaller tiles spill less but reload more. Measured on this machine
  *   (Node 20, AMD EPYC, one core): the kernel alone on an L1-resident kc = 256 panel gives
  *   3×8 5.0, 4×6 5.0, 4×4 4.8, 4×8 4.65, 5×8 4.4, 6×8 4.3, 8×8 4.0 GFLOP/s; the whole GEMM on the
- *   LeNet shapes (bench/gemm.ts) is as fast or faster with 3×8 than with 4×8 on every shape (up to
- *   10% on conv2 and conv3), and faster than with 5×8 on all but the M = 10 shapes (which 5 rows
- *   tile exactly; 5×8 wins those by ~5%). Hence MR×NR = 3×8 (NR = 8 also divides the LeNet column
- *   counts 576, 64, 6400 and 57600 exactly).
+ *   LeNet shapes (bench/gemm.ts, this file with each tile) is faster with 3×8 than with 4×8 (by
+ *   2–10%) and with 5×8 (by 5–13%) on every shape that is not a GEMV, M = 10 and 20 included,
+ *   though 5 rows would tile M = 10, 20, 25, 50, 500 exactly. Hence MR×NR = 3×8; NR = 8 divides the
+ *   LeNet column counts 576, 64, 6400 and 57600 exactly.
  * - KC·NR·8 bytes of B panel (16 KiB) stay in L1 while every A panel of the block streams
  *   past it (KC = 128, 256 and 512 measured within noise of each other); the MC×KC A block
  *   (240 KiB) stays in L2; the KC×NC B block in L3.
