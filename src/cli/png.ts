@@ -17,8 +17,7 @@
  * computed here with the classic 256-entry table.
  */
 import { crc32 } from '../data/crc32.ts';
-import fs from 'node:fs';
-import path from 'node:path';
+import { writeFileAtomic } from '../data/write-atomic.ts';
 import zlib from 'node:zlib';
 
 /** The eight bytes every PNG file starts with. */
@@ -106,13 +105,5 @@ export function encodePng(width: number, height: number, pixels: Uint8Array): Ui
  * @param pixels [H, W, 3] row-major RGB bytes
  */
 export function writePng(file: string, width: number, height: number, pixels: Uint8Array): void {
-  const bytes = encodePng(width, height, pixels);
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
-  try {
-    fs.writeFileSync(temp, bytes);
-    fs.renameSync(temp, file);
-  } catch (err) {
-    fs.rmSync(temp, { force: true });
-    throw err;
-  }
+  writeFileAtomic(file, encodePng(width, height, pixels), 'writePng');
 }

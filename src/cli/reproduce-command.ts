@@ -9,7 +9,8 @@
  * Presets: 'default' (3 + 3 epochs, DESIGN.md §2: where this recipe meets the seed's tables) and
  * 'seed' (30 + 30 epochs, as the seed states). Any flag overrides its preset value.
  */
-import { appendFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../data/write-atomic.ts';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { PIXEL_RANGE, type FgsmOptions } from '../attacks/fgsm.ts';
@@ -119,8 +120,8 @@ export async function reproduceCommand(flags: FlagValues): Promise<void> {
       machine: { node: process.version, cpus: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`, platform: `${process.platform} ${process.arch}`, date: new Date().toISOString() },
     };
     writeExamplesPng(join(out, 'examples.png'), [...standard.examples, ...adversarial.examples]);
-    writeAtomically(join(out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-    writeAtomically(join(out, 'report.md'), renderReport(results));
+    writeFileAtomic(join(out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`, 'reproduce');
+    writeFileAtomic(join(out, 'report.md'), renderReport(results), 'reproduce');
 
     if (json) process.stdout.write(`${JSON.stringify(results)}\n`);
     else {
@@ -171,9 +172,4 @@ function cell(image: Float32Array, p: Tensor, n: number): ExampleRow['clean'] {
   return { image, label: `${best} (${p.data[n * 10 + best].toFixed(2)})`, predicted: best };
 }
 
-function writeAtomically(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
-}
 

@@ -20,8 +20,8 @@
  * A gzip stream starts with the bytes 0x1f 0x8b, which an IDX file never does (its first byte is
  * 0), so compressed files are detected by content, not by name, and inflated with node:zlib.
  */
+import { writeFileAtomic } from './write-atomic.ts';
 import fs from 'node:fs';
-import path from 'node:path';
 import zlib from 'node:zlib';
 
 /** Element type code of unsigned bytes, the only IDX element type this reader accepts. */
@@ -201,14 +201,7 @@ export function writeIdx(file: string, dims: readonly number[], data: Uint8Array
   const gzip = options.gzip ?? file.endsWith('.gz');
   const raw = encodeIdx(dims, data);
   const bytes = gzip ? zlib.gzipSync(raw) : raw;
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
-  try {
-    fs.writeFileSync(tmp, bytes);
-    fs.renameSync(tmp, file);
-  } catch (err) {
-    fs.rmSync(tmp, { force: true });
-    throw new Error(`writeIdx: cannot write ${file}: ${(err as Error).message}`);
-  }
+  writeFileAtomic(file, bytes, 'writeIdx');
 }
 
 function hex32(n: number): string {

@@ -34,9 +34,8 @@
  * offset, length and shape, duplicates, finiteness) and names the file and what is wrong.
  */
 import { crc32 } from '../data/crc32.ts';
-import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { writeFileAtomic } from '../data/write-atomic.ts';
+import { readFileSync } from 'node:fs';
 import { TextDecoder } from 'node:util';
 import type { Module } from '../layers/module.ts';
 import { formatShape, sameShape, shapeSize, type Shape } from '../tensor/shape.ts';
@@ -366,37 +365,10 @@ function checkEntry(e: unknown, i: number, dataBytes: number, fail: (msg: string
  */
 export function saveCheckpoint(path: string, c: CheckpointContents): void {
   const bytes = encodeCheckpoint(c);
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
-  let fd: number | null = null;
   try {
-    fd = openSync(tmp, 'wx'); // wx: never reuse an existing file
-    for (let written = 0; written < bytes.length; ) written += writeSync(fd, bytes, written, bytes.length - written);
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = null;
-    renameSync(tmp, path);
+    writeFileAtomic(path, bytes, 'saveCheckpoint');
   } catch (err) {
-    if (fd !== null) closeQuietly(fd);
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // Not created, or already renamed: nothing to clean up.
-    }
-    const code = (err as NodeJS.ErrnoException).code;
-    const dir = dirname(path);
-    const reason = code === 'ENOENT' && !existsSync(dir) ? `directory ${dir} does not exist` : (err as Error).message;
-    throw new CheckpointError(`saveCheckpoint: cannot write ${path}: ${reason}`, { cause: err });
-  }
-  // Make the rename itself durable. Directories cannot be opened for fsync everywhere (Windows).
-  try {
-    const dirFd = openSync(dirname(path), 'r');
-    try {
-      fsyncSync(dirFd);
-    } finally {
-      closeQuietly(dirFd);
-    }
-  } catch {
-    // Best effort only: the file is complete either way.
+    throw new CheckpointError((err as Error).message, { cause: err });
   }
 }
 
@@ -519,10 +491,3 @@ function isPlainObject(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
-function closeQuietly(fd: number): void {
-  try {
-    closeSync(fd);
-  } catch {
-    // Already closed or invalid: nothing more to do.
-  }
-}
