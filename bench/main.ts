@@ -1,0 +1,121 @@
+/**
+ * `npm run bench`: the speed of the LeNet on this machine, float32, batch 100.
+ *
+ *   GEMM:       GFLOP/s of the packed kernel and the naive reference on every LeNet shape, same run
+ *   train:      images/s of one SGD step (forward + ∂L/∂θ backward + update)  13.18 MFLOP/image
+ *   FGSM:       images/s of one FGSM step (forward + ∂L/∂x backward)           9.17 MFLOP/image
+ *   inference:  images/s of a forward pass                                      4.586 MFLOP/image
+ *
+ * FLOP per image (multiply-adds × 2): forward Σ_layers OC·C·KH·KW·OH·OW = 2,293,000 MACs
+ * = 4.586 MFLOP; training adds ∂W for every layer and ∂x for conv2..conv4 (conv1's input needs
+ * none): 4.586 + 4.586 + (4.586 − 0.576) = 13.18 MFLOP; FGSM adds ∂x for every layer and no ∂W:
+ * 4.586 + 4.586 = 9.17 MFLOP.
+ *
+ * Every figure is the median of timed repetitions after warm-up; worker counts are measured one
+ * after the other in the same run, so their ratio is fair. Flags: --workers N (measure only N),
+ * --reps N, --no-gemm, --json.
+ */
+import { availableParallelism, cpus } from 'node:os';
+import { parseFlags } from '../src/cli/args.ts';
+import { createLeNet } from '../src/models/lenet.ts';
+import { randn } from '../src/tensor/create.ts';
+import { Rng } from '../src/tensor/rng.ts';
+import { SGD } from '../src/train/sgd.ts';
+import { createEngine } from '../src/train/workers.ts';
+import { benchGemm, type GemmBenchRow } from './gemm.ts';
+
+const MFLOP = { train: 13.18, fgsm: 9.17, inference: 4.586 };
+const BATCH = 100;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+async function time(reps: number, warmup: number, fn: () => Promise<void>): Promise<number> {
+  for (let i = 0; i < warmup; i++) await fn();
+  const seconds: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    await fn();
+    seconds.push((performance.now() - t0) / 1000);
+  }
+  return median(seconds);
+}
+
+/** Images/s of a training step, an FGSM step and inference with `workers` worker threads. */
+async function benchModel(workers: number, reps: number): Promise<{ train: number; fgsm: number; inference: number }> {
+  const model = createLeNet({ seed: 0 });
+  const optimizer = new SGD(model.parameters());
+  const engine = await createEngine(model, workers);
+  const rng = new Rng(1);
+  const x = randn([BATCH, 1, 28, 28], { rng, std: 60 }); // [100, 1, 28, 28], MNIST-like scale
+  const labels = Int32Array.from({ length: BATCH }, () => rng.int(10));
+  try {
+    const train = await time(reps, 3, async () => {
+      optimizer.step((await engine.batchGradients(x, labels, BATCH, { kind: 'standard' })).grads);
+    });
+    const fgsm = await time(reps, 3, async () => {
+      await engine.fgsm(x, labels, { eps: 0.25 });
+    });
+    const inference = await time(reps, 3, async () => {
+      await engine.logits(x);
+    });
+    return { train: BATCH / train, fgsm: BATCH / fgsm, inference: BATCH / inference };
+  } finally {
+    await engine.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const { values, help } = parseFlags('bench', process.argv.slice(2), {
+    workers: { type: 'int', min: 1, help: 'measure only this worker count (default: 1 and all cores)' },
+    reps: { type: 'int', min: 3, default: 15, help: 'timed repetitions per figure (the median is reported)' },
+    gemm: { type: 'bool', default: true, help: 'include the GEMM table (--no-gemm to skip)' },
+    json: { type: 'bool', default: false, help: 'print one JSON object on stdout' },
+  });
+  if (help) {
+    process.stdout.write('usage: npm run bench -- [--workers N] [--reps N] [--no-gemm] [--json]\n');
+    return;
+  }
+  const counts = values.workers !== undefined ? [values.workers as number] : [...new Set([1, availableParallelism()])];
+  const log = (s: string): void => {
+    if (!values.json) process.stdout.write(`${s}\n`);
+  };
+  log(`advgrad bench: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, ${new Date().toISOString()}`);
+
+  let gemm: GemmBenchRow[] = [];
+  if (values.gemm) {
+    gemm = await benchGemm({ print: false });
+    log('\nGEMM GFLOP/s (median; FLOP = 2·M·N·K)');
+    log(`${'shape'.padEnd(40)} ${'packed'.padStart(8)} ${'naive'.padStart(8)} ${'ratio'.padStart(7)}`);
+    for (const r of gemm) log(`${r.shape.padEnd(40)} ${r.packed.toFixed(2).padStart(8)} ${r.naive.toFixed(2).padStart(8)} ${(r.packed / r.naive).toFixed(1).padStart(6)}×`);
+  }
+
+  const result = { trainImagesPerSecond: {} as Record<string, number>, fgsmImagesPerSecond: {} as Record<string, number>, inferenceImagesPerSecond: {} as Record<string, number> };
+  log(`\nLeNet, batch ${BATCH}, images/s (median of ${values.reps}; GFLOP/s from ${MFLOP.train} / ${MFLOP.fgsm} / ${MFLOP.inference} MFLOP per image)`);
+  log(`${'workers'.padEnd(8)} ${'train'.padStart(16)} ${'FGSM'.padStart(16)} ${'inference'.padStart(16)}`);
+  for (const w of counts) {
+    const r = await benchModel(w, values.reps as number);
+    result.trainImagesPerSecond[w] = r.train;
+    result.fgsmImagesPerSecond[w] = r.fgsm;
+    result.inferenceImagesPerSecond[w] = r.inference;
+    const cell = (ips: number, mflop: number): string => `${ips.toFixed(0)} (${((ips * mflop) / 1000).toFixed(2)} GF/s)`.padStart(16);
+    log(`${String(w).padEnd(8)} ${cell(r.train, MFLOP.train)} ${cell(r.fgsm, MFLOP.fgsm)} ${cell(r.inference, MFLOP.inference)}`);
+  }
+  if (counts.length > 1) {
+    const [a, b] = counts;
+    log(`\n${b} workers / 1 worker: train ${(result.trainImagesPerSecond[b] / result.trainImagesPerSecond[a]).toFixed(2)}×, ` +
+      `FGSM ${(result.fgsmImagesPerSecond[b] / result.fgsmImagesPerSecond[a]).toFixed(2)}×, inference ${(result.inferenceImagesPerSecond[b] / result.inferenceImagesPerSecond[a]).toFixed(2)}×`);
+  }
+  if (values.json) {
+    const machine = { cpus: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`, node: process.version, date: new Date().toISOString() };
+    process.stdout.write(`${JSON.stringify({ ...result, gemm: gemm.map(({ shape, packed, naive }) => ({ shape, packed, naive })), machine })}\n`);
+  }
+}
+
+main().catch((e: Error) => {
+  process.stderr.write(`advgrad bench: ${e.message}\n`);
+  process.exitCode = 1;
+});
