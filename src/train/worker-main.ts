@@ -1,0 +1,106 @@
+/**
+ * The worker thread of WorkerEngine (train/workers.ts, which describes the shared buffers and the
+ * protocol): a LeNet replica that, for each task, takes the main model's parameters from shared
+ * memory and computes its shards with the very functions InProcessEngine uses, so every shard's
+ * numbers are the ones the main thread would have computed.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { fgsm } from '../attacks/fgsm.ts';
+import { noGrad, Variable } from '../autograd/variable.ts';
+import { createLeNet } from '../models/lenet.ts';
+import { Tensor } from '../tensor/tensor.ts';
+import { sliceBatch } from './engine.ts';
+import { shardGradients, shardRange, type StepKind } from './step.ts';
+import { controlLayout, floatView, fromWire, SEQ, type Reply, type Task, type WorkerInit } from './workers.ts';
+
+const init = workerData as WorkerInit;
+const port = parentPort!;
+const { index, dtype } = init;
+const model = createLeNet({ dtype }); // its initial weights are overwritten before every task
+const params = model.parameters();
+if (params.length !== init.sizes.length || params.some((p, i) => p.value.size !== init.sizes[i])) {
+  throw new Error(
+    `worker ${index}: the replica's parameter sizes [${params.map((p) => p.value.size).join(', ')}] ` +
+      `do not match the model's [${init.sizes.join(', ')}]`,
+  );
+}
+const NP = params.length;
+const offsets: number[] = [];
+let P = 0;
+for (const p of params) {
+  offsets.push(P);
+  P += p.value.size;
+}
+const shared = floatView(dtype, init.params); // [P]
+const grads = floatView(dtype, init.grads); // [SHARDS, P]
+const losses = new Float64Array(init.losses); // [SHARDS]
+const control = new Int32Array(init.control);
+const layout = controlLayout(init.workers, NP);
+
+/** Set by the test hook: how to fail the next task. */
+let failNext: { exit?: number; throw?: string } | null = null;
+
+port.on('message', (task: Task) => {
+  if (task.type === 'debug') {
+    failNext = { exit: task.exit, throw: task.throw };
+    return;
+  }
+  try {
+    // Acquires the main thread's writes of parameters and inputs (it stored SEQ after them).
+    const published = Atomics.load(control, SEQ);
+    if (published !== task.seq) throw new Error(`worker ${index}: task ${task.seq} arrived but the shared inputs are from call ${published}`);
+    if (failNext !== null) {
+      Atomics.store(control, layout.current + index, task.shards[0]);
+      const how = failNext;
+      failNext = null;
+      if (how.exit !== undefined) process.exit(how.exit);
+      throw new Error(how.throw ?? 'test failure');
+    }
+    params.forEach((p, i) => p.value.data.set(shared.subarray(offsets[i], offsets[i] + p.value.size)));
+    const x = new Tensor(floatView(task.dtype, task.x, task.shape.reduce((a, b) => a * b, 1)), task.shape); // [n, C, H, W], shared
+    const labels = new Int32Array(task.labels, 0, task.n); // [n], shared
+    if (task.type === 'grad') gradShards(task, x, labels);
+    else rowTask(task, x, labels);
+    Atomics.store(control, layout.done + index, task.seq); // publishes the results
+    port.postMessage({ type: 'done', seq: task.seq } satisfies Reply);
+  } catch (e) {
+    const error = e instanceof Error ? e : new Error(String(e));
+    port.postMessage({ type: 'failed', seq: task.seq, message: error.message, stack: error.stack } satisfies Reply);
+  }
+});
+
+/** computeBatchGradients' loop body for this worker's shards; the main thread does the sums. */
+function gradShards(task: Extract<Task, { type: 'grad' }>, x: Tensor, labels: Int32Array): void {
+  const step: StepKind = task.step.kind === 'standard' ? { kind: 'standard' } : { kind: 'adversarial', fgsm: fromWire(task.step.fgsm) };
+  for (const s of task.shards) {
+    Atomics.store(control, layout.current + index, s);
+    const [start, end] = shardRange(task.n, s);
+    model.zeroGrad();
+    // sliceBatch and slice copy out of shared memory, exactly the tensors the in-process loop builds
+    losses[s] = shardGradients(model, sliceBatch(x, start, end), labels.slice(start, end), task.batchTotal, step);
+    params.forEach((p, i) => {
+      const has = p.grad !== null;
+      if (has) grads.set(p.grad!.data, s * P + offsets[i]); // seek to shard s's slot of parameter i
+      control[layout.present + s * NP + i] = has ? 1 : 0;
+    });
+  }
+  model.zeroGrad();
+}
+
+/** Logits or FGSM examples of this worker's row chunks, written to the same rows of task.out. */
+function rowTask(task: Extract<Task, { type: 'logits' | 'fgsm' }>, x: Tensor, labels: Int32Array): void {
+  const per = task.type === 'logits' ? 10 : x.size / Math.max(task.n, 1); // output values per row
+  const out = floatView(task.dtype, task.out);
+  for (const c of task.shards) {
+    Atomics.store(control, layout.current + index, c);
+    const [start, end] = shardRange(task.n, c, task.chunks);
+    const xc = sliceBatch(x, start, end); // [end − start, C, H, W]
+    const y =
+      task.type === 'logits'
+        ? noGrad(() => model.forward(new Variable(xc)).value) // [end − start, 10]
+        : fgsm(model, xc, labels.slice(start, end), fromWire(task.fgsm!)); // [end − start, C, H, W]
+    out.set(y.data, start * per);
+  }
+}
+
+port.postMessage({ type: 'ready' } satisfies Reply);

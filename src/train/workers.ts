@@ -1,0 +1,446 @@
+/**
+ * Data-parallel engine: the work of a batch spread over worker threads, with results bit for bit
+ * equal to InProcessEngine's (train/engine.ts) whatever the number of workers.
+ *
+ *   batchGradients  shard s (s = 0..SHARDS−1, train/step.ts) runs on worker s mod T, exactly as
+ *                   computeBatchGradients runs it: zeroGrad, shardGradients, copy of p.grad. The
+ *                   main thread then adds the shard gradients into float64 accumulators in shard
+ *                   order 0..SHARDS−1, as accumulateGrads does: the same float additions in the
+ *                   same order, so the sum cannot depend on T.
+ *   logits, fgsm    the rows are cut into C = min(SHARDS, ⌊n/2⌋) contiguous chunks (1 if n < 2),
+ *                   chunk c on worker c mod T. A row's logits and FGSM example depend on that row
+ *                   only, so any cut gives the whole-batch result; C depends on n alone, so 1 and
+ *                   2 workers run literally the same chunks; and every chunk has ≥ 2 rows, so no
+ *                   GEMM degenerates to the GEMV path (tensor/gemm.ts), which sums in another order.
+ *
+ * Data moves through SharedArrayBuffers, never through messages (P = 431,080 parameters):
+ *
+ *   params   [P]           the main model's parameters, copied in before every call (≈ 0.2 ms)
+ *   grads    [SHARDS, P]   shard s's p.grad for every parameter, at s·P + offset(p)
+ *   losses   [SHARDS]      float64, shard s's Σ J
+ *   control  Int32         SEQ (the call's number), DONE[t] (the last call worker t finished),
+ *                          CURRENT[t] (the shard or chunk worker t is on), PRESENT[s, i] (shard s
+ *                          produced a gradient for parameter i; accumulateGrads skips null grads)
+ *   x, labels, out         the call's inputs and the logits / FGSM output, grown on demand
+ *
+ * A call is a postMessage of a small task descriptor to each worker that has work. The Atomics
+ * store of SEQ after writing the inputs, and of DONE[t] after writing the results, order the plain
+ * reads and writes of the shared arrays on either side (each side checks the other's number with
+ * Atomics.load before reading). Calls run one at a time (a queue), so buffers are never shared by
+ * two calls. A worker that throws fails the call with its message and stays usable; a worker that
+ * exits or crashes fails the call with a message naming the worker and the shard, and the engine
+ * refuses further calls. Workers are unref'd while idle, so an engine that is never closed does not
+ * keep the process alive.
+ *
+ * Workers run src/train/worker-main.ts, loaded through tsx (see spawnWorker for why a bootstrap).
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { checkFgsmOptions, type FgsmOptions } from '../attacks/fgsm.ts';
+import type { Module } from '../layers/module.ts';
+import { LeNet } from '../models/lenet.ts';
+import { allocate, Tensor, type DType, type FloatArray } from '../tensor/tensor.ts';
+import { InProcessEngine, type BatchGradients, type Engine } from './engine.ts';
+import { SHARDS, shardRange, type StepKind } from './step.ts';
+
+/** LeNet's logits per image: x [N, 1, 28, 28] → [N, 10]. */
+const CLASSES = 10;
+
+/** control[SEQ]: the number of the call whose inputs are in the shared buffers. */
+export const SEQ = 0;
+
+/** Offsets into the control array for T workers and NP parameter tensors. */
+export function controlLayout(T: number, NP: number): { done: number; current: number; present: number; length: number } {
+  const done = 1; // DONE[t] at done + t
+  const current = done + T; // CURRENT[t] at current + t
+  const present = current + T; // PRESENT[s, i] at present + s·NP + i
+  return { done, current, present, length: present + SHARDS * NP };
+}
+
+/** What a worker is given at start (structured-cloned; the buffers are shared, not copied). */
+export interface WorkerInit {
+  index: number;
+  workers: number;
+  dtype: DType;
+  /** Sizes of the model's parameters, in model.parameters() order. */
+  sizes: number[];
+  params: SharedArrayBuffer;
+  grads: SharedArrayBuffer;
+  losses: SharedArrayBuffer;
+  control: SharedArrayBuffer;
+}
+
+/** FgsmOptions without the Tensor class, which does not survive structured cloning. */
+export interface FgsmWire {
+  eps: number;
+  clip?: boolean;
+  labelMode?: 'true' | 'predicted';
+  mean?: { data: FloatArray; shape: number[] };
+}
+
+/** The inputs every task carries. x holds n images of x.shape[1..] in dtype, labels n entries. */
+export interface TaskInputs {
+  seq: number;
+  n: number;
+  shape: number[];
+  dtype: DType;
+  x: SharedArrayBuffer;
+  labels: SharedArrayBuffer;
+}
+
+/** A message from the main thread to a worker: a call's share of work, or the test hook. */
+export type Task =
+  | (TaskInputs & { type: 'grad'; shards: number[]; batchTotal: number; step: { kind: 'standard' } | { kind: 'adversarial'; fgsm: FgsmWire } })
+  | (TaskInputs & { type: 'logits' | 'fgsm'; chunks: number; shards: number[]; out: SharedArrayBuffer; fgsm?: FgsmWire })
+  /** Test hook: the worker fails its next task by exiting with `exit` or by throwing `throw`. */
+  | { type: 'debug'; exit?: number; throw?: string };
+
+/** A message from a worker: started, finished call `seq` (results in shared memory), or failed. */
+export type Reply = { type: 'ready' } | { type: 'done'; seq: number } | { type: 'failed'; seq: number; message: string; stack?: string };
+
+/** Typed view of a shared buffer in a dtype. */
+export function floatView(dtype: DType, buffer: SharedArrayBuffer, length?: number): FloatArray {
+  return dtype === 'float64' ? new Float64Array(buffer, 0, length) : new Float32Array(buffer, 0, length);
+}
+
+/** Number of row chunks logits and FGSM cut n rows into: depends on n only, each chunk ≥ 2 rows. */
+export function rowChunks(n: number): number {
+  return n < 2 ? 1 : Math.min(SHARDS, Math.floor(n / 2));
+}
+
+/** FgsmOptions as a message can carry them. */
+export function toWire(options: FgsmOptions): FgsmWire {
+  const { eps, clip, labelMode, mean } = options;
+  return { eps, clip, labelMode, mean: mean === undefined ? undefined : { data: mean.data, shape: [...mean.shape] } };
+}
+
+/** The FgsmOptions that toWire encoded. */
+export function fromWire(wire: FgsmWire): FgsmOptions {
+  const { eps, clip, labelMode, mean } = wire;
+  return { eps, clip, labelMode, mean: mean === undefined ? undefined : new Tensor(mean.data, mean.shape) };
+}
+
+/** Options of WorkerEngine.create. */
+export interface WorkerEngineOptions {
+  /** Worker threads (≥ 1; more than SHARDS = 4 would idle, so at most 4 are started). */
+  workers: number;
+}
+
+/** One worker thread and the call it is working on. */
+interface Thread {
+  index: number;
+  worker: Worker;
+  pending: { seq: number; resolve: () => void; reject: (error: Error) => void; what: (current: number) => string } | null;
+}
+
+/** Engine whose shards run on worker threads; see the file header. Create with WorkerEngine.create. */
+export class WorkerEngine implements Engine {
+  readonly workers: number;
+  private readonly threads: Thread[];
+  private readonly model: LeNet;
+  private readonly offsets: number[]; // offset of each parameter in params and in a grads slot
+  private readonly P: number;
+  private readonly params: FloatArray; // [P]
+  private readonly grads: FloatArray; // [SHARDS, P]
+  private readonly losses: Float64Array; // [SHARDS]
+  private readonly control: Int32Array;
+  private readonly layout: ReturnType<typeof controlLayout>;
+  private x = new SharedArrayBuffer(0);
+  private labels = new SharedArrayBuffer(0);
+  private out = new SharedArrayBuffer(0);
+  private seq = 0;
+  private queue: Promise<unknown> = Promise.resolve();
+  /** Set when a worker died or the engine was closed: every later call rejects with it. */
+  private broken: Error | null = null;
+  private closed = false;
+
+  private constructor(model: LeNet, threads: Thread[], init: Omit<WorkerInit, 'index'>) {
+    this.model = model;
+    this.threads = threads;
+    this.workers = threads.length;
+    this.offsets = [];
+    let P = 0;
+    for (const size of init.sizes) {
+      this.offsets.push(P);
+      P += size;
+    }
+    this.P = P;
+    this.params = floatView(init.dtype, init.params);
+    this.grads = floatView(init.dtype, init.grads);
+    this.losses = new Float64Array(init.losses);
+    this.control = new Int32Array(init.control);
+    this.layout = controlLayout(threads.length, init.sizes.length);
+    for (const t of threads) this.watch(t);
+  }
+
+  /**
+   * Starts the workers, each with a LeNet replica whose parameters are overwritten from the main
+   * model before every call. Rejects if a worker fails to start.
+   */
+  static async create(model: LeNet, options: WorkerEngineOptions): Promise<WorkerEngine> {
+    if (!(model instanceof LeNet)) throw new TypeError('WorkerEngine: the model must be a LeNet (createLeNet); workers rebuild it from its parameters');
+    const { workers } = options;
+    if (!Number.isInteger(workers) || workers < 1) throw new RangeError(`WorkerEngine: workers must be an integer ≥ 1, got ${workers}`);
+    const T = Math.min(workers, SHARDS);
+    const params = model.parameters();
+    const sizes = params.map((p) => p.value.size);
+    const P = sizes.reduce((a, b) => a + b, 0);
+    const bytes = model.dtype === 'float64' ? 8 : 4;
+    const init: Omit<WorkerInit, 'index'> = {
+      workers: T,
+      dtype: model.dtype,
+      sizes,
+      params: new SharedArrayBuffer(P * bytes),
+      grads: new SharedArrayBuffer(SHARDS * P * bytes),
+      losses: new SharedArrayBuffer(SHARDS * 8),
+      control: new SharedArrayBuffer(controlLayout(T, sizes.length).length * 4),
+    };
+    const threads: Thread[] = [];
+    const started: Array<Promise<void>> = [];
+    for (let index = 0; index < T; index++) {
+      const worker = spawnWorker({ ...init, index });
+      threads.push({ index, worker, pending: null });
+      started.push(
+        new Promise<void>((resolve, reject) => {
+          const onMessage = (m: Reply) => {
+            if (m.type !== 'ready') return;
+            worker.off('error', onError).off('exit', onExit).off('message', onMessage);
+            resolve();
+          };
+          const onError = (e: Error) => reject(new Error(`WorkerEngine: worker ${index} failed to start: ${e.message}`, { cause: e }));
+          const onExit = (code: number) => reject(new Error(`WorkerEngine: worker ${index} exited with code ${code} while starting`));
+          worker.on('message', onMessage).on('error', onError).on('exit', onExit);
+        }),
+      );
+    }
+    try {
+      await Promise.all(started);
+    } catch (error) {
+      await Promise.all(threads.map((t) => t.worker.terminate()));
+      throw error;
+    }
+    for (const t of threads) t.worker.unref();
+    return new WorkerEngine(model, threads, init);
+  }
+
+  async batchGradients(x: Tensor, labels: Int32Array, batchTotal: number, step: StepKind): Promise<BatchGradients> {
+    return this.serial(async () => {
+      const n = x.shape[0];
+      if (labels.length !== n) throw new RangeError(`WorkerEngine.batchGradients: ${n} images but ${labels.length} labels`);
+      if (step.kind === 'adversarial') checkFgsmOptions(step.fgsm, x);
+      const T = this.workers;
+      const assigned: number[][] = this.threads.map(() => []);
+      for (let s = 0; s < SHARDS; s++) {
+        const [start, end] = shardRange(n, s);
+        if (end > start) assigned[s % T].push(s);
+      }
+      const inputs = this.writeInputs(x, labels);
+      const wireStep = step.kind === 'standard' ? step : { kind: 'adversarial' as const, fgsm: toWire(step.fgsm) };
+      await this.dispatch(assigned, (shards) => ({ ...inputs, type: 'grad', shards, batchTotal, step: wireStep }), (s) => {
+        const [start, end] = shardRange(n, s);
+        return `gradient shard ${s} (rows ${start}..${end} of ${n})`;
+      });
+
+      // Σ_s in shard order, as computeBatchGradients: skip empty shards and null grads.
+      const NP = this.offsets.length;
+      const grads = this.offsets.map((_, i) => new Float64Array(this.sizeOf(i)));
+      const present = this.control;
+      const P = this.P;
+      let lossSum = 0;
+      for (let s = 0; s < SHARDS; s++) {
+        const [start, end] = shardRange(n, s);
+        if (end === start) continue;
+        lossSum += this.losses[s];
+        for (let i = 0; i < NP; i++) {
+          if (Atomics.load(present, this.layout.present + s * NP + i) === 0) continue;
+          const acc = grads[i];
+          const g = this.grads;
+          const gOff = s * P + this.offsets[i]; // seek to shard s's gradient of parameter i
+          for (let j = 0; j < acc.length; j++) acc[j] += g[gOff + j];
+        }
+      }
+      this.model.zeroGrad(); // as computeBatchGradients leaves the model
+      return { lossSum, grads };
+    });
+  }
+
+  async logits(x: Tensor): Promise<Tensor> {
+    return this.serial(async () => {
+      const n = x.shape[0];
+      await this.rowTask('logits', x, new Int32Array(n), n * CLASSES);
+      return new Tensor(floatView(x.dtype, this.out, n * CLASSES).slice(), [n, CLASSES]);
+    });
+  }
+
+  async fgsm(x: Tensor, labels: Int32Array, options: FgsmOptions): Promise<Tensor> {
+    return this.serial(async () => {
+      checkFgsmOptions(options, x);
+      const n = x.shape[0];
+      if (labels.length !== n) throw new RangeError(`WorkerEngine.fgsm: ${n} images but ${labels.length} labels`);
+      await this.rowTask('fgsm', x, labels, x.size, toWire(options));
+      return new Tensor(floatView(x.dtype, this.out, x.size).slice(), x.shape);
+    });
+  }
+
+  /** Terminates the workers; later calls reject. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.broken ??= new Error('WorkerEngine: the engine is closed');
+    await Promise.all(this.threads.map((t) => t.worker.terminate()));
+  }
+
+  /**
+   * Test hook: worker `index` fails its next task, by `process.exit(exit)` or by throwing `throw`.
+   * @internal
+   */
+  debugFailNextTask(index: number, how: { exit: number } | { throw: string }): void {
+    this.threads[index].worker.postMessage({ type: 'debug', ...how } satisfies Task);
+  }
+
+  private sizeOf(i: number): number {
+    return (i + 1 < this.offsets.length ? this.offsets[i + 1] : this.P) - this.offsets[i];
+  }
+
+  /** Logits or FGSM: rows in rowChunks(n) chunks, chunk c on worker c mod T; output in `out`. */
+  private async rowTask(type: 'logits' | 'fgsm', x: Tensor, labels: Int32Array, outSize: number, fgsm?: FgsmWire): Promise<void> {
+    const n = x.shape[0];
+    const chunks = rowChunks(n);
+    const assigned: number[][] = this.threads.map(() => []);
+    for (let c = 0; c < chunks; c++) assigned[c % this.workers].push(c);
+    const inputs = this.writeInputs(x, labels);
+    const bytes = x.dtype === 'float64' ? 8 : 4;
+    if (this.out.byteLength < outSize * bytes) this.out = new SharedArrayBuffer(grow(this.out.byteLength, outSize * bytes));
+    const out = this.out;
+    await this.dispatch(assigned, (shards) => ({ ...inputs, type, chunks, shards, out, fgsm }), (c) => {
+      const [start, end] = shardRange(n, c, chunks);
+      return `${type} chunk ${c} (rows ${start}..${end} of ${n})`;
+    });
+  }
+
+  /** Copies the parameters, x and labels into shared memory; returns the task's common fields. */
+  private writeInputs(x: Tensor, labels: Int32Array): TaskInputs {
+    this.model.parameters().forEach((p, i) => this.params.set(p.value.data, this.offsets[i]));
+    const n = x.shape[0];
+    const bytes = x.dtype === 'float64' ? 8 : 4;
+    if (this.x.byteLength < x.size * bytes) this.x = new SharedArrayBuffer(grow(this.x.byteLength, x.size * bytes));
+    if (this.labels.byteLength < n * 4) this.labels = new SharedArrayBuffer(grow(this.labels.byteLength, n * 4));
+    floatView(x.dtype, this.x, x.size).set(x.data);
+    new Int32Array(this.labels, 0, n).set(labels);
+    const seq = ++this.seq;
+    Atomics.store(this.control, SEQ, seq); // publishes the writes above to the workers
+    return { seq, n, shape: [...x.shape], dtype: x.dtype, x: this.x, labels: this.labels };
+  }
+
+  /** Sends each worker its shards, waits for all of them, then fails with the first error. */
+  private async dispatch(assigned: number[][], task: (shards: number[]) => Task, what: (shard: number) => string): Promise<void> {
+    const seq = this.seq;
+    const jobs = this.threads.map((t, w) => {
+      if (assigned[w].length === 0) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        t.pending = { seq, resolve, reject, what };
+        t.worker.ref(); // keep the process alive while the call is in flight
+        t.worker.postMessage(task(assigned[w]));
+      });
+    });
+    const results = await Promise.allSettled(jobs);
+    for (const t of this.threads) t.worker.unref();
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  /** Routes a worker's replies, errors and exit to the call it is working on. */
+  private watch(t: Thread): void {
+    const { worker, index } = t;
+    const settle = (error: Error | null) => {
+      const pending = t.pending;
+      t.pending = null;
+      if (pending === null) return;
+      if (error === null) pending.resolve();
+      else pending.reject(error);
+    };
+    const current = () => {
+      const pending = t.pending;
+      return pending === null ? 'no task' : pending.what(Atomics.load(this.control, this.layout.current + index));
+    };
+    worker.on('message', (m: Reply) => {
+      if (t.pending === null || !('seq' in m) || m.seq !== t.pending.seq) return;
+      if (m.type === 'done') {
+        const done = Atomics.load(this.control, this.layout.done + index); // acquires the worker's writes
+        settle(done === m.seq ? null : new Error(`WorkerEngine: worker ${index} reported call ${m.seq} done but published ${done}`));
+      } else if (m.type === 'failed') {
+        const error = new Error(`WorkerEngine: worker ${index} failed computing ${current()}: ${m.message}`);
+        if (m.stack) error.stack = `${error.message}\n--- in worker ${index} ---\n${m.stack}`;
+        settle(error);
+      }
+    });
+    worker.on('error', (e: Error) => {
+      const error = new Error(`WorkerEngine: worker ${index} crashed while computing ${current()}: ${e.message}`, { cause: e });
+      this.broken ??= error;
+      settle(error);
+    });
+    worker.on('exit', (code: number) => {
+      const error = this.closed
+        ? new Error(`WorkerEngine: closed while worker ${index} was computing ${current()}`)
+        : new Error(`WorkerEngine: worker ${index} exited with code ${code} while computing ${current()}`);
+      this.broken ??= error;
+      settle(error);
+    });
+  }
+
+  /** Runs calls one after another, and refuses them once the engine is broken or closed. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = async () => {
+      if (this.broken !== null) throw new Error(`${this.broken.message} (no further calls are possible: create a new engine)`);
+      return fn();
+    };
+    const result = this.queue.then(run, run);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+}
+
+/** Capacity for a buffer that must hold `need` bytes: at least double the old, to amortise. */
+function grow(old: number, need: number): number {
+  return Math.max(need, 2 * old);
+}
+
+/**
+ * Starts a worker on worker-main.ts. Node cannot load .ts by itself, and Node 20 ignores a parent's
+ * `--import tsx` in worker threads (nodejs/node#47747), so a bootstrap imports the entry and, only
+ * if Node refuses the .ts extension (no loader active in this thread), registers tsx's hooks here
+ * and imports it again (under another URL: the failed import stays cached). A Node that does pass
+ * the parent's loader on to workers thus does not get tsx twice. The parent's execArgv is
+ * inherited (passing it explicitly would reject per-process flags such as --max-old-space-size).
+ */
+function spawnWorker(init: WorkerInit): Worker {
+  const entry = new URL('./worker-main.ts', import.meta.url).href;
+  let tsx: string | null = null;
+  try {
+    tsx = import.meta.resolve('tsx/esm/api');
+  } catch {
+    // no tsx installed: the bootstrap then reports that the entry needs a TypeScript loader
+  }
+  const code = `const entry = ${JSON.stringify(entry)};
+const tsx = ${JSON.stringify(tsx)};
+import(entry).catch((error) => {
+  if (error?.code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw error;
+  if (tsx === null) throw new Error('cannot load ' + entry + ' in a worker thread: install tsx (a TypeScript loader)', { cause: error });
+  return import(tsx).then((api) => { api.register(); return import(entry + '?tsx'); });
+});`;
+  return new Worker(code, { eval: true, workerData: init });
+}
+
+/** The default number of workers: the cores Node may use. */
+export function defaultWorkers(): number {
+  return availableParallelism();
+}
+
+/**
+ * An engine for `model`: InProcessEngine for 0 workers, else a WorkerEngine with that many
+ * threads (1 still uses a worker thread). Close it when done.
+ */
+export async function createEngine(model: Module, workers: number): Promise<Engine> {
+  if (workers === 0) return new InProcessEngine(model);
+  if (!(model instanceof LeNet)) throw new TypeError(`createEngine: ${workers} workers need a LeNet model (createLeNet); use 0 workers for other modules`);
+  return WorkerEngine.create(model, { workers });
+}
