@@ -8,6 +8,7 @@ import type { Module } from '../layers/module.ts';
 import { formatShape } from '../tensor/shape.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { InProcessEngine, sliceBatch, type Engine } from './engine.ts';
+import { yieldToEventLoop } from './train.ts';
 import { MetricsAccumulator, type Metrics } from './metrics.ts';
 
 export interface EvaluateOptions {
@@ -32,6 +33,7 @@ export async function evaluate(model: Module, images: Tensor, labels: Int32Array
   const engine = options.engine ?? new InProcessEngine(model);
   const acc = new MetricsAccumulator();
   for (let start = 0; start < N; start += batchSize) {
+    await yieldToEventLoop(); // keep signals and timers alive between batches
     const end = Math.min(N, start + batchSize);
     const y = labels.subarray(start, end);
     let x = sliceBatch(images, start, end);

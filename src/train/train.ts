@@ -113,6 +113,9 @@ export async function train(model: Module, data: Dataset, options: TrainOptions)
     let lossSum = 0;
     let samples = 0;
     for (let b = 0; b < batches.length; b++) {
+      // Let the event loop run (signals, timers, I/O): an in-process engine resolves every await as
+      // a microtask, which on its own would keep a Ctrl-C handler from ever running.
+      await yieldToEventLoop();
       if (options.signal?.aborted) throw options.signal.reason ?? new Error('training aborted');
       const { x, labels } = gatherBatch(epochData, batches[b]);
       const total = step.kind === 'adversarial' ? 2 * x.shape[0] : x.shape[0];
@@ -127,6 +130,11 @@ export async function train(model: Module, data: Dataset, options: TrainOptions)
     await options.onEpoch?.(info);
   }
   return log;
+}
+
+/** Resolves on the next turn of the event loop. */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** The 'epoch' schedule's data: the N clean images followed by their N FGSM examples. */
