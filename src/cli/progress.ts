@@ -29,7 +29,10 @@ export class Progress {
     const rate = info.samples / Math.max(info.seconds, 1e-9);
     const eta = (info.seconds / info.batch) * (info.batches - info.batch);
     const line = `${phase}  epoch ${info.epoch}/${epochs}  batch ${info.batch}/${info.batches}  loss ${info.loss.toFixed(4)}  ${rate.toFixed(0)} img/s  ETA ${formatDuration(eta)}`;
-    this.stream.write(`\r${line.padEnd(100).slice(0, Math.max(20, (this.stream.columns ?? 100) - 1))}`);
+    // Fit the terminal so the line never wraps (a wrapped line cannot be redrawn in place); a
+    // pseudo-terminal may report 0 columns, then assume 100.
+    const columns = this.stream.columns > 20 ? this.stream.columns - 1 : 100;
+    this.stream.write(`\r\x1b[2K${line.slice(0, columns)}`);
     this.lineOpen = true;
   }
 
@@ -53,4 +56,9 @@ export function formatDuration(seconds: number): string {
   const m = Math.floor((s % 3600) / 60);
   const sec = String(s % 60).padStart(2, '0');
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`;
+}
+
+/** "1 epoch", "3 epochs". */
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }

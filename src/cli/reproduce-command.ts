@@ -25,7 +25,7 @@ import type { Tensor } from '../tensor/tensor.ts';
 import { type FlagSpecs, type FlagValues } from './args.ts';
 import { DATA_FLAGS, defaultOutDir, ensureWritableDir, interruptSignal, openEngine, prepareData, RUN_FLAGS, type PreparedData } from './common.ts';
 import { writeExamplesPng, type ExampleRow } from './examples.ts';
-import { Progress, formatDuration } from './progress.ts';
+import { formatDuration, plural, Progress } from './progress.ts';
 import { formatMetricsText, renderReport, SEED_RESULTS, type Results } from './report.ts';
 
 export const PRESETS = {
@@ -128,9 +128,9 @@ export async function reproduceCommand(flags: FlagValues): Promise<void> {
       const seed0 = epochs.standard === 30 && epochs.adversarial === 30 ? 'seed (30 + 30 epochs)' : 'seed';
       process.stdout.write(
         [
-          formatMetricsText(`standard training (${epochs.standard} epochs) vs the ${seed0}`, standard.metrics, SEED_RESULTS.standard),
+          formatMetricsText(`standard training (${plural(epochs.standard, 'epoch')}) vs the ${seed0}`, standard.metrics, SEED_RESULTS.standard),
           '',
-          formatMetricsText(`adversarial training (${epochs.adversarial} epochs, schedule ${schedule}) vs the ${seed0}`, adversarial.metrics, SEED_RESULTS.adversarial),
+          formatMetricsText(`adversarial training (${plural(epochs.adversarial, 'epoch')}, schedule ${schedule}) vs the ${seed0}`, adversarial.metrics, SEED_RESULTS.adversarial),
           '',
           `wall time ${formatDuration(results.seconds.total!)} (standard training ${formatDuration(standard.seconds)}, adversarial ${formatDuration(adversarial.seconds)})`,
           `wrote ${join(out, 'report.md')}, results.json, examples.png, standard.ckpt, adversarial.ckpt, epochs.jsonl`,

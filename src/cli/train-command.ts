@@ -12,7 +12,7 @@ import { SGD } from '../train/sgd.ts';
 import { train } from '../train/train.ts';
 import { CliError, type FlagSpecs, type FlagValues } from './args.ts';
 import { DATA_FLAGS, defaultOutDir, ensureWritableDir, interruptSignal, openEngine, prepareData, round4, RUN_FLAGS } from './common.ts';
-import { Progress } from './progress.ts';
+import { plural, Progress } from './progress.ts';
 
 export const TRAIN_FLAGS: FlagSpecs = {
   epochs: { type: 'int', min: 0, default: 3, help: 'epochs in all (with --resume: the total to reach)' },
@@ -61,7 +61,7 @@ export async function trainCommand(flags: FlagValues): Promise<void> {
   const checkpointPath = join(out, 'model.ckpt');
   const logPath = join(out, 'epochs.jsonl');
   const phase = adversarial ? 'adversarial' : 'standard';
-  progress.note(`advgrad train: ${data.train.labels.length} training images, ${epochs} epochs${resumed ? ` (resuming after epoch ${resumed.epoch})` : ''}, workers ${flags.workers}, output ${out}`);
+  progress.note(`advgrad train: ${data.train.labels.length} training images, ${plural(epochs, 'epoch')}${resumed ? ` (resuming after epoch ${resumed.epoch})` : ''}, workers ${flags.workers}, output ${out}`);
 
   const engine = await openEngine(model, flags.workers as number);
   const interrupt = interruptSignal(() => progress.note('stopping after the current step (Ctrl-C again to quit at once)…'));
