@@ -11,7 +11,7 @@
  * Forward saves the argmax as an Int32Array of flat input indices: backward needs nothing else.
  */
 import { defineOp, type Variable } from '../autograd/variable.ts';
-import { allocate, Tensor } from '../tensor/tensor.ts';
+import { allocate, Tensor, type FloatArray } from '../tensor/tensor.ts';
 import { windowGeometry, type WindowGeometry } from '../tensor/window.ts';
 import { Module } from './module.ts';
 
@@ -37,6 +37,10 @@ export function maxPool2dForward(x: Tensor, options: MaxPool2dOptions): { y: Ten
   const y = allocate(x.dtype, N * C * OH * OW); // [N, C, OH, OW]
   const argmax = new Int32Array(y.length);
   const xd = x.data;
+  if (P === 0) {
+    maxPoolNoPad(xd, N * C, H, W, KH, KW, S, OH, OW, y, argmax);
+    return { y: new Tensor(y, [N, C, OH, OW]), argmax };
+  }
   for (let nc = 0; nc < N * C; nc++) {
     const xOff = nc * H * W; // seek to x[n, c, 0, 0]
     for (let oh = 0; oh < OH; oh++)
@@ -63,6 +67,39 @@ export function maxPool2dForward(x: Tensor, options: MaxPool2dOptions): { y: Ten
       }
   }
   return { y: new Tensor(y, [N, C, OH, OW]), argmax };
+}
+
+/**
+ * The same loop without padding (the LeNet's case): every window lies inside the input by the
+ * output-size formula, so the bounds tests go. Same visiting order, so the same argmax on ties.
+ */
+function maxPoolNoPad(
+  xd: FloatArray, NC: number, H: number, W: number, KH: number, KW: number, S: number, OH: number, OW: number,
+  y: FloatArray, argmax: Int32Array,
+): void {
+  let o = 0;
+  for (let nc = 0; nc < NC; nc++) {
+    const xOff = nc * H * W; // seek to x[n, c, 0, 0]
+    for (let oh = 0; oh < OH; oh++) {
+      const rowOff = xOff + oh * S * W; // seek to x[n, c, oh·S, 0]
+      for (let ow = 0; ow < OW; ow++, o++) {
+        const corner = rowOff + ow * S; // the window's top-left cell
+        let best = xd[corner];
+        let bestAt = corner;
+        for (let kh = 0; kh < KH; kh++) {
+          const r = corner + kh * W;
+          for (let kw = kh === 0 ? 1 : 0; kw < KW; kw++) {
+            if (xd[r + kw] > best) {
+              best = xd[r + kw];
+              bestAt = r + kw;
+            }
+          }
+        }
+        y[o] = best;
+        argmax[o] = bestAt;
+      }
+    }
+  }
 }
 
 /** dx [N, C, H, W]: each dy goes to its window's argmax (overlapping windows add up). */

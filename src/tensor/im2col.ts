@@ -23,6 +23,15 @@ export function im2col(x: FloatArray, g: WindowGeometry, cols: FloatArray): void
         for (let n = 0; n < N; n++) {
           const xOff = (n * C + c) * H * W; // seek to x[n, c, 0, 0]
           const colOff = rowOff + n * P;
+          if (PAD === 0) {
+            // No padding (the LeNet's case): every read is inside x, so no bounds tests.
+            for (let oh = 0; oh < OH; oh++) {
+              const inOff = xOff + (oh * S + kh) * W + kw; // seek to x[n, c, oh·S + kh, kw]
+              const outOff = colOff + oh * OW;
+              for (let ow = 0; ow < OW; ow++) cols[outOff + ow] = x[inOff + ow * S];
+            }
+            continue;
+          }
           for (let oh = 0; oh < OH; oh++) {
             const ih = oh * S + kh - PAD;
             const outOff = colOff + oh * OW;
