@@ -4,7 +4,7 @@
  * Exit codes: 0 success, 1 failure (one line saying why), 2 bad usage, 130 interrupted.
  */
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CliError, formatHelp, parseFlags, type FlagSpecs, type FlagValues } from './args.ts';
 import { ATTACK_FLAGS, ATTACK_HELP, EVAL_FLAGS, EVAL_HELP, evalCommand } from './eval-command.ts';
 import { REPRODUCE_FLAGS, REPRODUCE_HELP, reproduceCommand } from './reproduce-command.ts';
@@ -69,7 +69,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-if (import.meta.url === new URL(`file://${process.argv[1]}`).href || process.argv[1]?.endsWith('src/cli/main.ts')) {
+// Run when executed directly (not when imported, e.g. by a test).
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });
