@@ -16,7 +16,7 @@
  * --reps N, --no-gemm, --json.
  */
 import { availableParallelism, cpus } from 'node:os';
-import { parseFlags } from '../src/cli/args.ts';
+import { CliError, parseFlags } from '../src/cli/args.ts';
 import { createLeNet } from '../src/models/lenet.ts';
 import { randn } from '../src/tensor/create.ts';
 import { Rng } from '../src/tensor/rng.ts';
@@ -116,6 +116,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: Error) => {
-  process.stderr.write(`advgrad bench: ${e.message}\n`);
-  process.exitCode = 1;
+  process.stderr.write(`advgrad ${e.message.startsWith('bench: ') ? e.message : `bench: ${e.message}`}\n`);
+  process.exitCode = e instanceof CliError ? e.exitCode : 1;
 });
