@@ -55,7 +55,7 @@ interface Shape {
 const LAYERS: Array<[string, number, number, number, boolean]> = [
   ['conv1', 20, 25, 576, true],
   ['conv2', 50, 500, 64, true],
-  ['conv3', 500, 1250, 1, true],
+  ['conv3', 500, 800, 1, true],
   ['conv4', 10, 500, 1, false],
 ];
 const BATCH = 100;
