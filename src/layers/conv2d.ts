@@ -19,10 +19,14 @@
  *
  *   cols [R, N·Q] = im2col(x)           Y [OC, N·Q] = weight [OC, R] · cols
  *   dY [OC, N·Q]  = dy regrouped        dWeight = dY · colsᵀ,  dcols = weightᵀ · dY,  dx = col2im(dcols)
+ *
+ * cols itself is never stored: cols[r, j] = x[rowOffset[r] + colOffset[j]] (tensor/im2col.ts), and
+ * gemmGatherB packs its panels straight from x, so the GEMM's packing is the only copy (a padded
+ * x is first copied into a zero border, which is R/S² times smaller than cols).
  */
 import { defineOp, type Variable } from '../autograd/variable.ts';
-import { gemm } from '../tensor/gemm.ts';
-import { col2im, im2col } from '../tensor/im2col.ts';
+import { gemm, gemmGatherB } from '../tensor/gemm.ts';
+import { col2im, im2colOffsets, padImages } from '../tensor/im2col.ts';
 import { formatShape } from '../tensor/shape.ts';
 import { allocate, Tensor } from '../tensor/tensor.ts';
 import { windowGeometry, type WindowGeometry } from '../tensor/window.ts';
@@ -109,16 +113,33 @@ export function conv2dBackwardDirect(dy: Tensor, x: Tensor, weight: Tensor, opti
   return { dx: new Tensor(dx, x.shape), dWeight: new Tensor(dWeight, weight.shape), dBias: new Tensor(dBias, [OC]) };
 }
 
-/** Fast forward through im2col + GEMM. Returns y and the cols that backward needs for dWeight. */
-export function conv2dForward(x: Tensor, weight: Tensor, bias: Tensor | null, options: Conv2dOptions = {}): { y: Tensor; cols: Float32Array | Float64Array } {
+/** Elements of dcols computed and scattered back per block (512 KiB of float32: L2-resident). */
+const DCOLS_BLOCK = 1 << 17;
+
+/** The im2col matrix of a convolution's input, as offsets into x (or into its zero-padded copy). */
+export interface LoweredInput {
+  /** x, or x copied into a zero border of width pad: [N, C, H + 2P, W + 2P] */
+  src: Float32Array | Float64Array;
+  /** [R] and [N·Q]: cols[r, j] = src[rowOffset[r] + colOffset[j]] */
+  rowOffset: Int32Array;
+  colOffset: Int32Array;
+}
+
+/** x as an implicit im2col matrix (see the file header). */
+export function lowerInput(x: Tensor, g: WindowGeometry): LoweredInput {
+  const { xp: src, gp } = g.pad === 0 ? { xp: x.data, gp: g } : padImages(x.data, g);
+  return { src, ...im2colOffsets(gp) };
+}
+
+/** Fast forward through implicit im2col + GEMM. Returns y and the lowered x that backward needs for dWeight. */
+export function conv2dForward(x: Tensor, weight: Tensor, bias: Tensor | null, options: Conv2dOptions = {}): { y: Tensor; lowered: LoweredInput } {
   const g = conv2dGeometry(x, weight, bias, options);
   const { N, C, KH, KW, OH, OW, OC } = g;
   const R = C * KH * KW;
   const Q = OH * OW;
-  const cols = allocate(x.dtype, R * N * Q); // [R, N·Q]
-  im2col(x.data, g, cols);
-  const Y = allocate(x.dtype, OC * N * Q); // [OC, N·Q]
-  gemm(false, false, OC, N * Q, R, weight.data, R, cols, N * Q, 0, Y, N * Q);
+  const lowered = lowerInput(x, g);
+  const Y = allocate(x.dtype, OC * N * Q); // [OC, N·Q] = weight [OC, R] · cols [R, N·Q]
+  gemmGatherB(false, OC, N * Q, R, weight.data, R, lowered.src, lowered.rowOffset, lowered.colOffset, 0, Y, N * Q);
   const y = allocate(x.dtype, N * OC * Q); // [N, OC, OH, OW]: regroup Y's columns by image, add bias
   for (let oc = 0; oc < OC; oc++) {
     const b = bias === null ? 0 : bias.data[oc];
@@ -128,12 +149,12 @@ export function conv2dForward(x: Tensor, weight: Tensor, bias: Tensor | null, op
       for (let q = 0; q < Q; q++) y[dst + q] = Y[src + q] + b;
     }
   }
-  return { y: new Tensor(y, [N, OC, OH, OW]), cols };
+  return { y: new Tensor(y, [N, OC, OH, OW]), lowered };
 }
 
 /** Fast backward: dWeight = dY·colsᵀ, dcols = weightᵀ·dY, dx = col2im(dcols). Skips what is not needed. */
 export function conv2dBackward(
-  dy: Tensor, x: Tensor, weight: Tensor, cols: Float32Array | Float64Array, options: Conv2dOptions,
+  dy: Tensor, x: Tensor, weight: Tensor, lowered: LoweredInput, options: Conv2dOptions,
   needs: { dx: boolean; dWeight: boolean; dBias: boolean },
 ): { dx: Tensor | null; dWeight: Tensor | null; dBias: Tensor | null } {
   const g = conv2dGeometry(x, weight, null, options);
@@ -160,15 +181,24 @@ export function conv2dBackward(
   let dWeight: Tensor | null = null;
   if (needs.dWeight) {
     const dw = allocate(x.dtype, OC * R); // [OC, R]
-    gemm(false, true, OC, R, N * Q, dY, N * Q, cols, N * Q, 0, dw, R);
+    // colsᵀ [N·Q, R] is the implicit matrix with the offset tables swapped
+    gemmGatherB(false, OC, R, N * Q, dY, N * Q, lowered.src, lowered.colOffset, lowered.rowOffset, 0, dw, R);
     dWeight = new Tensor(dw, weight.shape);
   }
   let dx: Tensor | null = null;
   if (needs.dx) {
-    const dcols = allocate(x.dtype, R * N * Q); // [R, N·Q]
-    gemm(true, false, R, N * Q, OC, weight.data, R, dY, N * Q, 0, dcols, N * Q);
+    // dcols = weightᵀ·dY and col2im, a few images at a time, so that the dcols block is still in
+    // cache when col2im reads it back (all of conv2's dcols at batch 100 would be 12.8 MB)
+    const imageSize = C * g.H * g.W;
+    const nb = Math.max(1, Math.min(N, Math.floor(DCOLS_BLOCK / (R * Q)))); // images per block
+    const dcols = allocate(x.dtype, R * nb * Q); // [R, nb·Q]
     const dxData = allocate(x.dtype, x.size); // [N, C, H, W]
-    col2im(dcols, g, dxData);
+    for (let n0 = 0; n0 < N; n0 += nb) {
+      const m = Math.min(nb, N - n0);
+      // columns n0·Q … (n0+m)·Q of dY [OC, N·Q], row stride N·Q
+      gemm(true, false, R, m * Q, OC, weight.data, R, dY.subarray(n0 * Q), N * Q, 0, dcols, m * Q);
+      col2im(dcols, { ...g, N: m }, dxData.subarray(n0 * imageSize, (n0 + m) * imageSize));
+    }
     dx = new Tensor(dxData, x.shape);
   }
   return { dx, dWeight, dBias };
@@ -180,12 +210,12 @@ export function conv2dBackward(
  * @returns y [N, OC, OH, OW]
  */
 export const conv2d = defineOp('conv2d', (x: Variable, weight: Variable, bias: Variable | null, options: Conv2dOptions = {}) => {
-  // cols is kept for dWeight = dY·colsᵀ: recomputing it would cost another im2col.
-  const { y, cols } = conv2dForward(x.value, weight.value, bias === null ? null : bias.value, options);
+  // the lowered x is kept for dWeight = dY·colsᵀ
+  const { y, lowered } = conv2dForward(x.value, weight.value, bias === null ? null : bias.value, options);
   return {
     value: y,
     backward: (dy, needs) => {
-      const { dx, dWeight, dBias } = conv2dBackward(dy, x.value, weight.value, cols, options, {
+      const { dx, dWeight, dBias } = conv2dBackward(dy, x.value, weight.value, lowered, options, {
         dx: needs[0], dWeight: needs[1], dBias: needs[2] ?? false,
       });
       return [dx, dWeight, dBias];

@@ -37,6 +37,10 @@ export function maxPool2dForward(x: Tensor, options: MaxPool2dOptions): { y: Ten
   const y = allocate(x.dtype, N * C * OH * OW); // [N, C, OH, OW]
   const argmax = new Int32Array(y.length);
   const xd = x.data;
+  if (P === 0 && KH === 2 && KW === 2 && S === 2) {
+    maxPool2x2(xd, N * C, H, W, OH, OW, y, argmax);
+    return { y: new Tensor(y, [N, C, OH, OW]), argmax };
+  }
   if (P === 0) {
     maxPoolNoPad(xd, N * C, H, W, KH, KW, S, OH, OW, y, argmax);
     return { y: new Tensor(y, [N, C, OH, OW]), argmax };
@@ -94,6 +98,42 @@ function maxPoolNoPad(
               bestAt = r + kw;
             }
           }
+        }
+        y[o] = best;
+        argmax[o] = bestAt;
+      }
+    }
+  }
+}
+
+/**
+ * 2×2 windows, stride 2, no padding (both of the LeNet's pools): the window's four cells are read
+ * straight into registers, and compared in the same row-major order as the general loop, so ties
+ * give the same argmax. The general loop spends most of its time on two-iteration loop control.
+ */
+function maxPool2x2(xd: FloatArray, NC: number, H: number, W: number, OH: number, OW: number, y: FloatArray, argmax: Int32Array): void {
+  let o = 0;
+  for (let nc = 0; nc < NC; nc++) {
+    for (let oh = 0; oh < OH; oh++) {
+      let top = nc * H * W + 2 * oh * W; // seek to x[n, c, 2·oh, 0]: the window row pair starts here
+      for (let ow = 0; ow < OW; ow++, o++, top += 2) {
+        const bottom = top + W;
+        let best = xd[top];
+        let bestAt = top;
+        const v01 = xd[top + 1];
+        const v10 = xd[bottom];
+        const v11 = xd[bottom + 1];
+        if (v01 > best) {
+          best = v01;
+          bestAt = top + 1;
+        }
+        if (v10 > best) {
+          best = v10;
+          bestAt = bottom;
+        }
+        if (v11 > best) {
+          best = v11;
+          bestAt = bottom + 1;
         }
         y[o] = best;
         argmax[o] = bestAt;

@@ -105,6 +105,60 @@ export function gemm(
     gemv(!transB, N, K, B, ldb, A, transA ? lda : 1, beta, C, 1);
     return;
   }
+  const packB: PackB = transB
+    ? (k0, kc, j0, nc, P) => packBT(B, ldb, k0, kc, j0, nc, P)
+    : (k0, kc, j0, nc, P) => packBN(B, ldb, k0, kc, j0, nc, P);
+  gemmPacked(transA, M, N, K, A, lda, packB, beta, C, ldc);
+}
+
+/**
+ * C ← op(A)·B̃ + β·C for a matrix B̃[k, j] = x[kOff[k] + jOff[j]] (k < K, j < N) that is never
+ * stored: its panels are packed straight from x. An im2col matrix is such a B̃ (tensor/im2col.ts,
+ * im2colOffsets), so a convolution needs no cols buffer and no separate im2col pass: the packing
+ * the GEMM does anyway is the only copy. The offsets are checked to stay inside x.
+ * @param x the gathered array   @param kOff [K] offsets of B̃'s rows   @param jOff [N] of its columns
+ * Other parameters as in gemm.
+ */
+export function gemmGatherB(
+  transA: boolean, M: number, N: number, K: number, A: FloatArray, lda: number,
+  x: FloatArray, kOff: Int32Array, jOff: Int32Array, beta: number, C: FloatArray, ldc: number,
+): void {
+  if (kOff.length < K || jOff.length < N) {
+    throw new RangeError(`gemmGatherB: need ${K} row offsets and ${N} column offsets, got ${kOff.length} and ${jOff.length}`);
+  }
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) {
+    scaleC(M, N, beta, C, ldc);
+    return;
+  }
+  const [kMin, kMax] = range(kOff, K);
+  const [jMin, jMax] = range(jOff, N);
+  if (kMin + jMin < 0 || kMax + jMax >= x.length) {
+    throw new RangeError(`gemmGatherB: offsets reach x[${kMin + jMin}] … x[${kMax + jMax}], but x has ${x.length} elements`);
+  }
+  gemmPacked(transA, M, N, K, A, lda, (k0, kc, j0, nc, P) => packBGather(x, kOff, jOff, k0, kc, j0, nc, P), beta, C, ldc);
+}
+
+/** [min, max] of a[0:n], n ≥ 1. */
+function range(a: Int32Array, n: number): [number, number] {
+  let lo = a[0];
+  let hi = a[0];
+  for (let i = 1; i < n; i++) {
+    const v = a[i];
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return [lo, hi];
+}
+
+/** Packs op(B)[k0:k0+kc, j0:j0+nc] into the B panels at P[0…] (layout in the file header). */
+type PackB = (k0: number, kc: number, j0: number, nc: number, P: Float64Array) => void;
+
+/** The blocked loop nest of the file header, for M, N, K ≥ 1; B arrives through its packer. */
+function gemmPacked(
+  transA: boolean, M: number, N: number, K: number, A: FloatArray, lda: number,
+  packB: PackB, beta: number, C: FloatArray, ldc: number,
+): void {
   const kcMax = Math.min(KC, K);
   const aBase = Math.min(NC, roundUp(N, NR)) * kcMax; // B panels first, then A panels
   const need = aBase + Math.min(MC, roundUp(M, MR)) * kcMax;
@@ -115,8 +169,7 @@ export function gemm(
     for (let k0 = 0; k0 < K; k0 += KC) {
       const kc = Math.min(KC, K - k0);
       const b = k0 === 0 ? beta : 1; // later depth blocks add to what the first one wrote
-      if (transB) packBT(B, ldb, k0, kc, j0, nc, P);
-      else packBN(B, ldb, k0, kc, j0, nc, P);
+      packB(k0, kc, j0, nc, P);
       for (let i0 = 0; i0 < M; i0 += MC) {
         const mc = Math.min(MC, M - i0);
         if (transA) packAT(A, lda, i0, mc, k0, kc, P, aBase);
@@ -301,6 +354,37 @@ function packBT(B: FloatArray, ldb: number, k0: number, kc: number, j0: number, 
     }
     for (let c = nr; c < NR; c++) {
       for (let p = 0, o = pOff + c; p < kc; p++, o += NR) P[o] = 0;
+    }
+  }
+}
+
+/** B̃[k, j] = x[kOff[k] + jOff[j]] (gemmGatherB): NR column offsets per panel, one row offset per k step. */
+function packBGather(
+  x: FloatArray, kOff: Int32Array, jOff: Int32Array, k0: number, kc: number, j0: number, nc: number, P: Float64Array,
+): void {
+  let o = 0;
+  for (let jr = 0; jr < nc; jr += NR) {
+    const nr = Math.min(NR, nc - jr);
+    const j = j0 + jr;
+    if (nr === NR) {
+      // full panel, the common case: the panel's NR column offsets stay in registers
+      const o0 = jOff[j], o1 = jOff[j + 1], o2 = jOff[j + 2], o3 = jOff[j + 3], o4 = jOff[j + 4];
+      for (let p = 0; p < kc; p++) {
+        const row = kOff[k0 + p]; // seek to row k0+p of B̃
+        P[o] = x[row + o0];
+        P[o + 1] = x[row + o1];
+        P[o + 2] = x[row + o2];
+        P[o + 3] = x[row + o3];
+        P[o + 4] = x[row + o4];
+        o += NR;
+      }
+      continue;
+    }
+    for (let p = 0; p < kc; p++) {
+      const row = kOff[k0 + p];
+      for (let c = 0; c < nr; c++) P[o + c] = x[row + jOff[j + c]];
+      for (let c = nr; c < NR; c++) P[o + c] = 0;
+      o += NR;
     }
   }
 }

@@ -63,6 +63,15 @@ export function col2im(dcols: FloatArray, g: WindowGeometry, dx: FloatArray): vo
         for (let n = 0; n < N; n++) {
           const xOff = (n * C + c) * H * W;
           const colOff = rowOff + n * P;
+          if (PAD === 0) {
+            // No padding (the LeNet's case): every window cell is inside x, so no bounds tests.
+            for (let oh = 0; oh < OH; oh++) {
+              const inOff = xOff + (oh * S + kh) * W + kw; // seek to dx[n, c, oh·S + kh, kw]
+              const outOff = colOff + oh * OW;
+              for (let ow = 0; ow < OW; ow++) dx[inOff + ow * S] += dcols[outOff + ow];
+            }
+            continue;
+          }
           for (let oh = 0; oh < OH; oh++) {
             const ih = oh * S + kh - PAD;
             if (ih < 0 || ih >= H) continue; // padding: no input to credit
@@ -78,4 +87,45 @@ export function col2im(dcols: FloatArray, g: WindowGeometry, dx: FloatArray): vo
       }
     }
   }
+}
+
+/**
+ * The im2col matrix of an unpadded x as two offset tables, for gemmGatherB (tensor/gemm.ts):
+ *
+ *   cols[r, n·P + p] = x[rowOffset[r] + colOffset[n·P + p]],
+ *   rowOffset[r] = (c·H + kh)·W + kw,   colOffset[n·P + p] = n·C·H·W + oh·S·W + ow·S
+ *
+ * (r = (c·KH + kh)·KW + kw, p = oh·OW + ow). Padding has no offset, so g.pad must be 0: pad x
+ * first with padImages and use its geometry.
+ */
+export function im2colOffsets(g: WindowGeometry): { rowOffset: Int32Array; colOffset: Int32Array } {
+  const { N, C, H, W, KH, KW, stride: S, pad, OH, OW } = g;
+  if (pad !== 0) throw new RangeError(`im2colOffsets: the geometry must be unpadded (pad x with padImages first), got pad ${pad}`);
+  const rowOffset = new Int32Array(C * KH * KW); // [R]
+  for (let c = 0, r = 0; c < C; c++)
+    for (let kh = 0; kh < KH; kh++)
+      for (let kw = 0; kw < KW; kw++, r++) rowOffset[r] = (c * H + kh) * W + kw;
+  const colOffset = new Int32Array(N * OH * OW); // [N·P]
+  for (let n = 0, j = 0; n < N; n++)
+    for (let oh = 0; oh < OH; oh++)
+      for (let ow = 0; ow < OW; ow++, j++) colOffset[j] = n * C * H * W + oh * S * W + ow * S;
+  return { rowOffset, colOffset };
+}
+
+/**
+ * x [N, C, H, W] copied into the middle of zeros [N, C, H + 2P, W + 2P], with the geometry of the
+ * copy (same window, pad 0): a padded convolution is then an unpadded one.
+ */
+export function padImages<T extends FloatArray>(x: T, g: WindowGeometry): { xp: T; gp: WindowGeometry } {
+  const { N, C, H, W, pad: PAD } = g;
+  const HP = H + 2 * PAD;
+  const WP = W + 2 * PAD;
+  const xp = new (x.constructor as new (n: number) => T)(N * C * HP * WP); // [N, C, HP, WP]
+  for (let img = 0; img < N * C; img++)
+    for (let h = 0; h < H; h++) {
+      const src = (img * H + h) * W; // seek to x[n, c, h, 0]
+      const dst = (img * HP + h + PAD) * WP + PAD; // seek to xp[n, c, h+P, P]
+      for (let w = 0; w < W; w++) xp[dst + w] = x[src + w];
+    }
+  return { xp, gp: { ...g, H: HP, W: WP, pad: 0 } };
 }

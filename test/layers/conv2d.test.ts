@@ -62,14 +62,25 @@ describe('conv2d: the im2col kernel equals the direct reference', () => {
     const x = r64(c.x, 1);
     const w = r64(c.w, 2);
     const b = r64([c.w[0]], 3);
-    const { y, cols } = conv2dForward(x, w, b, c);
+    const { y, lowered } = conv2dForward(x, w, b, c);
     expectClose(y, conv2dForwardDirect(x, w, b, c), 1e-12);
     const dy = r64(y.shape as number[], 4);
-    const fast = conv2dBackward(dy, x, w, cols, c, { dx: true, dWeight: true, dBias: true });
+    const fast = conv2dBackward(dy, x, w, lowered, c, { dx: true, dWeight: true, dBias: true });
     const ref = conv2dBackwardDirect(dy, x, w, c);
     expectClose(fast.dx!, ref.dx, 1e-12);
     expectClose(fast.dWeight!, ref.dWeight, 1e-12);
     expectClose(fast.dBias!, ref.dBias, 1e-12);
+  });
+
+  test('dx over several dcols blocks (LeNet conv2 shape, 10 images: blocks of 4, 4 and 2) equals the reference', () => {
+    const x = r64([10, 20, 12, 12], 12);
+    const w = r64([50, 20, 5, 5], 13);
+    const { y, lowered } = conv2dForward(x, w, null);
+    const dy = r64(y.shape as number[], 14);
+    const fast = conv2dBackward(dy, x, w, lowered, {}, { dx: true, dWeight: true, dBias: false });
+    const ref = conv2dBackwardDirect(dy, x, w);
+    expectClose(fast.dx!, ref.dx, 1e-12);
+    expectClose(fast.dWeight!, ref.dWeight, 1e-12);
   });
 
   test('float32 im2col path agrees with the float64 reference to 1e-6 relative (LeNet conv2 shape)', () => {

@@ -52,6 +52,48 @@ describe('maxPool2d by hand', () => {
   });
 });
 
+/** The definition, as slowly as possible: every window scanned in row-major order, first maximum wins. */
+function maxPoolReference(x: Tensor, size: number, stride: number): { y: number[]; argmax: number[] } {
+  const [N, C, H, W] = x.shape;
+  const OH = Math.floor((H - size) / stride) + 1;
+  const OW = Math.floor((W - size) / stride) + 1;
+  const y: number[] = [];
+  const argmax: number[] = [];
+  for (let plane = 0; plane < N * C; plane++)
+    for (let oh = 0; oh < OH; oh++)
+      for (let ow = 0; ow < OW; ow++) {
+        let at = -1;
+        for (let kh = 0; kh < size; kh++)
+          for (let kw = 0; kw < size; kw++) {
+            const i = (plane * H + oh * stride + kh) * W + ow * stride + kw;
+            if (at < 0 || x.data[i] > x.data[at]) at = i;
+          }
+        y.push(x.data[at]);
+        argmax.push(at);
+      }
+  return { y, argmax };
+}
+
+describe('maxPool2d fast paths equal the definition, ties included', () => {
+  // values from {0, 1, 2}: most windows hold ties, so the tie rule is exercised everywhere
+  test.each([
+    { shape: [3, 4, 24, 24], size: 2, stride: 2 }, // 2×2 stride-2 path (the LeNet's conv1 pool)
+    { shape: [2, 3, 9, 7], size: 2, stride: 2 }, // 2×2 path, odd sizes drop the last row and column
+    { shape: [2, 3, 9, 7], size: 3, stride: 2 }, // general unpadded path
+    { shape: [1, 2, 8, 8], size: 2, stride: 1 }, // general unpadded path, overlapping 2×2
+  ])('x=$shape size $size stride $stride, float32 and float64', ({ shape, size, stride }) => {
+    const rng = new Rng(shape.reduce((a, b) => a * b, size));
+    const n = shape.reduce((a, b) => a * b, 1);
+    const x64 = new Tensor(Float64Array.from({ length: n }, () => rng.int(3)), shape);
+    const ref = maxPoolReference(x64, size, stride);
+    for (const x of [x64, x64.clone('float32')]) {
+      const { y, argmax } = maxPool2dForward(x, { size, stride });
+      expect(Array.from(argmax)).toEqual(ref.argmax);
+      expect(y.toArray()).toEqual(ref.y);
+    }
+  });
+});
+
 const configs = [
   { x: [1, 1, 4, 4], size: 2, stride: 2, pad: 0 },
   { x: [2, 3, 6, 5], size: 2, stride: 2, pad: 0 },
