@@ -17,16 +17,18 @@
  * Two kernels compute the same thing. The direct one is the formula above, kept as the reference.
  * The fast one (used by the op) lowers the batch to one matrix product with im2col:
  *
- *   cols [R, N·Q] = im2col(x)           Y [OC, N·Q] = weight [OC, R] · cols
+ *   cols [R, N·Q] = im2col(x)           Y [OC, N·Q] = weight [OC, R] · cols,  y = Y regrouped by image
  *   dY [OC, N·Q]  = dy regrouped        dWeight = dY · colsᵀ,  dcols = weightᵀ · dY,  dx = col2im(dcols)
  *
- * cols itself is never stored: cols[r, j] = x[rowOffset[r] + colOffset[j]] (tensor/im2col.ts), and
- * gemmGatherB packs its panels straight from x, so the GEMM's packing is the only copy (a padded
- * x is first copied into a zero border, which is R/S² times smaller than cols).
+ * None of cols, Y, dY or dcols is ever stored. cols[r, j] = x[rowOffset[r] + colOffset[j]]
+ * (tensor/im2col.ts) is packed by the GEMM straight from x; Y and dY are y and dy read as
+ * [OC, N·Q] through offsets (nchwAsMatrix); and dcols is added into dx through the im2col offsets
+ * as the GEMM produces it, which is col2im (tensor/gemm.ts, gemmIndexed). A padded x is first
+ * copied into a zero border, R/S² times smaller than cols.
  */
 import { defineOp, type Variable } from '../autograd/variable.ts';
-import { gemm, gemmGatherB } from '../tensor/gemm.ts';
-import { col2im, im2colOffsets, padImages } from '../tensor/im2col.ts';
+import { gemmIndexed } from '../tensor/gemm.ts';
+import { cropImages, im2colOffsets, nchwAsMatrix, padImages } from '../tensor/im2col.ts';
 import { formatShape } from '../tensor/shape.ts';
 import { allocate, Tensor } from '../tensor/tensor.ts';
 import { windowGeometry, type WindowGeometry } from '../tensor/window.ts';
@@ -113,9 +115,6 @@ export function conv2dBackwardDirect(dy: Tensor, x: Tensor, weight: Tensor, opti
   return { dx: new Tensor(dx, x.shape), dWeight: new Tensor(dWeight, weight.shape), dBias: new Tensor(dBias, [OC]) };
 }
 
-/** Elements of dcols computed and scattered back per block (512 KiB of float32: L2-resident). */
-const DCOLS_BLOCK = 1 << 17;
-
 /** The im2col matrix of a convolution's input, as offsets into x (or into its zero-padded copy). */
 export interface LoweredInput {
   /** x, or x copied into a zero border of width pad: [N, C, H + 2P, W + 2P] */
@@ -131,28 +130,32 @@ export function lowerInput(x: Tensor, g: WindowGeometry): LoweredInput {
   return { src, ...im2colOffsets(gp) };
 }
 
-/** Fast forward through implicit im2col + GEMM. Returns y and the lowered x that backward needs for dWeight. */
+/**
+ * Fast forward: Y [OC, N·Q] = weight [OC, R] · cols [R, N·Q], with cols gathered from x and Y
+ * added straight into y [N, OC, OH, OW] (which starts as the bias). Returns y and the lowered x
+ * that backward needs for dWeight.
+ */
 export function conv2dForward(x: Tensor, weight: Tensor, bias: Tensor | null, options: Conv2dOptions = {}): { y: Tensor; lowered: LoweredInput } {
   const g = conv2dGeometry(x, weight, bias, options);
   const { N, C, KH, KW, OH, OW, OC } = g;
   const R = C * KH * KW;
   const Q = OH * OW;
   const lowered = lowerInput(x, g);
-  const Y = allocate(x.dtype, OC * N * Q); // [OC, N·Q] = weight [OC, R] · cols [R, N·Q]
-  gemmGatherB(false, OC, N * Q, R, weight.data, R, lowered.src, lowered.rowOffset, lowered.colOffset, 0, Y, N * Q);
-  const y = allocate(x.dtype, N * OC * Q); // [N, OC, OH, OW]: regroup Y's columns by image, add bias
-  for (let oc = 0; oc < OC; oc++) {
-    const b = bias === null ? 0 : bias.data[oc];
-    for (let n = 0; n < N; n++) {
-      const src = oc * N * Q + n * Q; // seek to Y[oc, n·Q]
-      const dst = (n * OC + oc) * Q; // seek to y[n, oc, 0, 0]
-      for (let q = 0; q < Q; q++) y[dst + q] = Y[src + q] + b;
-    }
+  const y = allocate(x.dtype, N * OC * Q); // [N, OC, OH, OW]
+  if (bias !== null) {
+    for (let n = 0; n < N; n++) for (let oc = 0; oc < OC; oc++) y.fill(bias.data[oc], (n * OC + oc) * Q, (n * OC + oc + 1) * Q);
   }
+  gemmIndexed(OC, N * Q, R, { data: weight.data, ld: R, trans: false }, { data: lowered.src, rowOffset: lowered.rowOffset, colOffset: lowered.colOffset }, 1, {
+    data: y, ...nchwAsMatrix(N, OC, Q),
+  });
   return { y: new Tensor(y, [N, OC, OH, OW]), lowered };
 }
 
-/** Fast backward: dWeight = dY·colsᵀ, dcols = weightᵀ·dY, dx = col2im(dcols). Skips what is not needed. */
+/**
+ * Fast backward, with dy [N, OC, OH, OW] read in place as dY [OC, N·Q]:
+ * dWeight = dY·colsᵀ, dBias = row sums of dY, and dx = col2im(weightᵀ·dY), the product added
+ * straight into dx through the im2col offsets. Skips what is not needed.
+ */
 export function conv2dBackward(
   dy: Tensor, x: Tensor, weight: Tensor, lowered: LoweredInput, options: Conv2dOptions,
   needs: { dx: boolean; dWeight: boolean; dBias: boolean },
@@ -161,45 +164,32 @@ export function conv2dBackward(
   const { N, C, KH, KW, OH, OW, OC } = g;
   const R = C * KH * KW;
   const Q = OH * OW;
-  const dY = allocate(x.dtype, OC * N * Q); // [OC, N·Q]: dy regrouped like the forward Y
-  for (let oc = 0; oc < OC; oc++)
-    for (let n = 0; n < N; n++) {
-      const dst = oc * N * Q + n * Q;
-      const src = (n * OC + oc) * Q;
-      for (let q = 0; q < Q; q++) dY[dst + q] = dy.data[src + q];
-    }
+  const dY = { data: dy.data, ...nchwAsMatrix(N, OC, Q) }; // [OC, N·Q]
   let dBias: Tensor | null = null;
   if (needs.dBias) {
-    const db = allocate(x.dtype, OC); // [OC]
-    for (let oc = 0; oc < OC; oc++) {
-      let s = 0;
-      for (let j = oc * N * Q, end = j + N * Q; j < end; j++) s += dY[j];
-      db[oc] = s;
-    }
+    const sums = new Float64Array(OC); // [OC], summed in double precision whatever the dtype
+    for (let n = 0; n < N; n++)
+      for (let oc = 0; oc < OC; oc++) {
+        for (let j = (n * OC + oc) * Q, end = j + Q; j < end; j++) sums[oc] += dy.data[j];
+      }
+    const db = allocate(x.dtype, OC);
+    db.set(sums);
     dBias = new Tensor(db, [OC]);
   }
   let dWeight: Tensor | null = null;
   if (needs.dWeight) {
     const dw = allocate(x.dtype, OC * R); // [OC, R]
     // colsᵀ [N·Q, R] is the implicit matrix with the offset tables swapped
-    gemmGatherB(false, OC, R, N * Q, dY, N * Q, lowered.src, lowered.colOffset, lowered.rowOffset, 0, dw, R);
+    const colsT = { data: lowered.src, rowOffset: lowered.colOffset, colOffset: lowered.rowOffset };
+    gemmIndexed(OC, R, N * Q, dY, colsT, 0, { data: dw, ld: R, trans: false });
     dWeight = new Tensor(dw, weight.shape);
   }
   let dx: Tensor | null = null;
   if (needs.dx) {
-    // dcols = weightᵀ·dY and col2im, a few images at a time, so that the dcols block is still in
-    // cache when col2im reads it back (all of conv2's dcols at batch 100 would be 12.8 MB)
-    const imageSize = C * g.H * g.W;
-    const nb = Math.max(1, Math.min(N, Math.floor(DCOLS_BLOCK / (R * Q)))); // images per block
-    const dcols = allocate(x.dtype, R * nb * Q); // [R, nb·Q]
-    const dxData = allocate(x.dtype, x.size); // [N, C, H, W]
-    for (let n0 = 0; n0 < N; n0 += nb) {
-      const m = Math.min(nb, N - n0);
-      // columns n0·Q … (n0+m)·Q of dY [OC, N·Q], row stride N·Q
-      gemm(true, false, R, m * Q, OC, weight.data, R, dY.subarray(n0 * Q), N * Q, 0, dcols, m * Q);
-      col2im(dcols, { ...g, N: m }, dxData.subarray(n0 * imageSize, (n0 + m) * imageSize));
-    }
-    dx = new Tensor(dxData, x.shape);
+    const dsrc = allocate(x.dtype, lowered.src.length); // like src: [N, C, H + 2P, W + 2P]
+    const weightT = { data: weight.data, ld: R, trans: true }; // [R, OC]
+    gemmIndexed(R, N * Q, OC, weightT, dY, 1, { data: dsrc, rowOffset: lowered.rowOffset, colOffset: lowered.colOffset });
+    dx = new Tensor(g.pad === 0 ? dsrc : cropImages(dsrc, g), x.shape);
   }
   return { dx, dWeight, dBias };
 }

@@ -22,8 +22,9 @@
  *           C[MR×NR tile] (+)= Σ_p A panel[ip, p, 0:MR] ⊗ B panel[jp, p, 0:NR]     (micro-kernel)
  *
  * Why this shape (every figure measured on this machine: Node 20, AMD EPYC, one core):
- * - Transposes are handled once, at pack time, so one micro-kernel serves NN, NT, TN and TT, and it
- *   reads both panels with unit stride.
+ * - Transposes are handled once, at pack time (tensor/gemm-pack.ts), so one micro-kernel serves
+ *   NN, NT, TN and TT, and it reads both panels with unit stride. The same holds for gathered
+ *   operands (gemmIndexed): an im2col matrix is packed straight from the image, never stored.
  * - Panels are Float64 whatever the input dtype: the kernel sees one array type (V8 keeps it
  *   monomorphic), float32 inputs are widened once per element instead of once per use, and float32
  *   results are accumulated in double precision (more accurate than the naive float32 loop).
@@ -52,12 +53,20 @@
  *   work, so they take a plain GEMV loop instead.
  * - The packing buffer lives at module level and grows on demand: no allocation per call once warm.
  */
+import { MR as PACK_MR, NR as PACK_NR, packerA, packerB, type MatrixRef, type PackA, type PackB } from './gemm-pack.ts';
 import type { FloatArray } from './tensor.ts';
 
-/** Register tile: rows of op(A) per micro-panel. */
+export type { MatrixRef } from './gemm-pack.ts';
+
+/**
+ * The register tile again, as this module's own literals: TurboFan folds a module's own `const`
+ * into the kernel's index arithmetic but loads an imported binding on every use (with MR and NR
+ * imported, conv2's forward GEMM fell from 5.5 to 4.1 GFLOP/s).
+ */
 const MR = 2;
-/** Register tile: columns of op(B) per micro-panel. */
 const NR = 5;
+if (MR !== PACK_MR || NR !== PACK_NR) throw new Error(`gemm: tile ${MR}×${NR} differs from the packing's ${PACK_MR}×${PACK_NR}`);
+
 /** Depth block: a KC×NR B panel stays in L1. */
 const KC = 256;
 /** Row block: an MC×KC A block stays in L2 (a multiple of MR). */
@@ -67,7 +76,7 @@ const NC = 2000;
 
 /** Both packed blocks: B panels [⌈nc/NR⌉, kc, NR] from 0, A panels [⌈mc/MR⌉, kc, MR] from aBase. */
 let pack = new Float64Array((MC + NR * 8) * KC);
-/** Scratch tile for edge tiles, [MR, NR]. */
+/** Scratch tile for edge and scattered tiles, [MR, NR]. */
 const tile = new Float64Array(MR * NR);
 /** Scratch accumulator for the transposed GEMV, grown on demand. */
 let gemvAcc = new Float64Array(64);
@@ -105,38 +114,47 @@ export function gemm(
     gemv(!transB, N, K, B, ldb, A, transA ? lda : 1, beta, C, 1);
     return;
   }
-  const packB: PackB = transB
-    ? (k0, kc, j0, nc, P) => packBT(B, ldb, k0, kc, j0, nc, P)
-    : (k0, kc, j0, nc, P) => packBN(B, ldb, k0, kc, j0, nc, P);
-  gemmPacked(transA, M, N, K, A, lda, packB, beta, C, ldc);
+  gemmPacked(M, N, K, packerA({ data: A, ld: lda, trans: transA }), packerB({ data: B, ld: ldb, trans: transB }), beta, C, ldc, null);
 }
 
 /**
- * C ← op(A)·B̃ + β·C for a matrix B̃[k, j] = x[kOff[k] + jOff[j]] (k < K, j < N) that is never
- * stored: its panels are packed straight from x. An im2col matrix is such a B̃ (tensor/im2col.ts,
- * im2colOffsets), so a convolution needs no cols buffer and no separate im2col pass: the packing
- * the GEMM does anyway is the only copy. The offsets are checked to stay inside x.
- * @param x the gathered array   @param kOff [K] offsets of B̃'s rows   @param jOff [N] of its columns
- * Other parameters as in gemm.
+ * The same product over operands that may be gathered (m[i, j] = data[rowOffset[i] + colOffset[j]],
+ * see MatrixRef), so that a convolution needs neither an im2col buffer nor NCHW ↔ [C, N·H·W]
+ * regrouping copies:
+ *
+ *   C dense (trans false):  C ← op(A)·op(B) + β·C
+ *   C gathered:             C.data[rowOffset[i] + colOffset[j]] += (op(A)·op(B))[i, j]   (β must be 1;
+ *                           several (i, j) may share a cell, as in col2im: they add up)
+ *
+ * Gathered offsets are checked to stay inside their arrays, so a wrong table throws instead of
+ * reading `undefined`.
+ * @param A op(A), [M, K]   @param B op(B), [K, N]   @param C [M, N]
  */
-export function gemmGatherB(
-  transA: boolean, M: number, N: number, K: number, A: FloatArray, lda: number,
-  x: FloatArray, kOff: Int32Array, jOff: Int32Array, beta: number, C: FloatArray, ldc: number,
-): void {
-  if (kOff.length < K || jOff.length < N) {
-    throw new RangeError(`gemmGatherB: need ${K} row offsets and ${N} column offsets, got ${kOff.length} and ${jOff.length}`);
-  }
-  if (M <= 0 || N <= 0) return;
-  if (K <= 0) {
-    scaleC(M, N, beta, C, ldc);
+export function gemmIndexed(M: number, N: number, K: number, A: MatrixRef, B: MatrixRef, beta: number, C: MatrixRef): void {
+  checkRef('A', A, M, K);
+  checkRef('B', B, K, N);
+  checkRef('C', C, M, N);
+  const scatter = 'rowOffset' in C;
+  if (!scatter && C.trans) throw new RangeError('gemmIndexed: a dense C cannot be transposed');
+  if (scatter && beta !== 1) throw new RangeError(`gemmIndexed: a gathered C is accumulated into, so β must be 1, got ${beta}`);
+  if (M <= 0 || N <= 0 || K <= 0) {
+    if (!scatter && M > 0 && N > 0) scaleC(M, N, beta, C.data, (C as { ld: number }).ld);
     return;
   }
-  const [kMin, kMax] = range(kOff, K);
-  const [jMin, jMax] = range(jOff, N);
-  if (kMin + jMin < 0 || kMax + jMax >= x.length) {
-    throw new RangeError(`gemmGatherB: offsets reach x[${kMin + jMin}] … x[${kMax + jMax}], but x has ${x.length} elements`);
+  gemmPacked(M, N, K, packerA(A), packerB(B), beta, C.data, scatter ? 0 : (C as { ld: number }).ld, scatter ? C : null);
+}
+
+/** Throws unless a gathered operand's offsets (rows × cols of them) stay inside its data. */
+function checkRef(name: string, m: MatrixRef, rows: number, cols: number): void {
+  if (!('rowOffset' in m) || rows <= 0 || cols <= 0) return;
+  if (m.rowOffset.length < rows || m.colOffset.length < cols) {
+    throw new RangeError(`gemmIndexed: ${name} needs ${rows} row offsets and ${cols} column offsets, got ${m.rowOffset.length} and ${m.colOffset.length}`);
   }
-  gemmPacked(transA, M, N, K, A, lda, (k0, kc, j0, nc, P) => packBGather(x, kOff, jOff, k0, kc, j0, nc, P), beta, C, ldc);
+  const [rMin, rMax] = range(m.rowOffset, rows);
+  const [cMin, cMax] = range(m.colOffset, cols);
+  if (rMin + cMin < 0 || rMax + cMax >= m.data.length) {
+    throw new RangeError(`gemmIndexed: ${name}'s offsets reach [${rMin + cMin}] … [${rMax + cMax}], but its data has ${m.data.length} elements`);
+  }
 }
 
 /** [min, max] of a[0:n], n ≥ 1. */
@@ -151,35 +169,41 @@ function range(a: Int32Array, n: number): [number, number] {
   return [lo, hi];
 }
 
-/** Packs op(B)[k0:k0+kc, j0:j0+nc] into the B panels at P[0…] (layout in the file header). */
-type PackB = (k0: number, kc: number, j0: number, nc: number, P: Float64Array) => void;
-
-/** The blocked loop nest of the file header, for M, N, K ≥ 1; B arrives through its packer. */
+/**
+ * The blocked loop nest of the file header, for M, N, K ≥ 1; A and B arrive through their packers.
+ * C is dense (C[i·ldc + j], scatter null) or gathered (C[scatter.rowOffset[i] + scatter.colOffset[j]] +=).
+ */
 function gemmPacked(
-  transA: boolean, M: number, N: number, K: number, A: FloatArray, lda: number,
-  packB: PackB, beta: number, C: FloatArray, ldc: number,
+  M: number, N: number, K: number, packA: PackA, packB: PackB,
+  beta: number, C: FloatArray, ldc: number, scatter: { rowOffset: Int32Array; colOffset: Int32Array } | null,
 ): void {
-  const kcMax = Math.min(KC, K);
+  // depth blocks of equal size (K = 800 → 2 × 400, not 512 + 288): no short block pays the
+  // per-tile costs (stores, scatter) for little work
+  const kcMax = Math.ceil(K / Math.ceil(K / KC));
   const aBase = Math.min(NC, roundUp(N, NR)) * kcMax; // B panels first, then A panels
   const need = aBase + Math.min(MC, roundUp(M, MR)) * kcMax;
   if (pack.length < need) pack = new Float64Array(need);
   const P = pack;
   for (let j0 = 0; j0 < N; j0 += NC) {
     const nc = Math.min(NC, N - j0);
-    for (let k0 = 0; k0 < K; k0 += KC) {
-      const kc = Math.min(KC, K - k0);
+    for (let k0 = 0; k0 < K; k0 += kcMax) {
+      const kc = Math.min(kcMax, K - k0);
       const b = k0 === 0 ? beta : 1; // later depth blocks add to what the first one wrote
       packB(k0, kc, j0, nc, P);
       for (let i0 = 0; i0 < M; i0 += MC) {
         const mc = Math.min(MC, M - i0);
-        if (transA) packAT(A, lda, i0, mc, k0, kc, P, aBase);
-        else packAN(A, lda, i0, mc, k0, kc, P, aBase);
+        packA(i0, mc, k0, kc, P, aBase);
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = Math.min(NR, nc - jr);
           const bOff = jr * kc; // seek to B panel jr/NR: kc rows of NR
           for (let ir = 0; ir < mc; ir += MR) {
             const mr = Math.min(MR, mc - ir);
             const aOff = aBase + ir * kc; // seek to A panel ir/MR: kc rows of MR
+            if (scatter !== null) {
+              microKernel(kc, P, aOff, bOff, 0, tile, 0, NR);
+              scatterAddTile(C, scatter.rowOffset, scatter.colOffset, i0 + ir, j0 + jr, mr, nr);
+              continue;
+            }
             const cOff = (i0 + ir) * ldc + j0 + jr; // seek to C[i0+ir, j0+jr]
             if (mr === MR && nr === NR) microKernel(kc, P, aOff, bOff, b, C, cOff, ldc);
             else microKernelEdge(kc, P, aOff, bOff, b, C, cOff, ldc, mr, nr);
@@ -254,138 +278,20 @@ function microKernelEdge(
   }
 }
 
-/** op(A) = A, [M, K] row stride lda: panel row r is a contiguous run of A's row. */
-function packAN(A: FloatArray, lda: number, i0: number, mc: number, k0: number, kc: number, P: Float64Array, aBase: number): void {
-  for (let ir = 0; ir < mc; ir += MR) {
-    const mr = Math.min(MR, mc - ir);
-    const pOff = aBase + ir * kc; // seek to panel ir/MR
-    if (mr === MR) {
-      // full panel, the common case: MR row streams of A, one contiguous k step of the panel at a time
-      const a0 = (i0 + ir) * lda + k0; // seek to A[i0+ir, k0]; the panel's second row follows at stride lda
-      const a1 = a0 + lda;
-      for (let p = 0, o = pOff; p < kc; p++, o += MR) {
-        P[o] = A[a0 + p];
-        P[o + 1] = A[a1 + p];
-      }
-      continue;
-    }
-    for (let r = 0; r < mr; r++) {
-      const aRow = (i0 + ir + r) * lda + k0; // seek to A[i0+ir+r, k0]
-      for (let p = 0, o = pOff + r; p < kc; p++, o += MR) P[o] = A[aRow + p];
-    }
-    for (let r = mr; r < MR; r++) {
-      for (let p = 0, o = pOff + r; p < kc; p++, o += MR) P[o] = 0;
-    }
+/** out[rowOffset[i + r] + colOffset[j + c]] += tile[r, c] for the tile's mr×nr valid cells. */
+function scatterAddTile(out: FloatArray, rowOffset: Int32Array, colOffset: Int32Array, i: number, j: number, mr: number, nr: number): void {
+  const T = tile;
+  if (mr === MR && nr === NR) {
+    // full tile, the common case: 2 + 5 offsets, then ten read-add-writes
+    const r0 = rowOffset[i], r1 = rowOffset[i + 1];
+    const c0 = colOffset[j], c1 = colOffset[j + 1], c2 = colOffset[j + 2], c3 = colOffset[j + 3], c4 = colOffset[j + 4];
+    out[r0 + c0] += T[0]; out[r0 + c1] += T[1]; out[r0 + c2] += T[2]; out[r0 + c3] += T[3]; out[r0 + c4] += T[4];
+    out[r1 + c0] += T[5]; out[r1 + c1] += T[6]; out[r1 + c2] += T[7]; out[r1 + c3] += T[8]; out[r1 + c4] += T[9];
+    return;
   }
-}
-
-/** op(A) = Aᵀ, A stored [K, M] row stride lda: each k step of a panel is a contiguous run of A's row k. */
-function packAT(A: FloatArray, lda: number, i0: number, mc: number, k0: number, kc: number, P: Float64Array, aBase: number): void {
-  let o = aBase;
-  for (let ir = 0; ir < mc; ir += MR) {
-    const mr = Math.min(MR, mc - ir);
-    if (mr === MR) {
-      // full panel, the common case: one unrolled row copy per k step
-      for (let p = 0; p < kc; p++) {
-        const aRow = (k0 + p) * lda + i0 + ir; // seek to A[k0+p, i0+ir]
-        P[o] = A[aRow];
-        P[o + 1] = A[aRow + 1];
-        o += MR;
-      }
-      continue;
-    }
-    for (let p = 0; p < kc; p++) {
-      const aRow = (k0 + p) * lda + i0 + ir; // seek to A[k0+p, i0+ir]
-      for (let r = 0; r < mr; r++) P[o + r] = A[aRow + r];
-      for (let r = mr; r < MR; r++) P[o + r] = 0;
-      o += MR;
-    }
-  }
-}
-
-/** op(B) = B, [K, N] row stride ldb: each k step of a panel is a contiguous run of B's row k. */
-function packBN(B: FloatArray, ldb: number, k0: number, kc: number, j0: number, nc: number, P: Float64Array): void {
-  let o = 0;
-  for (let jr = 0; jr < nc; jr += NR) {
-    const nr = Math.min(NR, nc - jr);
-    if (nr === NR) {
-      // full panel, the common case: one unrolled row copy per k step
-      for (let p = 0; p < kc; p++) {
-        const bRow = (k0 + p) * ldb + j0 + jr; // seek to B[k0+p, j0+jr]
-        P[o] = B[bRow];
-        P[o + 1] = B[bRow + 1];
-        P[o + 2] = B[bRow + 2];
-        P[o + 3] = B[bRow + 3];
-        P[o + 4] = B[bRow + 4];
-        o += NR;
-      }
-      continue;
-    }
-    for (let p = 0; p < kc; p++) {
-      const bRow = (k0 + p) * ldb + j0 + jr; // seek to B[k0+p, j0+jr]
-      for (let c = 0; c < nr; c++) P[o + c] = B[bRow + c];
-      for (let c = nr; c < NR; c++) P[o + c] = 0;
-      o += NR;
-    }
-  }
-}
-
-/** op(B) = Bᵀ, B stored [N, K] row stride ldb: panel column c is a contiguous run of B's row. */
-function packBT(B: FloatArray, ldb: number, k0: number, kc: number, j0: number, nc: number, P: Float64Array): void {
-  for (let jr = 0; jr < nc; jr += NR) {
-    const nr = Math.min(NR, nc - jr);
-    const pOff = jr * kc; // seek to panel jr/NR
-    if (nr === NR) {
-      // full panel, the common case: NR row streams of B, one contiguous k step of the panel at a time
-      const b0 = (j0 + jr) * ldb + k0; // seek to B[j0+jr, k0]; the panel's other rows follow at stride ldb
-      const b1 = b0 + ldb, b2 = b1 + ldb, b3 = b2 + ldb, b4 = b3 + ldb;
-      for (let p = 0, o = pOff; p < kc; p++, o += NR) {
-        P[o] = B[b0 + p];
-        P[o + 1] = B[b1 + p];
-        P[o + 2] = B[b2 + p];
-        P[o + 3] = B[b3 + p];
-        P[o + 4] = B[b4 + p];
-      }
-      continue;
-    }
-    for (let c = 0; c < nr; c++) {
-      const bRow = (j0 + jr + c) * ldb + k0; // seek to B[j0+jr+c, k0]
-      for (let p = 0, o = pOff + c; p < kc; p++, o += NR) P[o] = B[bRow + p];
-    }
-    for (let c = nr; c < NR; c++) {
-      for (let p = 0, o = pOff + c; p < kc; p++, o += NR) P[o] = 0;
-    }
-  }
-}
-
-/** B̃[k, j] = x[kOff[k] + jOff[j]] (gemmGatherB): NR column offsets per panel, one row offset per k step. */
-function packBGather(
-  x: FloatArray, kOff: Int32Array, jOff: Int32Array, k0: number, kc: number, j0: number, nc: number, P: Float64Array,
-): void {
-  let o = 0;
-  for (let jr = 0; jr < nc; jr += NR) {
-    const nr = Math.min(NR, nc - jr);
-    const j = j0 + jr;
-    if (nr === NR) {
-      // full panel, the common case: the panel's NR column offsets stay in registers
-      const o0 = jOff[j], o1 = jOff[j + 1], o2 = jOff[j + 2], o3 = jOff[j + 3], o4 = jOff[j + 4];
-      for (let p = 0; p < kc; p++) {
-        const row = kOff[k0 + p]; // seek to row k0+p of B̃
-        P[o] = x[row + o0];
-        P[o + 1] = x[row + o1];
-        P[o + 2] = x[row + o2];
-        P[o + 3] = x[row + o3];
-        P[o + 4] = x[row + o4];
-        o += NR;
-      }
-      continue;
-    }
-    for (let p = 0; p < kc; p++) {
-      const row = kOff[k0 + p];
-      for (let c = 0; c < nr; c++) P[o + c] = x[row + jOff[j + c]];
-      for (let c = nr; c < NR; c++) P[o + c] = 0;
-      o += NR;
-    }
+  for (let r = 0; r < mr; r++) {
+    const row = rowOffset[i + r];
+    for (let c = 0; c < nr; c++) out[row + colOffset[j + c]] += T[r * NR + c];
   }
 }
 

@@ -90,7 +90,7 @@ export function col2im(dcols: FloatArray, g: WindowGeometry, dx: FloatArray): vo
 }
 
 /**
- * The im2col matrix of an unpadded x as two offset tables, for gemmGatherB (tensor/gemm.ts):
+ * The im2col matrix of an unpadded x as two offset tables, for gemmIndexed (tensor/gemm.ts):
  *
  *   cols[r, n·P + p] = x[rowOffset[r] + colOffset[n·P + p]],
  *   rowOffset[r] = (c·H + kh)·W + kw,   colOffset[n·P + p] = n·C·H·W + oh·S·W + ow·S
@@ -117,15 +117,41 @@ export function im2colOffsets(g: WindowGeometry): { rowOffset: Int32Array; colOf
  * copy (same window, pad 0): a padded convolution is then an unpadded one.
  */
 export function padImages<T extends FloatArray>(x: T, g: WindowGeometry): { xp: T; gp: WindowGeometry } {
+  const xp = new (x.constructor as new (n: number) => T)(g.N * g.C * (g.H + 2 * g.pad) * (g.W + 2 * g.pad)); // [N, C, H+2P, W+2P]
+  copyInterior(x, xp, g, true);
+  return { xp, gp: { ...g, H: g.H + 2 * g.pad, W: g.W + 2 * g.pad, pad: 0 } };
+}
+
+/** The adjoint of padImages: the middle H×W of each padded plane of xp [N, C, H + 2P, W + 2P]. */
+export function cropImages<T extends FloatArray>(xp: T, g: WindowGeometry): T {
+  const x = new (xp.constructor as new (n: number) => T)(g.N * g.C * g.H * g.W); // [N, C, H, W]
+  copyInterior(x, xp, g, false);
+  return x;
+}
+
+/** Copies every plane of x [N, C, H, W] into (toPadded) or out of the interior of xp [N, C, H+2P, W+2P]. */
+function copyInterior(x: FloatArray, xp: FloatArray, g: WindowGeometry, toPadded: boolean): void {
   const { N, C, H, W, pad: PAD } = g;
   const HP = H + 2 * PAD;
   const WP = W + 2 * PAD;
-  const xp = new (x.constructor as new (n: number) => T)(N * C * HP * WP); // [N, C, HP, WP]
   for (let img = 0; img < N * C; img++)
     for (let h = 0; h < H; h++) {
-      const src = (img * H + h) * W; // seek to x[n, c, h, 0]
-      const dst = (img * HP + h + PAD) * WP + PAD; // seek to xp[n, c, h+P, P]
-      for (let w = 0; w < W; w++) xp[dst + w] = x[src + w];
+      const at = (img * H + h) * W; // seek to x[n, c, h, 0]
+      const atPadded = (img * HP + h + PAD) * WP + PAD; // seek to xp[n, c, h+P, P]
+      if (toPadded) for (let w = 0; w < W; w++) xp[atPadded + w] = x[at + w];
+      else for (let w = 0; w < W; w++) x[at + w] = xp[atPadded + w];
     }
-  return { xp, gp: { ...g, H: HP, W: WP, pad: 0 } };
+}
+
+/**
+ * An NCHW tensor y [N, C, Q] (Q = H·W) seen as the matrix Y [C, N·Q] that a convolution's GEMM
+ * produces, without moving it:  Y[c, n·Q + q] = y[rowOffset[c] + colOffset[n·Q + q]],
+ * rowOffset[c] = c·Q, colOffset[n·Q + q] = n·C·Q + q.
+ */
+export function nchwAsMatrix(N: number, C: number, Q: number): { rowOffset: Int32Array; colOffset: Int32Array } {
+  const rowOffset = new Int32Array(C); // [C]
+  for (let c = 0; c < C; c++) rowOffset[c] = c * Q;
+  const colOffset = new Int32Array(N * Q); // [N·Q]
+  for (let n = 0, j = 0; n < N; n++) for (let q = 0; q < Q; q++, j++) colOffset[j] = n * C * Q + q;
+  return { rowOffset, colOffset };
 }

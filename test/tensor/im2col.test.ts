@@ -1,12 +1,13 @@
 import { describe, expect, test } from 'vitest';
-import { gemm, gemmGatherB } from '../../src/tensor/gemm.ts';
-import { im2col, im2colOffsets, padImages } from '../../src/tensor/im2col.ts';
+import { gemm, gemmIndexed } from '../../src/tensor/gemm.ts';
+import { col2im, cropImages, im2col, im2colOffsets, nchwAsMatrix, padImages } from '../../src/tensor/im2col.ts';
 import { Rng } from '../../src/tensor/rng.ts';
 import { windowGeometry } from '../../src/tensor/window.ts';
 
 /**
  * The implicit im2col matrix (offset tables into x, or into its zero-padded copy) is the explicit
- * one element for element, and gemmGatherB over it equals gemm over the explicit cols.
+ * one element for element; gemmIndexed over it equals gemm over the explicit cols, and its
+ * scattered C equals col2im of the explicit product.
  */
 const configs = [
   { x: [2, 1, 28, 28], k: 5, stride: 1, pad: 0 }, // LeNet conv1
@@ -20,8 +21,15 @@ const random = (n: number, seed: number): Float64Array => {
   return Float64Array.from({ length: n }, () => rng.normal());
 };
 
+function expectClose(got: Float64Array, want: Float64Array, rel: number): void {
+  expect(got.length).toBe(want.length);
+  let scale = 1e-300;
+  for (const v of want) scale = Math.max(scale, Math.abs(v));
+  for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i])).toBeLessThanOrEqual(rel * scale);
+}
+
 describe('im2colOffsets and padImages describe the im2col matrix', () => {
-  test.each(configs)('x=$x k=$k stride=$stride pad=$pad: cols[r, j] = src[rowOffset[r] + colOffset[j]]', ({ x: shape, k, stride, pad }) => {
+  test.each(configs)('x=$x k=$k stride=$stride pad=$pad', ({ x: shape, k, stride, pad }) => {
     const g = windowGeometry('test', shape, k, k, stride, pad);
     const x = random(shape.reduce((a, b) => a * b, 1), 1);
     const R = g.C * k * k;
@@ -33,7 +41,7 @@ describe('im2colOffsets and padImages describe the im2col matrix', () => {
     expect([rowOffset.length, colOffset.length]).toEqual([R, NQ]);
     for (let r = 0; r < R; r++) for (let j = 0; j < NQ; j++) expect(xp[rowOffset[r] + colOffset[j]]).toBe(cols[r * NQ + j]);
 
-    // and the GEMMs built on it, exactly as gemm computes them over the explicit cols:
+    // the GEMMs built on it, exactly as gemm computes them over the explicit cols:
     // W·cols (forward: rows of cols by rowOffset) and dY·colsᵀ (dWeight: the tables swapped)
     const OC = 7;
     for (const [N, K, A, kOff, jOff, transB] of [
@@ -43,17 +51,36 @@ describe('im2colOffsets and padImages describe the im2col matrix', () => {
       const expected = new Float64Array(OC * N);
       gemm(false, transB, OC, N, K, A, K, cols, NQ, 0, expected, N);
       const got = new Float64Array(OC * N);
-      gemmGatherB(false, OC, N, K, A, K, xp, kOff, jOff, 0, got, N);
+      gemmIndexed(OC, N, K, { data: A, ld: K, trans: false }, { data: xp, rowOffset: kOff, colOffset: jOff }, 0, { data: got, ld: N, trans: false });
       expect(Array.from(got)).toEqual(Array.from(expected));
     }
+
+    // and the backward to x: Wᵀ·dY added into dx through the offsets equals col2im(Wᵀ·dY)
+    const W = random(OC * R, 4);
+    const dY = random(OC * NQ, 5);
+    const dcols = new Float64Array(R * NQ);
+    gemm(true, false, R, NQ, OC, W, R, dY, NQ, 0, dcols, NQ);
+    const dxRef = new Float64Array(x.length);
+    col2im(dcols, g, dxRef);
+    const dxp = new Float64Array(xp.length);
+    gemmIndexed(R, NQ, OC, { data: W, ld: R, trans: true }, { data: dY, ld: NQ, trans: false }, 1, { data: dxp, rowOffset, colOffset });
+    expectClose(pad === 0 ? dxp : cropImages(dxp, g), dxRef, 1e-13);
   });
 
-  test('padImages puts x inside a zero border', () => {
+  test('padImages puts x inside a zero border, and cropImages takes it out', () => {
     const g = windowGeometry('test', [1, 1, 2, 2], 2, 2, 1, 1);
     const { xp, gp } = padImages(new Float32Array([1, 2, 3, 4]), g);
     expect(xp).toBeInstanceOf(Float32Array);
     expect(Array.from(xp)).toEqual([0, 0, 0, 0, 0, 1, 2, 0, 0, 3, 4, 0, 0, 0, 0, 0]);
     expect([gp.H, gp.W, gp.pad, gp.OH, gp.OW]).toEqual([4, 4, 0, 3, 3]);
+    expect(Array.from(cropImages(xp, g))).toEqual([1, 2, 3, 4]);
+  });
+
+  test('nchwAsMatrix reads y [N, C, Q] as Y [C, N·Q]', () => {
+    const y = Float64Array.from({ length: 2 * 3 * 4 }, (_, i) => i); // [2, 3, 4]
+    const { rowOffset, colOffset } = nchwAsMatrix(2, 3, 4);
+    // Y[c, n·4 + q] = y[n, c, q]
+    for (let c = 0; c < 3; c++) for (let n = 0; n < 2; n++) for (let q = 0; q < 4; q++) expect(y[rowOffset[c] + colOffset[n * 4 + q]]).toBe((n * 3 + c) * 4 + q);
   });
 });
 
@@ -61,16 +88,16 @@ describe('bad input', () => {
   test('im2colOffsets refuses a padded geometry', () => {
     expect(() => im2colOffsets(windowGeometry('test', [1, 1, 4, 4], 3, 3, 1, 1))).toThrow(/must be unpadded .* got pad 1/);
   });
-  test('gemmGatherB refuses offsets outside x, and too few offsets, instead of reading undefined', () => {
-    const x = new Float64Array(10);
-    const C = new Float64Array(4);
-    const A = new Float64Array(4);
-    expect(() => gemmGatherB(false, 2, 2, 2, A, 2, x, Int32Array.from([0, 5]), Int32Array.from([0, 5]), 0, C, 2)).toThrow(
-      'gemmGatherB: offsets reach x[0] … x[10], but x has 10 elements',
+  test('gemmIndexed refuses offsets outside the data, too few offsets, and β ≠ 1 on a gathered C', () => {
+    const dense = { data: new Float64Array(4), ld: 2, trans: false };
+    const gathered = (rows: number[], cols: number[]) => ({ data: new Float64Array(10), rowOffset: Int32Array.from(rows), colOffset: Int32Array.from(cols) });
+    expect(() => gemmIndexed(2, 2, 2, dense, gathered([0, 5], [0, 5]), 0, dense)).toThrow(
+      "gemmIndexed: B's offsets reach [0] … [10], but its data has 10 elements",
     );
-    expect(() => gemmGatherB(false, 2, 2, 2, A, 2, x, Int32Array.from([0, -1]), Int32Array.from([0, 0]), 0, C, 2)).toThrow(/x\[-1\]/);
-    expect(() => gemmGatherB(false, 2, 2, 2, A, 2, x, Int32Array.from([0]), Int32Array.from([0, 1]), 0, C, 2)).toThrow(
-      'gemmGatherB: need 2 row offsets and 2 column offsets, got 1 and 2',
+    expect(() => gemmIndexed(2, 2, 2, gathered([0, -1], [0, 0]), dense, 0, dense)).toThrow(/A's offsets reach \[-1\]/);
+    expect(() => gemmIndexed(2, 2, 2, dense, gathered([0], [0, 1]), 0, dense)).toThrow(
+      'gemmIndexed: B needs 2 row offsets and 2 column offsets, got 1 and 2',
     );
+    expect(() => gemmIndexed(2, 2, 2, dense, dense, 0, gathered([0, 2], [0, 1]))).toThrow(/β must be 1, got 0/);
   });
 });
