@@ -76,8 +76,10 @@ const NC = 2000;
 
 /** Both packed blocks: B panels [⌈nc/NR⌉, kc, NR] from 0, A panels [⌈mc/MR⌉, kc, MR] from aBase. */
 let pack = new Float64Array((MC + NR * 8) * KC);
-/** Scratch tile for edge and scattered tiles, [MR, NR]. */
+/** Scratch tile for edge tiles, [MR, NR]. */
 const tile = new Float64Array(MR * NR);
+/** Column offsets of a dense C block: C[r + IDENTITY[c]] = C[r + c]. */
+const IDENTITY = Int32Array.from({ length: NC }, (_, c) => c);
 /** Scratch accumulator for the transposed GEMV, grown on demand. */
 let gemvAcc = new Float64Array(64);
 
@@ -199,14 +201,21 @@ function gemmPacked(
           for (let ir = 0; ir < mc; ir += MR) {
             const mr = Math.min(MR, mc - ir);
             const aOff = aBase + ir * kc; // seek to A panel ir/MR: kc rows of MR
-            if (scatter !== null) {
-              microKernel(kc, P, aOff, bOff, 0, tile, 0, NR);
-              scatterAddTile(C, scatter.rowOffset, scatter.colOffset, i0 + ir, j0 + jr, mr, nr);
-              continue;
+            // where the tile's two rows start in C, and its columns' offsets from there: C[r + cols[j + c]]
+            let r0: number, r1: number, cols: Int32Array, j: number;
+            if (scatter === null) {
+              r0 = (i0 + ir) * ldc + j0; // seek to C[i0+ir, j0]
+              r1 = r0 + ldc;
+              cols = IDENTITY;
+              j = jr;
+            } else {
+              r0 = scatter.rowOffset[i0 + ir];
+              r1 = mr === MR ? scatter.rowOffset[i0 + ir + 1] : r0;
+              cols = scatter.colOffset;
+              j = j0 + jr;
             }
-            const cOff = (i0 + ir) * ldc + j0 + jr; // seek to C[i0+ir, j0+jr]
-            if (mr === MR && nr === NR) microKernel(kc, P, aOff, bOff, b, C, cOff, ldc);
-            else microKernelEdge(kc, P, aOff, bOff, b, C, cOff, ldc, mr, nr);
+            if (mr === MR && nr === NR) microKernel(kc, P, aOff, bOff, b, C, r0, r1, cols, j);
+            else microKernelEdge(kc, P, aOff, bOff, b, C, r0, r1, cols, j, mr, nr);
           }
         }
       }
@@ -219,13 +228,16 @@ function roundUp(x: number, m: number): number {
 }
 
 /**
- * The hot loop: C[cOff : MR rows × NR columns, row stride ldc] ← Σ_p a[p] ⊗ b[p] + β·C, where a[p] =
- * P[aOff + p·MR : +MR] and b[p] = P[bOff + p·NR : +NR]. Always a full tile; edges go elsewhere.
- * Every index is `| 0` so that TurboFan emits plain int32 adds (see the file header).
+ * The hot loop: the MR×NR tile Σ_p a[p] ⊗ b[p], a[p] = P[aOff + p·MR : +MR], b[p] = P[bOff + p·NR : +NR],
+ * goes to C[r + cols[j + c]] for row starts r = r0, r1 and columns c < NR:  C ← tile + β·C.
+ * A dense C passes its row starts and the identity for cols; a scattered C (gemmIndexed) passes
+ * its own offsets and β = 1, so col2im-like additions happen straight from the registers.
+ * Always a full tile; edges go elsewhere. Every index is `| 0` so that TurboFan emits plain int32
+ * adds (see the file header).
  */
 function microKernel(
   kc: number, P: Float64Array, aOff: number, bOff: number,
-  beta: number, C: FloatArray, cOff: number, ldc: number,
+  beta: number, C: FloatArray, r0: number, r1: number, cols: Int32Array, j: number,
 ): void {
   let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c04 = 0;
   let c10 = 0, c11 = 0, c12 = 0, c13 = 0, c14 = 0;
@@ -240,58 +252,41 @@ function microKernel(
     ai = (ai + MR) | 0;
     bi = (bi + NR) | 0;
   }
-  const r0 = cOff; // seek to C[row 0 of the tile, first column]
-  const r1 = cOff + ldc; // seek to C[row 1 of the tile, first column]
+  const o0 = cols[j], o1 = cols[j + 1], o2 = cols[j + 2], o3 = cols[j + 3], o4 = cols[j + 4];
   if (beta === 0) {
-    C[r0] = c00; C[r0 + 1] = c01; C[r0 + 2] = c02; C[r0 + 3] = c03; C[r0 + 4] = c04;
-    C[r1] = c10; C[r1 + 1] = c11; C[r1 + 2] = c12; C[r1 + 3] = c13; C[r1 + 4] = c14;
+    C[r0 + o0] = c00; C[r0 + o1] = c01; C[r0 + o2] = c02; C[r0 + o3] = c03; C[r0 + o4] = c04;
+    C[r1 + o0] = c10; C[r1 + o1] = c11; C[r1 + o2] = c12; C[r1 + o3] = c13; C[r1 + o4] = c14;
   } else {
-    C[r0] = c00 + beta * C[r0];
-    C[r0 + 1] = c01 + beta * C[r0 + 1];
-    C[r0 + 2] = c02 + beta * C[r0 + 2];
-    C[r0 + 3] = c03 + beta * C[r0 + 3];
-    C[r0 + 4] = c04 + beta * C[r0 + 4];
-    C[r1] = c10 + beta * C[r1];
-    C[r1 + 1] = c11 + beta * C[r1 + 1];
-    C[r1 + 2] = c12 + beta * C[r1 + 2];
-    C[r1 + 3] = c13 + beta * C[r1 + 3];
-    C[r1 + 4] = c14 + beta * C[r1 + 4];
+    C[r0 + o0] = c00 + beta * C[r0 + o0];
+    C[r0 + o1] = c01 + beta * C[r0 + o1];
+    C[r0 + o2] = c02 + beta * C[r0 + o2];
+    C[r0 + o3] = c03 + beta * C[r0 + o3];
+    C[r0 + o4] = c04 + beta * C[r0 + o4];
+    C[r1 + o0] = c10 + beta * C[r1 + o0];
+    C[r1 + o1] = c11 + beta * C[r1 + o1];
+    C[r1 + o2] = c12 + beta * C[r1 + o2];
+    C[r1 + o3] = c13 + beta * C[r1 + o3];
+    C[r1 + o4] = c14 + beta * C[r1 + o4];
   }
 }
 
 /**
- * An edge tile (mr ≤ MR rows, nr ≤ NR columns of C): the micro-kernel computes the full MR×NR
- * product over the zero-padded panels into the scratch tile, of which only mr×nr is written to C.
- * With 2×5 tiles the LeNet has almost no edges (only M = 25 leaves one row).
+ * An edge tile (mr ≤ MR rows, nr ≤ NR columns): the micro-kernel computes the full MR×NR product
+ * over the zero-padded panels into the scratch tile, of which only mr×nr goes to C, addressed as
+ * in microKernel. With 2×5 tiles the LeNet has almost no edges (only M = 25 leaves one row).
  */
 function microKernelEdge(
   kc: number, P: Float64Array, aOff: number, bOff: number,
-  beta: number, C: FloatArray, cOff: number, ldc: number, mr: number, nr: number,
+  beta: number, C: FloatArray, r0: number, r1: number, cols: Int32Array, j: number, mr: number, nr: number,
 ): void {
   const T = tile;
-  microKernel(kc, P, aOff, bOff, 0, T, 0, NR);
+  microKernel(kc, P, aOff, bOff, 0, T, 0, NR, IDENTITY, 0);
   for (let r = 0; r < mr; r++) {
-    const cRow = cOff + r * ldc; // seek to C[row r of the tile, first column]
+    const row = r === 0 ? r0 : r1;
     for (let c = 0; c < nr; c++) {
-      C[cRow + c] = beta === 0 ? T[r * NR + c] : T[r * NR + c] + beta * C[cRow + c];
+      const o = row + cols[j + c];
+      C[o] = beta === 0 ? T[r * NR + c] : T[r * NR + c] + beta * C[o];
     }
-  }
-}
-
-/** out[rowOffset[i + r] + colOffset[j + c]] += tile[r, c] for the tile's mr×nr valid cells. */
-function scatterAddTile(out: FloatArray, rowOffset: Int32Array, colOffset: Int32Array, i: number, j: number, mr: number, nr: number): void {
-  const T = tile;
-  if (mr === MR && nr === NR) {
-    // full tile, the common case: 2 + 5 offsets, then ten read-add-writes
-    const r0 = rowOffset[i], r1 = rowOffset[i + 1];
-    const c0 = colOffset[j], c1 = colOffset[j + 1], c2 = colOffset[j + 2], c3 = colOffset[j + 3], c4 = colOffset[j + 4];
-    out[r0 + c0] += T[0]; out[r0 + c1] += T[1]; out[r0 + c2] += T[2]; out[r0 + c3] += T[3]; out[r0 + c4] += T[4];
-    out[r1 + c0] += T[5]; out[r1 + c1] += T[6]; out[r1 + c2] += T[7]; out[r1 + c3] += T[8]; out[r1 + c4] += T[9];
-    return;
-  }
-  for (let r = 0; r < mr; r++) {
-    const row = rowOffset[i + r];
-    for (let c = 0; c < nr; c++) out[row + colOffset[j + c]] += T[r * NR + c];
   }
 }
 
