@@ -170,7 +170,9 @@ export function conv2dBackward(
     const sums = new Float64Array(OC); // [OC], summed in double precision whatever the dtype
     for (let n = 0; n < N; n++)
       for (let oc = 0; oc < OC; oc++) {
-        for (let j = (n * OC + oc) * Q, end = j + Q; j < end; j++) sums[oc] += dy.data[j];
+        let s = 0; // this image's plane in a register, then into the total
+        for (let j = (n * OC + oc) * Q, end = j + Q; j < end; j++) s += dy.data[j];
+        sums[oc] += s;
       }
     const db = allocate(x.dtype, OC);
     db.set(sums);
