@@ -6,7 +6,8 @@
  *   FLOP = 2·M·N·K   (one multiply and one add per term of every dot product)
  *   GFLOP/s = FLOP / seconds / 10⁹, the median over timed repetitions after warm-up
  *
- * Shapes (batch 100; conv as im2col + GEMM, see DESIGN.md "Speed"):
+ * Shapes (batch 100; conv as im2col + GEMM, see DESIGN.md "Speed"; the layers run the same
+ * shapes through gemmIndexed, reading cols, y and dy through offsets instead of stored matrices):
  *   forward  NN  Y[OC, OH·OW]     = W[OC, C·KH·KW] · cols[C·KH·KW, OH·OW]
  *   backward NT  dW[OC, C·KH·KW]  = dY[OC, OH·OW] · colsᵀ
  *   backward TN  dcols[C·KH·KW, OH·OW] = Wᵀ · dY
