@@ -7,6 +7,10 @@
  *
  * so cols is [R, N·P] and the whole batch is one GEMM. col2im is the transpose of that linear map:
  * every read of x becomes an accumulation into dx, so overlapping windows sum their gradients.
+ *
+ * im2col and col2im are the plain references: the convolution itself never builds cols. It reads
+ * the same matrix through the offset tables of im2colOffsets, and gemmIndexed does col2im's
+ * accumulation as it computes (layers/conv2d.ts); tests hold the two against each other.
  */
 import type { FloatArray } from './tensor.ts';
 import type { WindowGeometry } from './window.ts';
@@ -23,15 +27,6 @@ export function im2col(x: FloatArray, g: WindowGeometry, cols: FloatArray): void
         for (let n = 0; n < N; n++) {
           const xOff = (n * C + c) * H * W; // seek to x[n, c, 0, 0]
           const colOff = rowOff + n * P;
-          if (PAD === 0) {
-            // No padding (the LeNet's case): every read is inside x, so no bounds tests.
-            for (let oh = 0; oh < OH; oh++) {
-              const inOff = xOff + (oh * S + kh) * W + kw; // seek to x[n, c, oh·S + kh, kw]
-              const outOff = colOff + oh * OW;
-              for (let ow = 0; ow < OW; ow++) cols[outOff + ow] = x[inOff + ow * S];
-            }
-            continue;
-          }
           for (let oh = 0; oh < OH; oh++) {
             const ih = oh * S + kh - PAD;
             const outOff = colOff + oh * OW;
@@ -63,15 +58,6 @@ export function col2im(dcols: FloatArray, g: WindowGeometry, dx: FloatArray): vo
         for (let n = 0; n < N; n++) {
           const xOff = (n * C + c) * H * W;
           const colOff = rowOff + n * P;
-          if (PAD === 0) {
-            // No padding (the LeNet's case): every window cell is inside x, so no bounds tests.
-            for (let oh = 0; oh < OH; oh++) {
-              const inOff = xOff + (oh * S + kh) * W + kw; // seek to dx[n, c, oh·S + kh, kw]
-              const outOff = colOff + oh * OW;
-              for (let ow = 0; ow < OW; ow++) dx[inOff + ow * S] += dcols[outOff + ow];
-            }
-            continue;
-          }
           for (let oh = 0; oh < OH; oh++) {
             const ih = oh * S + kh - PAD;
             if (ih < 0 || ih >= H) continue; // padding: no input to credit
