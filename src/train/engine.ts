@@ -1,10 +1,12 @@
 /**
  * A gradient engine computes, for the model's current parameters, what training and evaluation
- * need batch by batch: the batch gradient (as shards summed in a fixed order), logits, and FGSM
- * examples. `InProcessEngine` does it on this thread; `WorkerEngine` (train/workers.ts) spreads the
+ * need batch by batch: the batch gradient (as shards summed in a fixed order), logits, and
+ * adversarial examples (FGSM, or any attack of attacks/spec.ts). `InProcessEngine` does it on this
+ * thread; `WorkerEngine` (train/workers.ts) spreads the
  * shards over worker threads and gives bit-identical results.
  */
 import { fgsm, type FgsmOptions } from '../attacks/fgsm.ts';
+import { runAttack, type AttackSpec } from '../attacks/spec.ts';
 import { noGrad, Variable } from '../autograd/variable.ts';
 import type { Module } from '../layers/module.ts';
 import { Tensor } from '../tensor/tensor.ts';
@@ -24,6 +26,11 @@ export interface Engine {
   logits(x: Tensor): Promise<Tensor>;
   /** FGSM examples of x [N, C, H, W]. */
   fgsm(x: Tensor, labels: Int32Array, options: FgsmOptions): Promise<Tensor>;
+  /**
+   * Adversarial examples of x [N, C, H, W] under any attack; row n is example firstIndex + n of
+   * the data set (it seeds the row's random streams, so results do not depend on the batching).
+   */
+  attack(x: Tensor, labels: Int32Array, spec: AttackSpec, firstIndex?: number): Promise<Tensor>;
   /** Releases threads; the engine cannot be used afterwards. */
   close(): Promise<void>;
   readonly workers: number;
@@ -62,6 +69,10 @@ export class InProcessEngine implements Engine {
 
   async fgsm(x: Tensor, labels: Int32Array, options: FgsmOptions): Promise<Tensor> {
     return fgsm(this.model, x, labels, options);
+  }
+
+  async attack(x: Tensor, labels: Int32Array, spec: AttackSpec, firstIndex = 0): Promise<Tensor> {
+    return runAttack(this.model, x, labels, spec, firstIndex);
   }
 
   async close(): Promise<void> {}

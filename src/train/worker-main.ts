@@ -5,7 +5,7 @@
  * numbers are the ones the main thread would have computed.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { fgsm } from '../attacks/fgsm.ts';
+import { fromWire as attackFromWire, runAttack, sliceSpec } from '../attacks/spec.ts';
 import { noGrad, Variable } from '../autograd/variable.ts';
 import { createLeNet } from '../models/lenet.ts';
 import { Tensor } from '../tensor/tensor.ts';
@@ -87,8 +87,9 @@ function gradShards(task: Extract<Task, { type: 'grad' }>, x: Tensor, labels: In
   model.zeroGrad();
 }
 
-/** Logits or FGSM examples of this worker's row chunks, written to the same rows of task.out. */
-function rowTask(task: Extract<Task, { type: 'logits' | 'fgsm' }>, x: Tensor, labels: Int32Array): void {
+/** Logits or adversarial examples of this worker's row chunks, written to the same rows of task.out. */
+function rowTask(task: Extract<Task, { type: 'logits' | 'attack' }>, x: Tensor, labels: Int32Array): void {
+  const attack = task.attack === undefined ? null : attackFromWire(task.attack);
   const per = task.type === 'logits' ? 10 : x.size / Math.max(task.n, 1); // output values per row
   const out = floatView(task.dtype, task.out);
   for (const c of task.shards) {
@@ -98,7 +99,7 @@ function rowTask(task: Extract<Task, { type: 'logits' | 'fgsm' }>, x: Tensor, la
     const y =
       task.type === 'logits'
         ? noGrad(() => model.forward(new Variable(xc)).value) // [end − start, 10]
-        : fgsm(model, xc, labels.slice(start, end), fromWire(task.fgsm!)); // [end − start, C, H, W]
+        : runAttack(model, xc, labels.slice(start, end), sliceSpec(attack!, start, end), (task.firstIndex ?? 0) + start); // [end − start, C, H, W]
     out.set(y.data, start * per);
   }
 }

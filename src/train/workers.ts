@@ -7,8 +7,8 @@
  *                   main thread then adds the shard gradients into float64 accumulators in shard
  *                   order 0..SHARDS−1, as accumulateGrads does: the same float additions in the
  *                   same order, so the sum cannot depend on T.
- *   logits, fgsm    the rows are cut into C = min(SHARDS, ⌊n/2⌋) contiguous chunks (1 if n < 2),
- *                   chunk c on worker c mod T. A row's logits and FGSM example depend on that row
+ *   logits, attack  the rows are cut into C = min(SHARDS, ⌊n/2⌋) contiguous chunks (1 if n < 2),
+ *                   chunk c on worker c mod T. A row's logits and adversarial example depend on that row
  *                   only, so any cut gives the whole-batch result; C depends on n alone, so 1 and
  *                   2 workers run literally the same chunks; and every chunk has ≥ 2 rows, so no
  *                   GEMM degenerates to the GEMV path (tensor/gemm.ts), which sums in another order.
@@ -37,6 +37,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { checkFgsmOptions, type FgsmOptions } from '../attacks/fgsm.ts';
+import { checkAttackSpec, toWire as attackToWire, type AttackSpec, type AttackSpecWire } from '../attacks/spec.ts';
 import type { Module } from '../layers/module.ts';
 import { LeNet } from '../models/lenet.ts';
 import { allocate, Tensor, type DType, type FloatArray } from '../tensor/tensor.ts';
@@ -91,7 +92,7 @@ export interface TaskInputs {
 /** A message from the main thread to a worker: a call's share of work, or the test hook. */
 export type Task =
   | (TaskInputs & { type: 'grad'; shards: number[]; batchTotal: number; step: { kind: 'standard' } | { kind: 'adversarial'; fgsm: FgsmWire } })
-  | (TaskInputs & { type: 'logits' | 'fgsm'; chunks: number; shards: number[]; out: SharedArrayBuffer; fgsm?: FgsmWire })
+  | (TaskInputs & { type: 'logits' | 'attack'; chunks: number; shards: number[]; out: SharedArrayBuffer; attack?: AttackSpecWire; firstIndex?: number })
   /** Test hook: the worker fails its next task by exiting with `exit` or by throwing `throw`. */
   | { type: 'debug'; exit?: number; throw?: string };
 
@@ -273,11 +274,13 @@ export class WorkerEngine implements Engine {
   }
 
   async fgsm(x: Tensor, labels: Int32Array, options: FgsmOptions): Promise<Tensor> {
+    return this.attack(x, labels, { attack: 'fgsm', ...options });
+  }
+
+  async attack(x: Tensor, labels: Int32Array, spec: AttackSpec, firstIndex = 0): Promise<Tensor> {
     return this.serial(async () => {
-      checkFgsmOptions(options, x);
-      const n = x.shape[0];
-      if (labels.length !== n) throw new RangeError(`WorkerEngine.fgsm: ${n} images but ${labels.length} labels`);
-      await this.rowTask('fgsm', x, labels, x.size, toWire(options));
+      checkAttackSpec(spec, x, labels);
+      await this.rowTask('attack', x, labels, x.size, attackToWire(spec), firstIndex);
       return new Tensor(floatView(x.dtype, this.out, x.size).slice(), x.shape);
     });
   }
@@ -301,8 +304,8 @@ export class WorkerEngine implements Engine {
     return (i + 1 < this.offsets.length ? this.offsets[i + 1] : this.P) - this.offsets[i];
   }
 
-  /** Logits or FGSM: rows in rowChunks(n) chunks, chunk c on worker c mod T; output in `out`. */
-  private async rowTask(type: 'logits' | 'fgsm', x: Tensor, labels: Int32Array, outSize: number, fgsm?: FgsmWire): Promise<void> {
+  /** Logits or an attack: rows in rowChunks(n) chunks, chunk c on worker c mod T; output in `out`. */
+  private async rowTask(type: 'logits' | 'attack', x: Tensor, labels: Int32Array, outSize: number, attack?: AttackSpecWire, firstIndex?: number): Promise<void> {
     const n = x.shape[0];
     const chunks = rowChunks(n);
     const assigned: number[][] = this.threads.map(() => []);
@@ -311,7 +314,7 @@ export class WorkerEngine implements Engine {
     const bytes = x.dtype === 'float64' ? 8 : 4;
     if (this.out.byteLength < outSize * bytes) this.out = new SharedArrayBuffer(grow(this.out.byteLength, outSize * bytes));
     const out = this.out;
-    await this.dispatch(assigned, (shards) => ({ ...inputs, type, chunks, shards, out, fgsm }), (c) => {
+    await this.dispatch(assigned, (shards) => ({ ...inputs, type, chunks, shards, out, attack, firstIndex }), (c) => {
       const [start, end] = shardRange(n, c, chunks);
       return `${type} chunk ${c} (rows ${start}..${end} of ${n})`;
     });

@@ -1,0 +1,114 @@
+/**
+ * One shape for every attack: a name and its options, serialisable (the worker engine sends it to
+ * its threads, the CLI builds it from flags, reports print it), so that evaluation, the engines and
+ * the command line take any attack, not FGSM alone.
+ *
+ *   { attack: 'fgsm',  eps, clip?, mean?, labelMode?, targeted? }
+ *   { attack: 'pgd',   eps, …, steps?, stepSize?, randomStart?, restarts?, loss?, earlyStop?, seed? }
+ *   { attack: 'bim',   the same as pgd, always without random start }
+ *   { attack: 'noise', eps, clip?, mean?, seed? }
+ */
+import type { Module } from '../layers/module.ts';
+import { Tensor, type FloatArray } from '../tensor/tensor.ts';
+import { checkAttackOptions, PIXEL_RANGE } from './attack.ts';
+import { checkFgsmOptions, fgsm, type FgsmOptions } from './fgsm.ts';
+import { noise, type NoiseOptions } from './noise.ts';
+import { checkPgdOptions, pgd, type PgdOptions } from './pgd.ts';
+
+export type AttackSpec =
+  | ({ attack: 'fgsm' } & FgsmOptions)
+  | ({ attack: 'pgd' } & PgdOptions)
+  | ({ attack: 'bim' } & Omit<PgdOptions, 'randomStart'>)
+  | ({ attack: 'noise' } & NoiseOptions);
+
+export type AttackName = AttackSpec['attack'];
+export const ATTACK_NAMES: readonly AttackName[] = ['fgsm', 'pgd', 'bim', 'noise'];
+
+/** Throws a clear error unless `spec` names a known attack with valid options (for x and labels if given). */
+export function checkAttackSpec(spec: AttackSpec, x?: Tensor, labels?: ArrayLike<number>): void {
+  switch (spec?.attack) {
+    case 'fgsm':
+      return checkFgsmOptions(spec, x, labels);
+    case 'pgd':
+    case 'bim':
+      return checkPgdOptions(spec, x, labels, spec.attack);
+    case 'noise':
+      return checkAttackOptions('noise', spec, x, labels);
+    default:
+      throw new RangeError(`attack: unknown attack '${String((spec as { attack?: unknown })?.attack)}' (known: ${ATTACK_NAMES.join(', ')})`);
+  }
+}
+
+/**
+ * Adversarial examples of x under `spec`.
+ * @param x [N, C, H, W] mean-subtracted inputs   @param labels [N] true labels
+ * @param firstIndex the data-set index of row 0 (seeds the per-example random streams)
+ * @returns x_adv [N, C, H, W]
+ */
+export function runAttack(model: Module, x: Tensor, labels: ArrayLike<number>, spec: AttackSpec, firstIndex = 0): Tensor {
+  switch (spec.attack) {
+    case 'fgsm':
+      return fgsm(model, x, labels, spec);
+    case 'pgd':
+      return pgd(model, x, labels, spec, firstIndex);
+    case 'bim':
+      checkAttackSpec(spec, x, labels); // errors name BIM, not the PGD it runs
+      return pgd(model, x, labels, { ...spec, randomStart: false }, firstIndex);
+    case 'noise':
+      checkAttackSpec(spec, x, labels);
+      return noise(x, spec, firstIndex);
+    default:
+      checkAttackSpec(spec);
+      throw new Error('unreachable');
+  }
+}
+
+/** The spec for rows [start, end) of a batch: given targets are cut to those rows. */
+export function sliceSpec(spec: AttackSpec, start: number, end: number): AttackSpec {
+  if (!('targeted' in spec) || spec.targeted === undefined || spec.targeted === 'least-likely') return spec;
+  return { ...spec, targeted: Array.prototype.slice.call(spec.targeted, start, end) as number[] };
+}
+
+/** A spec as a structured clone carries it: the mean image as plain data, targets as an array. */
+export type AttackSpecWire = Omit<AttackSpec, 'mean' | 'targeted'> & {
+  mean?: { data: FloatArray; shape: number[] };
+  targeted?: 'least-likely' | number[];
+};
+
+export function toWire(spec: AttackSpec): AttackSpecWire {
+  const { mean, ...rest } = spec;
+  const targeted = 'targeted' in spec && spec.targeted !== undefined && spec.targeted !== 'least-likely' ? Array.from(spec.targeted) : (spec as FgsmOptions).targeted;
+  return { ...rest, targeted, mean: mean === undefined ? undefined : { data: mean.data, shape: [...mean.shape] } } as AttackSpecWire;
+}
+
+export function fromWire(wire: AttackSpecWire): AttackSpec {
+  const { mean, ...rest } = wire;
+  return { ...rest, mean: mean === undefined ? undefined : new Tensor(mean.data, mean.shape) } as AttackSpec;
+}
+
+/** A one-line name for reports: "PGD-40 (ce, α = 0.0156, random start, 1 restart)", "FGSM", … */
+export function describeAttack(spec: AttackSpec): string {
+  const extras: string[] = [];
+  if ('targeted' in spec && spec.targeted !== undefined) extras.push(spec.targeted === 'least-likely' ? 'targeted: least likely class' : 'targeted');
+  if ('labelMode' in spec && spec.labelMode === 'predicted') extras.push('predicted labels');
+  if (spec.clip) extras.push('clipped');
+  switch (spec.attack) {
+    case 'fgsm':
+      return ['FGSM', ...extras].join(', ');
+    case 'noise':
+      return ['random ±ε noise', ...extras].join(', ');
+    case 'pgd':
+    case 'bim': {
+      const steps = spec.steps ?? 40;
+      const alpha = spec.stepSize ?? (2.5 * spec.eps) / steps;
+      const restarts = spec.restarts ?? 1;
+      const start = spec.attack === 'pgd' && spec.randomStart !== false;
+      const name = `${spec.attack === 'bim' || !start ? 'BIM' : 'PGD'}-${steps}`;
+      return [`${name} (${spec.loss ?? 'ce'} loss, α = ${round(alpha)} = ${round(alpha * PIXEL_RANGE)} grey levels${restarts > 1 ? `, ${restarts} restarts` : ''})`, ...extras].join(', ');
+    }
+  }
+}
+
+function round(v: number): number {
+  return Math.round(v * 1e4) / 1e4;
+}
