@@ -176,6 +176,22 @@ export function clipToPixels(x: FloatArray, mean: FloatArray): void {
   }
 }
 
+/**
+ * Which data-set example each row of a batch is: a number i₀ for consecutive rows i₀, i₀ + 1, …,
+ * or one index per row (rows gathered from anywhere). It seeds the row's random streams.
+ */
+export type ExampleIndex = number | ArrayLike<number>;
+
+/** The data-set index of row n. */
+export function exampleIndex(index: ExampleIndex, n: number): number {
+  return typeof index === 'number' ? index + n : index[n];
+}
+
+/** The ExampleIndex of rows [start, end) of a batch. */
+export function sliceExampleIndex(index: ExampleIndex, start: number, end: number): ExampleIndex {
+  return typeof index === 'number' ? index + start : Array.prototype.slice.call(index, start, end);
+}
+
 /** What a random stream is for, so that a random start and noise never share numbers. */
 export const STREAM = { randomStart: 1, noise: 2 } as const;
 

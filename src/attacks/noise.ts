@@ -10,16 +10,17 @@
  */
 import { Rng } from '../tensor/rng.ts';
 import { Tensor } from '../tensor/tensor.ts';
-import { checkAttackOptions, clipToPixels, PIXEL_RANGE, STREAM, streamSeed, type AttackOptions } from './attack.ts';
+import { checkAttackOptions, clipToPixels, exampleIndex, PIXEL_RANGE, STREAM, streamSeed, type AttackOptions, type ExampleIndex } from './attack.ts';
 
 /** Noise takes ε, clip, mean and seed; labels and targets do not apply. */
 export type NoiseOptions = Pick<AttackOptions, 'eps' | 'clip' | 'mean' | 'seed'>;
 
 /**
- * @param x [N, C, H, W] mean-subtracted inputs   @param firstIndex the data-set index of row 0
+ * @param x [N, C, H, W] mean-subtracted inputs
+ * @param index the data-set index of row 0, or of every row (seeds each row's signs)
  * @returns x_noise [N, C, H, W]
  */
-export function noise(x: Tensor, options: NoiseOptions, firstIndex = 0): Tensor {
+export function noise(x: Tensor, options: NoiseOptions, index: ExampleIndex = 0): Tensor {
   checkAttackOptions('noise', options, x);
   const { eps, seed = 0 } = options;
   const N = x.shape[0];
@@ -27,7 +28,7 @@ export function noise(x: Tensor, options: NoiseOptions, firstIndex = 0): Tensor 
   const P = N === 0 ? 0 : x.size / N;
   const radius = eps * PIXEL_RANGE;
   for (let n = 0; n < N; n++) {
-    const rng = new Rng(streamSeed(seed, firstIndex + n, 0, STREAM.noise));
+    const rng = new Rng(streamSeed(seed, exampleIndex(index, n), 0, STREAM.noise));
     for (let p = 0; p < P; p++) out[n * P + p] += rng.uniform() < 0.5 ? -radius : radius;
   }
   if (options.clip) clipToPixels(out, options.mean!.data);

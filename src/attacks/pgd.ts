@@ -25,11 +25,13 @@
  */
 import { noGrad, Variable } from '../autograd/variable.ts';
 import type { Module } from '../layers/module.ts';
+import { argmaxRows } from '../tensor/reduce.ts';
 import { Rng } from '../tensor/rng.ts';
-import { allocate, Tensor, type FloatArray } from '../tensor/tensor.ts';
+import { Tensor, type FloatArray } from '../tensor/tensor.ts';
 import {
   checkAttackOptions,
   clipToPixels,
+  exampleIndex,
   exampleLoss,
   objectiveGradient,
   objectiveOf,
@@ -40,6 +42,7 @@ import {
   withFrozenParameters,
   type AttackLoss,
   type AttackOptions,
+  type ExampleIndex,
   type Objective,
 } from './attack.ts';
 
@@ -73,10 +76,10 @@ export function checkPgdOptions(options: PgdOptions, x?: Tensor, labels?: ArrayL
 /**
  * PGD examples for a batch. The model's parameters and grads are left exactly as they were.
  * @param x [N, C, H, W] mean-subtracted inputs   @param labels [N] true labels
- * @param firstIndex the data-set index of row 0 (seeds each row's random start)
+ * @param index the data-set index of row 0, or of every row (seeds each row's random start)
  * @returns x_adv [N, C, H, W]
  */
-export function pgd(model: Module, x: Tensor, labels: ArrayLike<number>, options: PgdOptions, firstIndex = 0): Tensor {
+export function pgd(model: Module, x: Tensor, labels: ArrayLike<number>, options: PgdOptions, index: ExampleIndex = 0): Tensor {
   checkPgdOptions(options, x, labels);
   const { eps, steps = 40, randomStart = true, restarts = 1, loss = 'ce', earlyStop = true, seed = 0 } = options;
   const stepSize = options.stepSize ?? (2.5 * eps) / steps;
@@ -100,7 +103,7 @@ export function pgd(model: Module, x: Tensor, labels: ArrayLike<number>, options
       const xt = gatherRows(x.data, P, live); // [n, C, H, W] the iterate
       if (randomStart) {
         live.forEach((n, i) => {
-          const rng = new Rng(streamSeed(seed, firstIndex + n, restart, STREAM.randomStart));
+          const rng = new Rng(streamSeed(seed, exampleIndex(index, n), restart, STREAM.randomStart));
           for (let p = 0; p < P; p++) xt[i * P + p] += (2 * rng.uniform() - 1) * radius;
         });
         if (mean !== null) clipToPixels(xt, mean);
@@ -108,15 +111,18 @@ export function pgd(model: Module, x: Tensor, labels: ArrayLike<number>, options
       let iterate = xt;
       for (let t = 0; ; t++) {
         const last = t === steps;
-        const sub: Objective = { classes: gatherRows(objective.classes, 1, live), sign: objective.sign };
-        const input = padToTwoRows(iterate, P, live.length, x.shape);
+        // one live row runs as two copies of it (file header); the copy's results are ignored
+        const rows = live.length === 1 ? [live[0], live[0]] : live;
+        const sub: Objective = { classes: gatherRows(objective.classes, 1, rows), sign: objective.sign };
+        const input = live.length === 1 ? new Tensor(gatherRows(iterate, P, [0, 0]), [2, ...x.shape.slice(1)]) : new Tensor(iterate, [live.length, ...x.shape.slice(1)]);
         const { grad, logits, value } = last ? objectiveOnly(model, input, sub, loss) : objectiveGradient(model, input, sub, loss);
         let keep: number[] | null = null; // local rows that go on, when some stop
         if (t >= 1) {
-          const K = logits.shape[1];
+          const predicted = argmaxRows(logits); // [n]
           for (let i = 0; i < live.length; i++) {
             const n = live[i];
-            const fooled = isFooled(logits.data, i, K, sub.classes[i], sub.sign) ? 1 : 0;
+            // untargeted: the prediction left class c; targeted (sign −1): it is the target c
+            const fooled = (predicted[i] === sub.classes[i]) === (sub.sign < 0) ? 1 : 0;
             if (fooled > bestFooled[n] || (fooled === bestFooled[n] && value[i] > bestValue[n])) {
               bestFooled[n] = fooled;
               bestValue[n] = value[i];
@@ -152,25 +158,9 @@ function objectiveOnly(model: Module, x: Tensor, objective: Objective, loss: Att
   });
 }
 
-/** Untargeted: the prediction left class c. Targeted (sign −1): the prediction is the target c. */
-function isFooled(z: ArrayLike<number>, row: number, K: number, c: number, sign: number): boolean {
-  let best = 0;
-  for (let k = 1; k < K; k++) if (z[row * K + k] > z[row * K + best]) best = k;
-  return (best === c) === (sign < 0);
-}
-
 /** Rows `rows` of a [·, P] array, in that order. */
 export function gatherRows<A extends FloatArray | Int32Array>(data: A, P: number, rows: ArrayLike<number>): A {
   const out = new (data.constructor as new (n: number) => A)(rows.length * P);
   for (let i = 0; i < rows.length; i++) out.set(data.subarray(rows[i] * P, (rows[i] + 1) * P), i * P);
   return out;
-}
-
-/** x as a tensor of n rows, with a second copy of the row when n = 1 (see the file header). */
-function padToTwoRows(data: FloatArray, P: number, n: number, shape: readonly number[]): Tensor {
-  if (n !== 1) return new Tensor(data, [n, ...shape.slice(1)]);
-  const two = allocate(data instanceof Float64Array ? 'float64' : 'float32', 2 * P);
-  two.set(data);
-  two.set(data, P);
-  return new Tensor(two, [2, ...shape.slice(1)]);
 }

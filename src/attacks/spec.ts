@@ -10,7 +10,7 @@
  */
 import type { Module } from '../layers/module.ts';
 import { Tensor, type FloatArray } from '../tensor/tensor.ts';
-import { checkAttackOptions, PIXEL_RANGE } from './attack.ts';
+import { checkAttackOptions, PIXEL_RANGE, type ExampleIndex } from './attack.ts';
 import { checkFgsmOptions, fgsm, type FgsmOptions } from './fgsm.ts';
 import { noise, type NoiseOptions } from './noise.ts';
 import { checkPgdOptions, pgd, type PgdOptions } from './pgd.ts';
@@ -42,21 +42,21 @@ export function checkAttackSpec(spec: AttackSpec, x?: Tensor, labels?: ArrayLike
 /**
  * Adversarial examples of x under `spec`.
  * @param x [N, C, H, W] mean-subtracted inputs   @param labels [N] true labels
- * @param firstIndex the data-set index of row 0 (seeds the per-example random streams)
+ * @param index the data-set index of row 0, or of every row (seeds the per-example random streams)
  * @returns x_adv [N, C, H, W]
  */
-export function runAttack(model: Module, x: Tensor, labels: ArrayLike<number>, spec: AttackSpec, firstIndex = 0): Tensor {
+export function runAttack(model: Module, x: Tensor, labels: ArrayLike<number>, spec: AttackSpec, index: ExampleIndex = 0): Tensor {
   switch (spec.attack) {
     case 'fgsm':
       return fgsm(model, x, labels, spec);
     case 'pgd':
-      return pgd(model, x, labels, spec, firstIndex);
+      return pgd(model, x, labels, spec, index);
     case 'bim':
       checkAttackSpec(spec, x, labels); // errors name BIM, not the PGD it runs
-      return pgd(model, x, labels, { ...spec, randomStart: false }, firstIndex);
+      return pgd(model, x, labels, { ...spec, randomStart: false }, index);
     case 'noise':
       checkAttackSpec(spec, x, labels);
-      return noise(x, spec, firstIndex);
+      return noise(x, spec, index);
     default:
       checkAttackSpec(spec);
       throw new Error('unreachable');
@@ -100,11 +100,11 @@ export function describeAttack(spec: AttackSpec): string {
     case 'pgd':
     case 'bim': {
       const steps = spec.steps ?? 40;
-      const alpha = spec.stepSize ?? (2.5 * spec.eps) / steps;
-      const restarts = spec.restarts ?? 1;
+      const alpha = spec.stepSize === undefined ? `2.5·ε/${steps}` : `${round(spec.stepSize)} (${round(spec.stepSize * PIXEL_RANGE)} grey levels)`;
+      const restarts = 'restarts' in spec ? (spec.restarts ?? 1) : 1;
       const start = spec.attack === 'pgd' && spec.randomStart !== false;
-      const name = `${spec.attack === 'bim' || !start ? 'BIM' : 'PGD'}-${steps}`;
-      return [`${name} (${spec.loss ?? 'ce'} loss, α = ${round(alpha)} = ${round(alpha * PIXEL_RANGE)} grey levels${restarts > 1 ? `, ${restarts} restarts` : ''})`, ...extras].join(', ');
+      const name = `${start ? 'PGD' : 'BIM'}-${steps}`;
+      return [`${name} (${spec.loss ?? 'ce'} loss, α = ${alpha}${restarts > 1 ? `, ${restarts} restarts` : ''})`, ...extras].join(', ');
     }
   }
 }

@@ -7,12 +7,13 @@
 export type FlagSpec =
   | { type: 'int'; default?: number; min?: number; help: string; placeholder?: string }
   | { type: 'number'; default?: number; min?: number; max?: number; help: string; placeholder?: string }
+  | { type: 'numbers'; default?: readonly number[]; min?: number; max?: number; help: string; placeholder?: string }
   | { type: 'string'; default?: string; help: string; placeholder?: string }
   | { type: 'bool'; default?: boolean; help: string }
   | { type: 'enum'; choices: readonly string[]; default?: string; help: string };
 
 export type FlagSpecs = Record<string, FlagSpec>;
-export type FlagValues = Record<string, number | string | boolean | undefined>;
+export type FlagValues = Record<string, number | string | boolean | readonly number[] | undefined>;
 
 /** A user error: printed as one line, exit code 2 (usage) or 1 (anything else). */
 export class CliError extends Error {
@@ -71,7 +72,7 @@ export function parseFlags(command: string, argv: readonly string[], specs: Flag
   return { values, help };
 }
 
-function parseValue(command: string, name: string, raw: string, spec: FlagSpec): number | string {
+function parseValue(command: string, name: string, raw: string, spec: FlagSpec): number | string | number[] {
   const bad = (): never => {
     throw new CliError(`${command}: --${name} must be ${describe(spec)}, got '${raw}'`, 2);
   };
@@ -87,6 +88,16 @@ function parseValue(command: string, name: string, raw: string, spec: FlagSpec):
       if (raw.trim() === '' || !Number.isFinite(v)) bad();
       if ((spec.min !== undefined && v < spec.min) || (spec.max !== undefined && v > spec.max)) bad();
       return v;
+    }
+    case 'numbers': {
+      if (raw.trim() === '') throw new CliError(`${command}: --${name} is an empty list; give ${describe(spec)}`, 2);
+      return raw.split(',').map((part) => {
+        const v = Number(part);
+        if (part.trim() === '' || !Number.isFinite(v) || (spec.min !== undefined && v < spec.min) || (spec.max !== undefined && v > spec.max)) {
+          throw new CliError(`${command}: --${name} must be ${describe(spec)}, got '${part.trim()}' in '${raw}'`, 2);
+        }
+        return v;
+      });
     }
     case 'enum':
       if (!spec.choices.includes(raw)) bad();
@@ -107,6 +118,8 @@ function describe(spec: FlagSpec): string {
       if (spec.min !== undefined && spec.max !== undefined) return `a number in [${spec.min}, ${spec.max}]`;
       if (spec.min !== undefined) return `a number ≥ ${spec.min}`;
       return 'a number';
+    case 'numbers':
+      return `a comma-separated list of numbers${spec.min !== undefined && spec.max !== undefined ? ` in [${spec.min}, ${spec.max}]` : ''}`;
     case 'enum':
       return `one of ${spec.choices.join(', ')}`;
     case 'string':
@@ -121,7 +134,8 @@ export function formatHelp(command: string, description: string, specs: FlagSpec
   const lines = [`usage: npm run ${command} -- [flags]`, '', description, '', 'flags:'];
   const entries = Object.entries(specs).map(([name, spec]) => {
     const value = spec.type === 'bool' ? '' : spec.type === 'enum' ? ` ${spec.choices.join('|')}` : ` ${('placeholder' in spec && spec.placeholder) || (spec.type === 'string' ? 'TEXT' : 'N')}`;
-    return [`  --${name}${value}`, spec.help + (spec.default !== undefined ? ` (default: ${String(spec.default)})` : '')];
+    const shown = Array.isArray(spec.default) ? spec.default.join(',') : String(spec.default);
+    return [`  --${name}${value}`, spec.help + (spec.default !== undefined ? ` (default: ${shown})` : '')];
   });
   const width = Math.max(...entries.map(([l]) => l.length)) + 2;
   for (const [left, right] of entries) lines.push(left.padEnd(width) + right);

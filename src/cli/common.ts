@@ -8,6 +8,8 @@ import { join, resolve } from 'node:path';
 import { meanImage, subtractMean, take, type Dataset } from '../data/dataset.ts';
 import { loadMnist } from '../data/mnist.ts';
 import type { Module } from '../layers/module.ts';
+import { createLeNet, type LeNet } from '../models/lenet.ts';
+import { loadCheckpoint, restoreModel, type CheckpointContents } from '../train/checkpoint.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { InProcessEngine, type Engine } from '../train/engine.ts';
 import { CliError, type FlagSpecs, type FlagValues } from './args.ts';
@@ -22,6 +24,24 @@ export const RUN_FLAGS: FlagSpecs = {
   workers: { type: 'int', min: 0, default: availableParallelism(), help: 'worker threads (0 = this thread only); results do not depend on it' },
   json: { type: 'bool', default: false, help: 'print one JSON object on stdout (progress goes to stderr)' },
 };
+
+export const CHECKPOINT_FLAG: FlagSpecs = {
+  checkpoint: { type: 'string', help: 'the checkpoint to evaluate (required)', placeholder: 'FILE' },
+};
+
+/**
+ * The LeNet of a checkpoint file named by `--<flag>` (required for the command), with the mean
+ * image its inputs need.
+ */
+export function loadCheckpointModel(command: string, flags: FlagValues, flag = 'checkpoint'): { model: LeNet; path: string; checkpoint: CheckpointContents & { meanImage: Tensor } } {
+  const path = flags[flag] as string | undefined;
+  if (path === undefined) throw new CliError(`${command}: --${flag} FILE is required`, 2);
+  const checkpoint = loadCheckpoint(path);
+  if (checkpoint.meanImage === null) throw new CliError(`--${flag} ${path}: the checkpoint holds no mean image, so its inputs cannot be prepared`);
+  const model = createLeNet();
+  restoreModel(model, checkpoint);
+  return { model, path, checkpoint: checkpoint as CheckpointContents & { meanImage: Tensor } };
+}
 
 export interface PreparedData {
   train: Dataset;

@@ -1,50 +1,23 @@
 /**
- * `npm run eval` and `npm run attack`: load a checkpoint and report the five metrics on the clean
- * test set (eval) or on its FGSM examples made from that model (attack).
+ * `npm run eval`: load a checkpoint and report the five metrics on the clean test set.
  */
-import { createLeNet } from '../models/lenet.ts';
-import { loadCheckpoint, restoreModel } from '../train/checkpoint.ts';
 import { evaluate } from '../train/evaluate.ts';
-import { CliError, type FlagSpecs, type FlagValues } from './args.ts';
-import { DATA_FLAGS, openEngine, prepareData, round4, RUN_FLAGS } from './common.ts';
-import { PIXEL_RANGE } from '../attacks/fgsm.ts';
-
-const CHECKPOINT_FLAG: FlagSpecs = {
-  checkpoint: { type: 'string', help: 'the checkpoint to evaluate (required)', placeholder: 'FILE' },
-};
+import type { FlagSpecs, FlagValues } from './args.ts';
+import { CHECKPOINT_FLAG, DATA_FLAGS, loadCheckpointModel, openEngine, prepareData, round4, RUN_FLAGS } from './common.ts';
 
 export const EVAL_FLAGS: FlagSpecs = { ...CHECKPOINT_FLAG, ...DATA_FLAGS, ...RUN_FLAGS };
 export const EVAL_HELP = 'The five metrics of a checkpoint on the clean MNIST test set (the mean image comes from the checkpoint).';
 
-export const ATTACK_FLAGS: FlagSpecs = {
-  ...CHECKPOINT_FLAG,
-  eps: { type: 'number', min: 0, max: 1, default: 0.25, help: 'FGSM ε as a fraction of the pixel range (0.25 = 63.75 grey levels)' },
-  clip: { type: 'bool', default: false, help: 'clip the adversarial images to the valid pixel range [0, 255]' },
-  ...DATA_FLAGS,
-  ...RUN_FLAGS,
-};
-export const ATTACK_HELP = 'FGSM on a checkpoint: x_adv = x + ε·255·sign(∇x J), made from that model, then the five metrics on x_adv.';
-
-export async function evalCommand(flags: FlagValues, attack: boolean): Promise<void> {
-  const path = flags.checkpoint as string | undefined;
-  if (path === undefined) throw new CliError(`${attack ? 'attack' : 'eval'}: --checkpoint FILE is required`, 2);
-  const checkpoint = loadCheckpoint(path);
-  if (checkpoint.meanImage === null) throw new CliError(`--checkpoint ${path}: the checkpoint holds no mean image, so its inputs cannot be prepared`);
-  const model = createLeNet();
-  restoreModel(model, checkpoint);
+export async function evalCommand(flags: FlagValues): Promise<void> {
+  const { model, path, checkpoint } = loadCheckpointModel('eval', flags);
   const data = prepareData(flags, checkpoint.meanImage);
   const engine = await openEngine(model, flags.workers as number);
   try {
-    const options = attack ? { attack: { eps: flags.eps as number, clip: flags.clip as boolean, mean: data.mean } } : {};
-    const test = await evaluate(model, data.test.images, data.test.labels, { engine, ...options });
-    const summary = attack
-      ? { test, attack: { method: 'fgsm', eps: flags.eps, epsGreyLevels: (flags.eps as number) * PIXEL_RANGE, clip: flags.clip }, checkpoint: path }
-      : { test, checkpoint: path };
-    if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+    const test = await evaluate(model, data.test.images, data.test.labels, { engine });
+    if (flags.json) process.stdout.write(`${JSON.stringify({ test, checkpoint: path })}\n`);
     else {
-      const what = attack ? `FGSM ε = ${flags.eps} (${((flags.eps as number) * PIXEL_RANGE).toFixed(2)} grey levels${flags.clip ? ', clipped' : ''})` : 'clean';
       process.stdout.write(
-        `${what}, ${test.count} test images: accuracy ${round4(test.accuracy)}, error ${round4(test.error)}, confidence ${round4(test.confidence)}, ` +
+        `clean, ${test.count} test images: accuracy ${round4(test.accuracy)}, error ${round4(test.error)}, confidence ${round4(test.confidence)}, ` +
           `confidence correct ${round4(test.confidenceCorrect)}, confidence error ${round4(test.confidenceError)}\n`,
       );
     }

@@ -1,12 +1,14 @@
 /**
  * The advgrad command line: `npx tsx src/cli/main.ts <command> [flags]`, or `npm run <command> --`.
- * Commands: train, eval, attack, reproduce, bench. Every command takes --help.
+ * Commands: train, eval, attack, audit, reproduce, bench. Every command takes --help.
  * Exit codes: 0 success, 1 failure (one line saying why), 2 bad usage, 130 interrupted.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CliError, formatHelp, parseFlags, type FlagSpecs, type FlagValues } from './args.ts';
-import { ATTACK_FLAGS, ATTACK_HELP, EVAL_FLAGS, EVAL_HELP, evalCommand } from './eval-command.ts';
+import { ATTACK_FLAGS, ATTACK_HELP, attackCommand } from './attack-command.ts';
+import { AUDIT_FLAGS, AUDIT_HELP, auditCommand } from './audit-command.ts';
+import { EVAL_FLAGS, EVAL_HELP, evalCommand } from './eval-command.ts';
 import { REPRODUCE_FLAGS, REPRODUCE_HELP, reproduceCommand } from './reproduce-command.ts';
 import { TRAIN_FLAGS, TRAIN_HELP, trainCommand } from './train-command.ts';
 
@@ -18,8 +20,9 @@ interface Command {
 
 const COMMANDS: Record<string, Command> = {
   train: { flags: TRAIN_FLAGS, help: TRAIN_HELP, run: trainCommand },
-  eval: { flags: EVAL_FLAGS, help: EVAL_HELP, run: (f) => evalCommand(f, false) },
-  attack: { flags: ATTACK_FLAGS, help: ATTACK_HELP, run: (f) => evalCommand(f, true) },
+  eval: { flags: EVAL_FLAGS, help: EVAL_HELP, run: evalCommand },
+  attack: { flags: ATTACK_FLAGS, help: ATTACK_HELP, run: attackCommand },
+  audit: { flags: AUDIT_FLAGS, help: AUDIT_HELP, run: auditCommand },
   reproduce: { flags: REPRODUCE_FLAGS, help: REPRODUCE_HELP, run: reproduceCommand },
 };
 
@@ -29,7 +32,8 @@ commands:
   reproduce   the whole experiment: train, attack, train adversarially, attack again; writes a report
   train       train the LeNet on MNIST (standard, or --adversarial), checkpoint every epoch
   eval        the five metrics of a checkpoint on the clean test set
-  attack      FGSM on a checkpoint, and the five metrics on the adversarial test set
+  attack      FGSM, PGD, BIM or noise on a checkpoint: the five metrics, or accuracy against a list of ε
+  audit       the checks that expose gradient masking, with verdicts, for a checkpoint
   bench       speed benchmarks (npm run bench -- --help)
 
 Every command takes --help.`;

@@ -6,6 +6,7 @@
  * shards over worker threads and gives bit-identical results.
  */
 import { fgsm, type FgsmOptions } from '../attacks/fgsm.ts';
+import type { ExampleIndex } from '../attacks/attack.ts';
 import { runAttack, type AttackSpec } from '../attacks/spec.ts';
 import { noGrad, Variable } from '../autograd/variable.ts';
 import type { Module } from '../layers/module.ts';
@@ -27,10 +28,11 @@ export interface Engine {
   /** FGSM examples of x [N, C, H, W]. */
   fgsm(x: Tensor, labels: Int32Array, options: FgsmOptions): Promise<Tensor>;
   /**
-   * Adversarial examples of x [N, C, H, W] under any attack; row n is example firstIndex + n of
-   * the data set (it seeds the row's random streams, so results do not depend on the batching).
+   * Adversarial examples of x [N, C, H, W] under any attack; `index` says which data-set example
+   * each row is (the first of consecutive rows, or one per row): it seeds the row's random
+   * streams, so results do not depend on the batching.
    */
-  attack(x: Tensor, labels: Int32Array, spec: AttackSpec, firstIndex?: number): Promise<Tensor>;
+  attack(x: Tensor, labels: Int32Array, spec: AttackSpec, index?: ExampleIndex): Promise<Tensor>;
   /** Releases threads; the engine cannot be used afterwards. */
   close(): Promise<void>;
   readonly workers: number;
@@ -71,8 +73,8 @@ export class InProcessEngine implements Engine {
     return fgsm(this.model, x, labels, options);
   }
 
-  async attack(x: Tensor, labels: Int32Array, spec: AttackSpec, firstIndex = 0): Promise<Tensor> {
-    return runAttack(this.model, x, labels, spec, firstIndex);
+  async attack(x: Tensor, labels: Int32Array, spec: AttackSpec, index: ExampleIndex = 0): Promise<Tensor> {
+    return runAttack(this.model, x, labels, spec, index);
   }
 
   async close(): Promise<void> {}

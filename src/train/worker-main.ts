@@ -5,6 +5,7 @@
  * numbers are the ones the main thread would have computed.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { sliceExampleIndex } from '../attacks/attack.ts';
 import { fromWire as attackFromWire, runAttack, sliceSpec } from '../attacks/spec.ts';
 import { noGrad, Variable } from '../autograd/variable.ts';
 import { createLeNet } from '../models/lenet.ts';
@@ -99,7 +100,7 @@ function rowTask(task: Extract<Task, { type: 'logits' | 'attack' }>, x: Tensor, 
     const y =
       task.type === 'logits'
         ? noGrad(() => model.forward(new Variable(xc)).value) // [end − start, 10]
-        : runAttack(model, xc, labels.slice(start, end), sliceSpec(attack!, start, end), (task.firstIndex ?? 0) + start); // [end − start, C, H, W]
+        : runAttack(model, xc, labels.slice(start, end), sliceSpec(attack!, start, end), sliceExampleIndex(task.index ?? 0, start, end)); // [end − start, C, H, W]
     out.set(y.data, start * per);
   }
 }

@@ -37,6 +37,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { checkFgsmOptions, type FgsmOptions } from '../attacks/fgsm.ts';
+import type { ExampleIndex } from '../attacks/attack.ts';
 import { checkAttackSpec, toWire as attackToWire, type AttackSpec, type AttackSpecWire } from '../attacks/spec.ts';
 import type { Module } from '../layers/module.ts';
 import { LeNet } from '../models/lenet.ts';
@@ -92,7 +93,7 @@ export interface TaskInputs {
 /** A message from the main thread to a worker: a call's share of work, or the test hook. */
 export type Task =
   | (TaskInputs & { type: 'grad'; shards: number[]; batchTotal: number; step: { kind: 'standard' } | { kind: 'adversarial'; fgsm: FgsmWire } })
-  | (TaskInputs & { type: 'logits' | 'attack'; chunks: number; shards: number[]; out: SharedArrayBuffer; attack?: AttackSpecWire; firstIndex?: number })
+  | (TaskInputs & { type: 'logits' | 'attack'; chunks: number; shards: number[]; out: SharedArrayBuffer; attack?: AttackSpecWire; index?: number | number[] })
   /** Test hook: the worker fails its next task by exiting with `exit` or by throwing `throw`. */
   | { type: 'debug'; exit?: number; throw?: string };
 
@@ -277,10 +278,10 @@ export class WorkerEngine implements Engine {
     return this.attack(x, labels, { attack: 'fgsm', ...options });
   }
 
-  async attack(x: Tensor, labels: Int32Array, spec: AttackSpec, firstIndex = 0): Promise<Tensor> {
+  async attack(x: Tensor, labels: Int32Array, spec: AttackSpec, index: ExampleIndex = 0): Promise<Tensor> {
     return this.serial(async () => {
       checkAttackSpec(spec, x, labels);
-      await this.rowTask('attack', x, labels, x.size, attackToWire(spec), firstIndex);
+      await this.rowTask('attack', x, labels, x.size, attackToWire(spec), typeof index === 'number' ? index : Array.from(index));
       return new Tensor(floatView(x.dtype, this.out, x.size).slice(), x.shape);
     });
   }
@@ -305,7 +306,7 @@ export class WorkerEngine implements Engine {
   }
 
   /** Logits or an attack: rows in rowChunks(n) chunks, chunk c on worker c mod T; output in `out`. */
-  private async rowTask(type: 'logits' | 'attack', x: Tensor, labels: Int32Array, outSize: number, attack?: AttackSpecWire, firstIndex?: number): Promise<void> {
+  private async rowTask(type: 'logits' | 'attack', x: Tensor, labels: Int32Array, outSize: number, attack?: AttackSpecWire, index?: number | number[]): Promise<void> {
     const n = x.shape[0];
     const chunks = rowChunks(n);
     const assigned: number[][] = this.threads.map(() => []);
@@ -314,7 +315,7 @@ export class WorkerEngine implements Engine {
     const bytes = x.dtype === 'float64' ? 8 : 4;
     if (this.out.byteLength < outSize * bytes) this.out = new SharedArrayBuffer(grow(this.out.byteLength, outSize * bytes));
     const out = this.out;
-    await this.dispatch(assigned, (shards) => ({ ...inputs, type, chunks, shards, out, attack, firstIndex }), (c) => {
+    await this.dispatch(assigned, (shards) => ({ ...inputs, type, chunks, shards, out, attack, index }), (c) => {
       const [start, end] = shardRange(n, c, chunks);
       return `${type} chunk ${c} (rows ${start}..${end} of ${n})`;
     });

@@ -135,6 +135,8 @@ describe('determinism: batch size and workers do not change a bit', () => {
       ...bits(await inProcess.attack(sliceBatch(eleven, 3, 11), elevenLabels.subarray(3, 11), spec, 3)),
     ];
     expect(split).toEqual(reference);
+    const alone = bits(await inProcess.attack(sliceBatch(eleven, 4, 5), elevenLabels.subarray(4, 5), spec, 4)); // one row: padded to two
+    expect(alone).toEqual(reference.slice(4 * 784, 5 * 784));
     for (const workers of [1, 2]) {
       const engine = await createEngine(model, workers);
       engines.push(engine);

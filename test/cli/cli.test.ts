@@ -31,7 +31,7 @@ describe('bad input: one clear line and a non-zero exit', () => {
     expect(r.stderr).toContain("advgrad train: --limit-train must be a positive integer, got 'abc'");
   });
   test('--eps 1.5 for attack, and a missing --checkpoint', () => {
-    expect(cli('attack', '--eps', '1.5').stderr).toContain("--eps must be a number in [0, 1], got '1.5'");
+    expect(cli('attack', '--eps', '1.5').stderr).toContain("--eps must be a comma-separated list of numbers in [0, 1], got '1.5' in '1.5'");
     const r = cli('attack');
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('attack: --checkpoint FILE is required');

@@ -1,0 +1,69 @@
+/**
+ * `npm run audit`: the checks that expose gradient masking (robustness/audit.ts) for a checkpoint,
+ * printed as a checklist with the numbers measured and a verdict for each, and what each flag means.
+ */
+import { PIXEL_RANGE } from '../attacks/attack.ts';
+import { audit, type AuditResult } from '../robustness/audit.ts';
+import { DEFAULT_EPSILONS } from '../robustness/curve.ts';
+import type { Engine } from '../train/engine.ts';
+import type { FlagSpecs, FlagValues } from './args.ts';
+import { CHECKPOINT_FLAG, DATA_FLAGS, loadCheckpointModel, openEngine, prepareData, RUN_FLAGS } from './common.ts';
+import { Progress } from './progress.ts';
+
+export const AUDIT_FLAGS: FlagSpecs = {
+  ...CHECKPOINT_FLAG,
+  surrogate: { type: 'string', help: 'a second, independently trained checkpoint: the source of the black-box check (4)', placeholder: 'FILE' },
+  eps: { type: 'number', min: 0, max: 1, default: 0.25, help: 'the ε audited, as a fraction of the pixel range (0.25 = 63.75 grey levels)' },
+  epsilons: { type: 'numbers', min: 0, max: 1, default: DEFAULT_EPSILONS, help: 'the ε grid of the FGSM and PGD curves (--eps and 0.5 are always added)', placeholder: 'E,E,…' },
+  steps: { type: 'int', min: 1, default: 40, help: 'PGD steps' },
+  clip: { type: 'bool', default: false, help: 'keep adversarial images inside the valid pixels [0, 255]' },
+  seed: { type: 'int', min: 0, default: 0, help: 'seeds the random starts and the noise' },
+  ...DATA_FLAGS,
+  'limit-test': { type: 'int', min: 1, default: 1000, help: 'audit the first N test images (every accuracy carries its standard error)' },
+  ...RUN_FLAGS,
+};
+
+export const AUDIT_HELP =
+  'Audit the robustness of a checkpoint: PGD against FGSM, curves in ε, chance at ε = 0.5, black-box transfer, random noise, label leaking, zero gradients, validity; a verdict for each check.';
+
+export async function auditCommand(flags: FlagValues): Promise<void> {
+  const { model, path, checkpoint } = loadCheckpointModel('audit', flags);
+  const surrogate = flags.surrogate === undefined ? null : loadCheckpointModel('audit', flags, 'surrogate');
+  const data = prepareData(flags, checkpoint.meanImage);
+  const progress = new Progress(process.stderr);
+  const workers = flags.workers as number;
+  const engine = await openEngine(model, workers);
+  let surrogateEngine: Engine | undefined;
+  try {
+    surrogateEngine = surrogate === null ? undefined : await openEngine(surrogate.model, workers);
+    const result = await audit(model, data.test.images, data.test.labels, {
+      eps: flags.eps as number, epsilons: flags.epsilons as number[], steps: flags.steps as number,
+      clip: flags.clip as boolean, mean: data.mean, seed: flags.seed as number,
+      engine, surrogate: surrogateEngine,
+      onProgress: (stage, done, total) => progress.task(stage, done, total),
+    });
+    if (flags.json) process.stdout.write(`${JSON.stringify({ checkpoint: path, surrogate: surrogate?.path ?? null, ...result })}\n`);
+    else {
+      progress.note(`audit of ${path} on ${result.count} test images${surrogate ? `, surrogate ${surrogate.path}` : ''}`);
+      process.stdout.write(`${formatAudit(result)}\n`);
+    }
+  } finally {
+    await engine.close();
+    await surrogateEngine?.close();
+  }
+}
+
+/** The audit as text: the accuracies, then one line per check, then what each flag means. */
+export function formatAudit(result: AuditResult): string {
+  const { eps, count } = result;
+  const lines = [`ε = ${eps} (${(eps * PIXEL_RANGE).toFixed(2)} grey levels), ${count} images`, ''];
+  const idWidth = 3;
+  const nameWidth = Math.max(...result.checks.map((c) => c.name.length));
+  for (const c of result.checks) {
+    lines.push(`${String(c.id).padStart(idWidth)}  ${c.name.padEnd(nameWidth)}  ${c.verdict.toUpperCase().padEnd(7)}  ${c.measured}`);
+  }
+  const flags = result.checks.filter((c) => c.verdict === 'flag');
+  lines.push('', flags.length === 0 ? 'no check flagged.' : `${flags.length} check${flags.length === 1 ? '' : 's'} flagged:`);
+  for (const c of flags) lines.push(`  ${c.id} (${c.name}): ${c.meaning}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,123 @@
+/**
+ * Robustness evaluation on real MNIST, CI-sized: a plainly trained LeNet passes the audit's checks
+ * 1, 2, 5 and 8 and PGD beats FGSM on it; a planted masking model (it rounds its input to four grey
+ * levels, so ∂L/∂x is zero almost everywhere) is flagged. Plus the worst case and the curve.
+ */
+import { beforeAll, describe, expect, test } from 'vitest';
+import { defineOp, type Variable } from '../../src/autograd/variable.ts';
+import { meanImage, subtractMean, take, type Dataset } from '../../src/data/dataset.ts';
+import { loadMnist } from '../../src/data/mnist.ts';
+import { Module } from '../../src/layers/module.ts';
+import { createLeNet, type LeNet } from '../../src/models/lenet.ts';
+import { audit, type AuditResult } from '../../src/robustness/audit.ts';
+import { evaluateAttack } from '../../src/robustness/attack-evaluation.ts';
+import { robustnessCurve } from '../../src/robustness/curve.ts';
+import { exceedsBeyondNoise, standardError } from '../../src/robustness/stats.ts';
+import { defaultSuite, worstCase } from '../../src/robustness/worst-case.ts';
+import { Tensor } from '../../src/tensor/tensor.ts';
+import { InProcessEngine } from '../../src/train/engine.ts';
+import { SGD } from '../../src/train/sgd.ts';
+import { train } from '../../src/train/train.ts';
+
+/** Rounds each input to the nearest of 4 grey levels; its gradient is zero (a step function). */
+const quantise = defineOp('quantise', (x: Variable, mean: Float32Array) => {
+  const out = new Float32Array(x.value.size);
+  const P = mean.length;
+  for (let i = 0; i < out.length; i++) {
+    const pixel = x.value.data[i] + mean[i % P];
+    out[i] = Math.min(255, Math.max(0, Math.round(pixel / 85) * 85)) - mean[i % P];
+  }
+  return { value: new Tensor(out, x.value.shape), backward: () => [new Tensor(new Float32Array(out.length), x.value.shape)] };
+});
+
+class QuantisedInput extends Module {
+  constructor(readonly inner: LeNet, readonly mean: Float32Array) {
+    super();
+  }
+  forward(x: Variable): Variable {
+    return this.inner.forward(quantise(x, this.mean));
+  }
+  override namedParameters(): Array<[string, Variable]> {
+    return this.inner.namedParameters();
+  }
+}
+
+let trainSet: Dataset;
+let testSet: Dataset;
+let mean: Tensor;
+let model: LeNet;
+const N = 200;
+beforeAll(async () => {
+  const mnist = loadMnist();
+  mean = meanImage(mnist.train.images);
+  trainSet = take({ images: subtractMean(mnist.train.images, mean), labels: mnist.train.labels }, 2000);
+  testSet = take({ images: subtractMean(mnist.test.images, mean), labels: mnist.test.labels }, N);
+  model = createLeNet({ seed: 0 });
+  await train(model, trainSet, { optimizer: new SGD(model.parameters()), epochs: 1, seed: 0 });
+}, 120_000);
+
+const options = { eps: 0.25, epsilons: [0, 0.1, 0.25], steps: 10 } as const;
+const verdicts = (r: AuditResult): Record<number, string> => Object.fromEntries(r.checks.map((c) => [c.id, c.verdict]));
+
+describe('stats', () => {
+  test('standard error √(p(1−p)/n), and a difference beyond two standard errors of the difference', () => {
+    expect(standardError(0.5, 100)).toBeCloseTo(0.05, 12);
+    expect(standardError(0, 100)).toBe(0);
+    expect(exceedsBeyondNoise(0.6, 0.5, 100)).toBe(false); // 0.1 < 2·√(0.0024 + 0.0025) = 0.14
+    expect(exceedsBeyondNoise(0.7, 0.5, 100)).toBe(true);
+  });
+});
+
+describe('a plainly trained LeNet (2,000 images, 1 epoch)', () => {
+  test('PGD accuracy ≤ FGSM accuracy, both well below clean', async () => {
+    const engine = new InProcessEngine(model);
+    const fgsm = await evaluateAttack(engine, testSet.images, testSet.labels, { attack: 'fgsm', eps: 0.1 });
+    const pgd = await evaluateAttack(engine, testSet.images, testSet.labels, { attack: 'pgd', eps: 0.1, steps: 10 });
+    expect(pgd.metrics.accuracy).toBeLessThanOrEqual(fgsm.metrics.accuracy);
+    expect(pgd.maxPerturbation).toBeLessThanOrEqual(0.1 * 255 + 1e-4);
+  });
+
+  test('the audit passes checks 1, 2, 5 and 8', async () => {
+    const result = await audit(model, testSet.images, testSet.labels, options);
+    const v = verdicts(result);
+    expect([v[1], v[2], v[5], v[8]]).toEqual(['pass', 'pass', 'pass', 'pass']);
+    expect(v[4]).toBe('skipped'); // no surrogate given
+    expect(result.checks.map((c) => c.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(result.curves.pgd.points.map((p) => p.eps)).toEqual([0, 0.1, 0.25, 0.5]);
+  });
+
+  test('the worst case over the suite is no better than any single attack of it, and the curve starts at clean accuracy', async () => {
+    const engine = new InProcessEngine(model);
+    const suite = defaultSuite({ eps: 0.05 }, 5);
+    const worst = await worstCase(engine, testSet.images, testSet.labels, suite);
+    expect(worst.steps.map((s) => s.accuracy)).toEqual([...worst.steps.map((s) => s.accuracy)].sort((a, b) => b - a)); // never rises
+    for (const spec of suite) {
+      const single = await evaluateAttack(engine, testSet.images, testSet.labels, spec);
+      expect(worst.accuracy).toBeLessThanOrEqual(single.metrics.accuracy);
+    }
+    const curve = await robustnessCurve(engine, testSet.images, testSet.labels, { attack: 'fgsm', eps: 0 }, [0, 0.05]);
+    expect(curve.points[0].accuracy).toBe(worst.clean);
+  });
+});
+
+describe('a planted masking model: it rounds its input to 4 grey levels', () => {
+  test('the audit flags it: no gradient (7), white-box no better than noise (5), and no chance at ε = 0.5 (3)', async () => {
+    const masked = new QuantisedInput(model, mean.data as Float32Array);
+    const result = await audit(masked, testSet.images, testSet.labels, { ...options, steps: 5, clip: true, mean });
+    const v = verdicts(result);
+    expect(result.zeroGradientShare).toBe(1);
+    expect(v[7]).toBe('flag');
+    expect(v[5]).toBe('flag');
+    expect(v[3]).toBe('flag');
+    expect(result.checks.find((c) => c.id === 7)!.meaning).toMatch(/gradient attack cannot move/);
+  });
+});
+
+describe('bad input', () => {
+  test('an empty ε list or an ε outside [0, 1] is a clear error', async () => {
+    const engine = new InProcessEngine(model);
+    await expect(robustnessCurve(engine, testSet.images, testSet.labels, { attack: 'fgsm', eps: 0 }, [])).rejects.toThrow('robustnessCurve: the ε list is empty');
+    await expect(audit(model, testSet.images, testSet.labels, { eps: 1.5 })).rejects.toThrow('audit: every ε must be a fraction of the pixel range in [0, 1] (0.25 = 63.75 grey levels), got 1.5');
+    await expect(worstCase(engine, testSet.images, testSet.labels, [])).rejects.toThrow('worstCase: the suite is empty');
+  });
+});
