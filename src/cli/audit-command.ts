@@ -14,7 +14,7 @@ export const AUDIT_FLAGS: FlagSpecs = {
   ...CHECKPOINT_FLAG,
   surrogate: { type: 'string', help: 'a second, independently trained checkpoint: the source of the black-box check (4)', placeholder: 'FILE' },
   eps: { type: 'number', min: 0, max: 1, default: 0.25, help: 'the ε audited, as a fraction of the pixel range (0.25 = 63.75 grey levels)' },
-  epsilons: { type: 'numbers', min: 0, max: 1, default: DEFAULT_EPSILONS, help: 'the ε grid of the FGSM and PGD curves (--eps and 0.5 are always added)', placeholder: 'E,E,…' },
+  epsilons: { type: 'numbers', min: 0, max: 1, default: DEFAULT_EPSILONS, help: 'the ε grid of the FGSM and PGD curves (0, --eps and 0.5 are always added)', placeholder: 'E,E,…' },
   steps: { type: 'int', min: 1, default: 40, help: 'PGD steps' },
   clip: { type: 'bool', default: false, help: 'keep adversarial images inside the valid pixels [0, 255]' },
   seed: { type: 'int', min: 0, default: 0, help: 'seeds the random starts and the noise' },

@@ -11,6 +11,8 @@
  */
 
 import type { Metrics } from '../train/metrics.ts';
+import type { RobustnessSummary } from '../robustness/summary.ts';
+import { renderRobustnessSection } from '../report/robustness-section.ts';
 
 export type { Metrics };
 
@@ -40,9 +42,11 @@ export interface Results {
   };
   standard: MetricsPair;
   adversarial: MetricsPair;
-  seconds: { standard: number; adversarial: number; total?: number };
+  seconds: { standard: number; adversarial: number; robustness?: number; total?: number };
   epochLog?: Array<{ phase: 'standard' | 'adversarial'; epoch: number; loss: number; seconds: number; [k: string]: unknown }>;
   machine?: { node: string; cpus: string; platform: string; date: string };
+  /** "How robust, really?": PGD, worst case, curves and audit of both models on a test subset. */
+  robustness?: { count: number; chart: string; models: { standard: RobustnessSummary; adversarial: RobustnessSummary } };
 }
 
 /** The seed's tables (DESIGN.md section 1), over the 10,000 MNIST test images at ε = 0.25. */
@@ -281,12 +285,32 @@ export function renderReport(results: Results): string {
   out.push('');
   out.push('### Standard training', '', formatMetricsTable('standard training', results.standard, SEED_RESULTS.standard));
   out.push('### Adversarial training', '', formatMetricsTable('adversarial training', results.adversarial, SEED_RESULTS.adversarial));
+  if (results.robustness) {
+    const r = results.robustness.models;
+    out.push(
+      `The adversarial column is FGSM, the attack this model was trained on; it is not a robustness figure by itself. Under PGD-${r.adversarial.steps} ` +
+        `at the same ε the adversarially trained model keeps ${formatValue(r.adversarial.accuracy.pgd)} and ${formatValue(r.adversarial.accuracy.worstCase)} ` +
+        `in the worst case over the attack suite (the standard model: ${formatValue(r.standard.accuracy.pgd)} and ${formatValue(r.standard.accuracy.worstCase)}), ` +
+        `on the first ${formatCount(results.robustness.count)} test images: see "How robust, really?" below.`,
+      '',
+    );
+    out.push(
+      renderRobustnessSection(
+        [
+          { name: 'standard', summary: r.standard },
+          { name: 'adversarially trained (FGSM)', summary: r.adversarial },
+        ],
+        results.robustness.chart,
+      ),
+    );
+  }
 
   out.push('## Timing', '');
   const total = results.seconds.total ?? results.seconds.standard + results.seconds.adversarial;
   out.push('| phase | seconds |', '|---|---:|');
   out.push(`| standard training | ${formatSeconds(results.seconds.standard)} |`);
   out.push(`| adversarial training | ${formatSeconds(results.seconds.adversarial)} |`);
+  if (results.seconds.robustness !== undefined) out.push(`| robustness (PGD, worst case, curves, audit) | ${formatSeconds(results.seconds.robustness)} |`);
   out.push(`| total${results.seconds.total === undefined ? ' (the two phases)' : ''} | ${formatSeconds(total)} |`);
   out.push('');
   if (results.machine) {

@@ -14,7 +14,10 @@ import { writeFileAtomic } from '../data/write-atomic.ts';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { PIXEL_RANGE, type FgsmOptions } from '../attacks/fgsm.ts';
-import { createLeNet } from '../models/lenet.ts';
+import { createLeNet, type LeNet } from '../models/lenet.ts';
+import { formatWithError } from '../robustness/stats.ts';
+import { robustnessSummary, type RobustnessSummary } from '../robustness/summary.ts';
+import { robustnessChartSvg } from '../report/robustness-section.ts';
 import { sliceBatch, type Engine } from '../train/engine.ts';
 import { checkpointFromModel, saveCheckpoint } from '../train/checkpoint.ts';
 import { evaluate } from '../train/evaluate.ts';
@@ -42,6 +45,8 @@ export const REPRODUCE_FLAGS: FlagSpecs = {
   clip: { type: 'bool', default: false, help: 'clip FGSM examples to the valid pixel range [0, 255] (the paper does not)' },
   schedule: { type: 'enum', choices: ['batch', 'epoch'], default: 'batch', help: "adversarial examples made every batch from the current model, or once per epoch (the seed's literal reading)" },
   seed: { type: 'int', min: 0, default: 0, help: 'seeds the initialisation (shared by both models) and the shuffles' },
+  'robustness-count': { type: 'int', min: 1, default: 1000, help: 'test images for "How robust, really?" (PGD, worst case, curves, audit), the first N' },
+  steps: { type: 'int', min: 1, default: 40, help: 'PGD steps of the robustness section' },
   out: { type: 'string', help: 'output folder (default: runs/reproduce-<timestamp>)', placeholder: 'DIR' },
   ...DATA_FLAGS,
   ...RUN_FLAGS,
@@ -103,7 +108,7 @@ export async function reproduceCommand(flags: FlagValues): Promise<void> {
         const metrics = { clean, adversarial: adv };
         saveCheckpoint(join(out, `${name}.ckpt`), checkpointFromModel(model, { meanImage: data.mean, config: { ...config, phase: name }, epoch: phaseEpochs, optimizer, metrics }));
         const examples = await exampleRows(name === 'standard' ? 'standard model' : 'adversarially trained', engine, data, attack);
-        return { metrics, seconds, examples };
+        return { model, metrics, seconds, examples };
       } finally {
         await engine.close();
       }
@@ -111,12 +116,22 @@ export async function reproduceCommand(flags: FlagValues): Promise<void> {
 
     const standard = await phase('standard', epochs.standard);
     const adversarial = await phase('adversarial', epochs.adversarial, { fgsm: attack, schedule });
+    const robustnessStart = performance.now();
+    const robustness = await robustnessPhase({ standard: standard.model, adversarial: adversarial.model }, data, {
+      count: Math.min(flags['robustness-count'] as number, data.test.labels.length), eps: attack.eps, clip: attack.clip ?? false, steps: flags.steps as number, seed, workers, progress,
+    });
+    const robustnessSeconds = (performance.now() - robustnessStart) / 1000;
+    writeFileAtomic(join(out, ROBUSTNESS_CHART), robustnessChartSvg([
+      { name: 'standard', summary: robustness.standard },
+      { name: 'adversarially trained (FGSM)', summary: robustness.adversarial },
+    ]), 'reproduce');
     const results: Results = {
       config,
       standard: standard.metrics,
       adversarial: adversarial.metrics,
-      seconds: { standard: standard.seconds, adversarial: adversarial.seconds, total: (performance.now() - started) / 1000 },
+      seconds: { standard: standard.seconds, adversarial: adversarial.seconds, robustness: robustnessSeconds, total: (performance.now() - started) / 1000 },
       epochLog,
+      robustness: { count: robustness.standard.count, chart: ROBUSTNESS_CHART, models: robustness },
       machine: { node: process.version, cpus: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`, platform: `${process.platform} ${process.arch}`, date: new Date().toISOString() },
     };
     writeExamplesPng(join(out, 'examples.png'), [...standard.examples, ...adversarial.examples]);
@@ -132,14 +147,58 @@ export async function reproduceCommand(flags: FlagValues): Promise<void> {
           '',
           formatMetricsText(`adversarial training (${plural(epochs.adversarial, 'epoch')}, schedule ${schedule}) vs the ${seed0}`, adversarial.metrics, SEED_RESULTS.adversarial),
           '',
-          `wall time ${formatDuration(results.seconds.total!)} (standard training ${formatDuration(standard.seconds)}, adversarial ${formatDuration(adversarial.seconds)})`,
-          `wrote ${join(out, 'report.md')}, results.json, examples.png, standard.ckpt, adversarial.ckpt, epochs.jsonl`,
+          `How robust, really? (first ${robustness.standard.count} test images, ε = ${attack.eps}, ± standard error)`,
+          ...(['standard', 'adversarial'] as const).map((k) => {
+            const a = robustness[k].accuracy;
+            const n = robustness[k].count;
+            return `  ${k === 'standard' ? 'standard             ' : 'adversarially trained'}  clean ${formatWithError(a.clean, n)}  FGSM ${formatWithError(a.fgsm, n)}  PGD-${robustness[k].steps} ${formatWithError(a.pgd, n)}  worst case ${formatWithError(a.worstCase, n)}`;
+          }),
+          `  audit of the adversarially trained model: ${auditLine(robustness.adversarial)}`,
+          '',
+          `wall time ${formatDuration(results.seconds.total!)} (standard training ${formatDuration(standard.seconds)}, adversarial ${formatDuration(adversarial.seconds)}, robustness ${formatDuration(robustnessSeconds)})`,
+          `wrote ${join(out, 'report.md')}, results.json, examples.png, ${ROBUSTNESS_CHART}, standard.ckpt, adversarial.ckpt, epochs.jsonl`,
           '',
         ].join('\n'),
       );
     }
   } finally {
     interrupt.dispose();
+  }
+}
+
+/** The chart of the robustness curves, beside report.md. */
+const ROBUSTNESS_CHART = 'robustness-curves.svg';
+
+/** "checks 1–8: 2 flags (1 iterative beats single-step, 3 large ε reaches chance)". */
+function auditLine(summary: RobustnessSummary): string {
+  const flags = summary.audit.checks.filter((c) => c.verdict === 'flag');
+  return flags.length === 0 ? 'no check flagged' : `${plural(flags.length, 'flag')}: ${flags.map((c) => `${c.id} ${c.name}`).join('; ')}`;
+}
+
+/**
+ * "How robust, really?": each model's robustness summary on the first `count` test images, each
+ * audited with the other model as its independent surrogate.
+ */
+async function robustnessPhase(
+  models: { standard: LeNet; adversarial: LeNet },
+  data: PreparedData,
+  options: { count: number; eps: number; clip: boolean; steps: number; seed: number; workers: number; progress: Progress },
+): Promise<{ standard: RobustnessSummary; adversarial: RobustnessSummary }> {
+  const images = sliceBatch(data.test.images, 0, options.count);
+  const labels = data.test.labels.slice(0, options.count);
+  const engines = { standard: await openEngine(models.standard, options.workers), adversarial: await openEngine(models.adversarial, options.workers) };
+  try {
+    const summarise = (name: 'standard' | 'adversarial', surrogate: 'standard' | 'adversarial') => {
+      options.progress.note(`${name}: PGD-${options.steps}, worst case, curves and audit on ${options.count} test images…`);
+      return robustnessSummary(models[name], engines[name], images, labels, {
+        eps: options.eps, clip: options.clip, mean: data.mean, steps: options.steps, seed: options.seed, surrogate: engines[surrogate],
+        onProgress: (stage, done, total) => options.progress.task(`${name}: ${stage}`, done, total),
+      });
+    };
+    return { standard: await summarise('standard', 'adversarial'), adversarial: await summarise('adversarial', 'standard') };
+  } finally {
+    await engines.standard.close();
+    await engines.adversarial.close();
   }
 }
 

@@ -44,7 +44,7 @@ export interface AuditCheck {
 export interface AuditOptions extends Pick<AttackOptions, 'clip' | 'mean' | 'seed'> {
   /** The ε of the headline figure (default 0.25). */
   eps?: number;
-  /** The curves' ε grid (default 0, 0.05, …, 0.5); `eps` and 0.5 are always added. */
+  /** The curves' ε grid (default 0, 0.05, …, 0.5); 0 (clean), `eps` and 0.5 are always added. */
   epsilons?: readonly number[];
   /** PGD steps (default 40). */
   steps?: number;
@@ -85,7 +85,7 @@ export async function audit(model: Module, images: Tensor, labels: Int32Array, o
   if (N === 0) throw new RangeError('audit: no images to audit');
   const base = { clip: options.clip ?? false, mean: options.mean, seed: options.seed ?? 0 };
   const steps = options.steps ?? 40;
-  const epsilons = [...new Set([...(options.epsilons ?? DEFAULT_EPSILONS), eps, 0.5])].sort((a, b) => a - b);
+  const epsilons = [...new Set([0, ...(options.epsilons ?? DEFAULT_EPSILONS), eps, 0.5])].sort((a, b) => a - b);
   const progress = (stage: string) => (done: number, total: number) => options.onProgress?.(stage, done, total);
   const evaluations: Array<{ eps: number; evaluation: AttackEvaluation }> = [];
   const run = async (stage: string, spec: AttackSpec): Promise<number> => {
@@ -103,7 +103,7 @@ export async function audit(model: Module, images: Tensor, labels: Int32Array, o
   const fgsmCurve = await curve({ attack: 'fgsm', eps, ...base });
   const pgdCurve = await curve({ attack: 'pgd', eps, ...base, steps });
   const at = (c: Curve, e: number): number => c.points.find((p) => p.eps === e)!.accuracy;
-  const clean = at(fgsmCurve, 0) ?? NaN;
+  const clean = at(fgsmCurve, 0);
   const fgsm = at(fgsmCurve, eps);
   const pgd = at(pgdCurve, eps);
   const pgdHalf = at(pgdCurve, 0.5);

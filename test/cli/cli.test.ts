@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { loadCheckpoint, saveCheckpoint } from '../../src/train/checkpoint.ts';
 
 const MAIN = join(import.meta.dirname, '../../src/cli/main.ts');
 
@@ -70,7 +71,7 @@ describe('bad input: one clear line and a non-zero exit', () => {
 
 describe('working commands', () => {
   test('--help on every command', () => {
-    for (const command of ['train', 'eval', 'attack', 'reproduce']) {
+    for (const command of ['train', 'eval', 'attack', 'audit', 'reproduce']) {
       const r = cli(command, '--help');
       expect(r.status).toBe(0);
       expect(r.stdout).toMatch(new RegExp(`^usage: npm run ${command} -- \\[flags\\]`));
@@ -79,7 +80,7 @@ describe('working commands', () => {
 
   test('reproduce on a small subset writes report.md, results.json, examples.png, both checkpoints and the epoch log', () => {
     const out = mkdtempSync(join(tmpdir(), 'advgrad-cli-'));
-    const r = cli('reproduce', '--epochs', '1', '--limit-train', '300', '--limit-test', '200', '--workers', '0', '--out', out, '--json');
+    const r = cli('reproduce', '--epochs', '1', '--limit-train', '300', '--limit-test', '200', '--robustness-count', '60', '--steps', '3', '--workers', '0', '--out', out, '--json');
     expect(r.status).toBe(0);
     const printed = JSON.parse(r.stdout);
     const saved = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
@@ -87,11 +88,35 @@ describe('working commands', () => {
     expect(saved.config).toMatchObject({ eps: 0.25, clip: false, schedule: 'batch', seed: 0, epochs: { standard: 1, adversarial: 1 } });
     for (const key of ['accuracy', 'error', 'confidence', 'confidenceCorrect', 'confidenceError', 'count']) expect(saved.adversarial.adversarial).toHaveProperty(key);
     expect(saved.standard.clean.count).toBe(200);
-    expect(readdirSync(out).sort()).toEqual(['adversarial.ckpt', 'epochs.jsonl', 'examples.png', 'report.md', 'results.json', 'standard.ckpt']);
-    expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('0.9858'); // the seed's number beside ours
+    expect(readdirSync(out).sort()).toEqual(['adversarial.ckpt', 'epochs.jsonl', 'examples.png', 'report.md', 'results.json', 'robustness-curves.svg', 'standard.ckpt']);
+    const report = readFileSync(join(out, 'report.md'), 'utf8');
+    expect(report).toContain('0.9858'); // the seed's number beside ours
+    expect(report).toContain('## How robust, really?');
+    expect(report).toContain('![accuracy against ε for FGSM and PGD, every model](robustness-curves.svg)');
+    expect(saved.robustness.count).toBe(60);
+    expect(saved.robustness.models.adversarial.audit.checks.map((c: { id: number }) => c.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(saved.robustness.models.standard.accuracy.worstCase).toBeLessThanOrEqual(saved.robustness.models.standard.accuracy.pgd);
+    expect(readFileSync(join(out, 'robustness-curves.svg'), 'utf8')).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"[^]*<\/svg>\n$/);
     expect(readFileSync(join(out, 'examples.png')).subarray(1, 4).toString()).toBe('PNG');
     expect(readFileSync(join(out, 'epochs.jsonl'), 'utf8').trim().split('\n').length).toBe(2);
     expect(existsSync(join(out, 'results.json.tmp'))).toBe(false);
+
+    // audit and attack on what reproduce wrote
+    const audit = cli('audit', '--checkpoint', join(out, 'adversarial.ckpt'), '--surrogate', join(out, 'standard.ckpt'), '--limit-test', '40', '--steps', '2', '--epsilons', '0.1', '--workers', '0', '--json');
+    expect(audit.status).toBe(0);
+    const audited = JSON.parse(audit.stdout);
+    expect(audited.count).toBe(40);
+    expect(audited.checks.find((c: { id: number }) => c.id === 4).verdict).not.toBe('skipped');
+    const curve = cli('attack', '--checkpoint', join(out, 'standard.ckpt'), '--attack', 'pgd', '--steps', '2', '--eps', '0,0.1', '--limit-test', '20', '--workers', '0');
+    expect(curve.status).toBe(0);
+    expect(curve.stdout).toMatch(/ε\s+grey levels\s+accuracy ± se\n\s+0\.000\s+0\.00\s+0\.\d{4} ± 0\.\d{4}\n\s+0\.100\s+25\.50/);
+
+    // a surrogate of another architecture is refused, naming both
+    const foreign = loadCheckpoint(join(out, 'standard.ckpt'));
+    saveCheckpoint(join(out, 'foreign.ckpt'), { ...foreign, architecture: 'resnet-18' });
+    const refused = cli('audit', '--checkpoint', join(out, 'adversarial.ckpt'), '--surrogate', join(out, 'foreign.ckpt'), '--workers', '0');
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/foreign\.ckpt.*architecture is 'resnet-18' but the model is 'lenet-mnist-matconvnet'/);
   });
 });
 

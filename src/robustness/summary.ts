@@ -1,0 +1,67 @@
+/**
+ * Everything the report says about one model's robustness at ε: the audit (its FGSM and PGD curves,
+ * checks and verdicts), PGD with and without clipping to the valid pixels, and the worst case over
+ * the attack suite. What `reproduce` computes for each model it trains.
+ */
+import type { Module } from '../layers/module.ts';
+import type { Tensor } from '../tensor/tensor.ts';
+import type { Engine } from '../train/engine.ts';
+import { evaluateAttack } from './attack-evaluation.ts';
+import { audit, type AuditResult } from './audit.ts';
+import { defaultSuite, worstCase, type WorstCase } from './worst-case.ts';
+
+export interface RobustnessSummary {
+  eps: number;
+  count: number;
+  /** PGD steps of every PGD figure. */
+  steps: number;
+  accuracy: {
+    clean: number;
+    fgsm: number;
+    /** PGD without clipping (the seed's convention) and with x_adv kept inside [0, 255]. */
+    pgd: number;
+    pgdClipped: number;
+    worstCase: number;
+  };
+  worstCase: Omit<WorstCase, 'correct'>;
+  audit: AuditResult;
+}
+
+export interface SummaryOptions {
+  eps: number;
+  /** Whether the headline figures (audit, worst case) clip; PGD is measured both ways regardless. */
+  clip: boolean;
+  /** The mean image [1, 1, H, W] (clipping needs it). */
+  mean: Tensor;
+  steps?: number;
+  seed?: number;
+  epsilons?: readonly number[];
+  surrogate?: Engine;
+  onProgress?: (stage: string, done: number, total: number) => void;
+}
+
+/** @param images [N, C, H, W] mean-subtracted  @param labels [N] */
+export async function robustnessSummary(model: Module, engine: Engine, images: Tensor, labels: Int32Array, options: SummaryOptions): Promise<RobustnessSummary> {
+  const { eps, clip, mean, seed = 0 } = options;
+  const steps = options.steps ?? 40;
+  const result = await audit(model, images, labels, { eps, clip, mean, seed, steps, epsilons: options.epsilons, engine, surrogate: options.surrogate, onProgress: options.onProgress });
+  const other = await evaluateAttack(engine, images, labels, { attack: 'pgd', eps, steps, clip: !clip, mean, seed }, {
+    onProgress: (done, total) => options.onProgress?.(`PGD-${steps} ${clip ? 'unclipped' : 'clipped'}`, done, total),
+  });
+  const worst = await worstCase(engine, images, labels, defaultSuite({ eps, clip, mean, seed }, steps), {
+    onProgress: (stage, done, total) => options.onProgress?.(`worst case: ${stage}`, done, total),
+  });
+  const { correct: _correct, ...worstCaseJson } = worst;
+  return {
+    eps, count: result.count, steps,
+    accuracy: {
+      clean: result.accuracy.clean,
+      fgsm: result.accuracy.fgsm,
+      pgd: clip ? other.metrics.accuracy : result.accuracy.pgd,
+      pgdClipped: clip ? result.accuracy.pgd : other.metrics.accuracy,
+      worstCase: worst.accuracy,
+    },
+    worstCase: worstCaseJson,
+    audit: result,
+  };
+}
