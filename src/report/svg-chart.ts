@@ -49,10 +49,11 @@ function tickText(v: number): string {
 
 /** The chart as SVG text. Throws on a series with a non-finite coordinate (it would draw nothing). */
 export function lineChartSvg(chart: LineChart): string {
-  const width = chart.width ?? 720;
+  // The legend sits right of the plot, as wide as its longest label (about 7 px a character at 12 px).
+  const legendWidth = 48 + 7 * Math.max(8, ...chart.series.map((s) => s.label.length));
+  const width = chart.width ?? 474 + legendWidth;
   const height = chart.height ?? 440;
-  const legendWidth = 230;
-  const margin = { left: 64, right: legendWidth + 16, top: 40, bottom: 52 };
+  const margin = { left: 64, right: legendWidth, top: 40, bottom: 52 };
   const plotW = width - margin.left - margin.right;
   const plotH = height - margin.top - margin.bottom;
   for (const s of chart.series) {
@@ -98,7 +99,7 @@ export function lineChartSvg(chart: LineChart): string {
       out.push(`<circle cx="${f(px(p.x))}" cy="${f(py(p.y))}" r="3" fill="${s.color}"/>`);
     }
   }
-  const lx = width - legendWidth;
+  const lx = width - legendWidth + 16;
   chart.series.forEach((s, i) => {
     const y = margin.top + 8 + i * 20;
     const dash = s.dashed ? ' stroke-dasharray="7 4"' : '';

@@ -15,7 +15,7 @@ describe('lineChartSvg', () => {
   const svg = lineChartSvg(chart);
 
   test('a standalone SVG document with one polyline per series, text escaped', () => {
-    expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg" width="720" height="440"/);
+    expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg" width="585" height="440"/); // 474 + a legend of 9-character labels
     expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
     expect(svg.match(/<polyline /g)?.length).toBe(2);
     expect(svg).toContain('A &lt; B &amp; C');
@@ -24,7 +24,7 @@ describe('lineChartSvg', () => {
   });
 
   test('data map onto the plot box: x = 0 at the left edge, y = 1 at the top, y = 0 at the bottom', () => {
-    // plot box: left 64, top 40, width 720 − 64 − 246 = 410, height 440 − 40 − 52 = 348
+    // plot box: left 64, top 40, width 585 − 64 − 111 = 410, height 440 − 40 − 52 = 348
     expect(svg).toContain('<polyline points="64.0,40.0 269.0,214.0 474.0,388.0"');
     expect(svg).toContain('<line x1="269.0" y1="231.4" x2="269.0" y2="196.6" stroke="#123456"/>'); // the ±0.05 error bar
   });
