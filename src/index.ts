@@ -26,6 +26,7 @@ export { maxPool2d, MaxPool2d, type MaxPool2dOptions } from './layers/max-pool2d
 export { relu, ReLU } from './layers/relu.ts';
 export { linear, Linear } from './layers/linear.ts';
 export { softmaxCrossEntropy, softmax } from './layers/softmax-cross-entropy.ts';
+export { crossEntropyPerExample, marginPerExample } from './layers/example-losses.ts';
 export { Module, Sequential } from './layers/module.ts';
 export { type Init } from './layers/init.ts';
 export { createLeNet, LeNet, type LeNetOptions } from './models/lenet.ts';
@@ -37,6 +38,18 @@ export { readIdx, writeIdx, parseIdx } from './data/idx.ts';
 
 // attacks/
 export { fgsm, fgsmFromGradient, PIXEL_RANGE, type FgsmOptions } from './attacks/fgsm.ts';
+export { pgd, type PgdOptions } from './attacks/pgd.ts';
+export { noise, type NoiseOptions } from './attacks/noise.ts';
+export { runAttack, describeAttack, checkAttackSpec, ATTACK_NAMES, type AttackSpec, type AttackName } from './attacks/spec.ts';
+export { type AttackOptions, type AttackLoss, type LabelMode, type Targets, type ExampleIndex } from './attacks/attack.ts';
+
+// robustness/
+export { evaluateAttack, type AttackEvaluation, type AttackEvaluationOptions } from './robustness/attack-evaluation.ts';
+export { robustnessCurve, DEFAULT_EPSILONS, type Curve, type CurvePoint } from './robustness/curve.ts';
+export { worstCase, defaultSuite, type WorstCase, type WorstCaseStep } from './robustness/worst-case.ts';
+export { audit, zeroGradientShare, type AuditOptions, type AuditResult, type AuditCheck, type Verdict } from './robustness/audit.ts';
+export { robustnessSummary, type RobustnessSummary } from './robustness/summary.ts';
+export { standardError, exceedsBeyondNoise } from './robustness/stats.ts';
 
 // train/
 export { SGD, type SGDOptions } from './train/sgd.ts';
