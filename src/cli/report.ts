@@ -337,8 +337,13 @@ export function renderReport(results: Results): string {
   out.push('## Examples', '');
   out.push(
     '[examples.png](examples.png): for the standard and the adversarially trained model, a test ' +
-      'image, its perturbation η = ε·sign(∇ₓJ) (blue negative, red positive) and the adversarial ' +
-      'image, with the predicted label and confidence (green when right, red when wrong).',
+      'image, its FGSM perturbation η = ε·sign(∇ₓJ) (blue negative, red positive) and the adversarial ' +
+      'image, with the predicted label and confidence (green when right, red when wrong)' +
+      (results.robustness
+        ? `; then the adversarially trained model's PGD-${results.robustness.models.adversarial.steps} examples of the same images. ` +
+          "Where FGSM's perturbation of the adversarially trained model looks like scattered salt-and-pepper noise rather than strokes, its " +
+          'gradient no longer points at the digit (a sign of masking); PGD, taking many small steps, finds perturbations FGSM cannot.'
+        : '.'),
     '',
     '![clean, perturbation and adversarial images for both models](examples.png)',
     '',

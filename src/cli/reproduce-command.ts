@@ -14,6 +14,7 @@ import { writeFileAtomic } from '../data/write-atomic.ts';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { PIXEL_RANGE, type FgsmOptions } from '../attacks/fgsm.ts';
+import type { AttackSpec } from '../attacks/spec.ts';
 import { createLeNet, type LeNet } from '../models/lenet.ts';
 import { formatWithError } from '../robustness/stats.ts';
 import { robustnessSummary, type RobustnessSummary } from '../robustness/summary.ts';
@@ -107,7 +108,7 @@ export async function reproduceCommand(flags: FlagValues): Promise<void> {
         const adv = await evaluate(model, data.test.images, data.test.labels, { engine, attack });
         const metrics = { clean, adversarial: adv };
         saveCheckpoint(join(out, `${name}.ckpt`), checkpointFromModel(model, { meanImage: data.mean, config: { ...config, phase: name }, epoch: phaseEpochs, optimizer, metrics }));
-        const examples = await exampleRows(name === 'standard' ? 'standard model' : 'adversarially trained', engine, data, attack);
+        const examples = await exampleRows(name === 'standard' ? 'standard model, FGSM' : 'adversarially trained, FGSM', engine, data, { attack: 'fgsm', ...attack });
         return { model, metrics, seconds, examples };
       } finally {
         await engine.close();
@@ -131,10 +132,10 @@ export async function reproduceCommand(flags: FlagValues): Promise<void> {
       adversarial: adversarial.metrics,
       seconds: { standard: standard.seconds, adversarial: adversarial.seconds, robustness: robustnessSeconds, total: (performance.now() - started) / 1000 },
       epochLog,
-      robustness: { count: robustness.standard.count, chart: ROBUSTNESS_CHART, models: robustness },
+      robustness: { count: robustness.standard.count, chart: ROBUSTNESS_CHART, models: { standard: robustness.standard, adversarial: robustness.adversarial } },
       machine: { node: process.version, cpus: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`, platform: `${process.platform} ${process.arch}`, date: new Date().toISOString() },
     };
-    writeExamplesPng(join(out, 'examples.png'), [...standard.examples, ...adversarial.examples]);
+    writeExamplesPng(join(out, 'examples.png'), [...standard.examples, ...adversarial.examples, ...robustness.examples]);
     writeFileAtomic(join(out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`, 'reproduce');
     writeFileAtomic(join(out, 'report.md'), renderReport(results), 'reproduce');
 
@@ -183,7 +184,7 @@ async function robustnessPhase(
   models: { standard: LeNet; adversarial: LeNet },
   data: PreparedData,
   options: { count: number; eps: number; clip: boolean; steps: number; seed: number; workers: number; progress: Progress },
-): Promise<{ standard: RobustnessSummary; adversarial: RobustnessSummary }> {
+): Promise<{ standard: RobustnessSummary; adversarial: RobustnessSummary; examples: ExampleRow[] }> {
   const images = sliceBatch(data.test.images, 0, options.count);
   const labels = data.test.labels.slice(0, options.count);
   const engines = { standard: await openEngine(models.standard, options.workers), adversarial: await openEngine(models.adversarial, options.workers) };
@@ -195,7 +196,12 @@ async function robustnessPhase(
         onProgress: (stage, done, total) => options.progress.task(`${name}: ${stage}`, done, total),
       });
     };
-    return { standard: await summarise('standard', 'adversarial'), adversarial: await summarise('adversarial', 'standard') };
+    const standard = await summarise('standard', 'adversarial');
+    const adversarial = await summarise('adversarial', 'standard');
+    // What FGSM's success on the adversarially trained model hides: its PGD examples, beside its FGSM ones.
+    const pgd: AttackSpec = { attack: 'pgd', eps: options.eps, clip: options.clip, mean: data.mean, steps: options.steps, seed: options.seed };
+    const examples = await exampleRows(`adversarially trained, PGD-${options.steps}`, engines.adversarial, data, pgd);
+    return { standard, adversarial, examples };
   } finally {
     await engines.standard.close();
     await engines.adversarial.close();
@@ -203,11 +209,11 @@ async function robustnessPhase(
 }
 
 /** The first three test images: clean, η and x_adv, with predictions, for the examples grid. */
-async function exampleRows(title: string, engine: Engine, data: PreparedData, attack: FgsmOptions): Promise<ExampleRow[]> {
+async function exampleRows(title: string, engine: Engine, data: PreparedData, attack: AttackSpec): Promise<ExampleRow[]> {
   const count = Math.min(3, data.test.labels.length);
   const x = sliceBatch(data.test.images, 0, count); // [3, 1, 28, 28]
   const labels = data.test.labels.subarray(0, count);
-  const xAdv = await engine.fgsm(x, labels, attack);
+  const xAdv = await engine.attack(x, labels, attack, 0);
   const pClean = softmaxForward(await engine.logits(x));
   const pAdv = softmaxForward(await engine.logits(xAdv));
   const rows: ExampleRow[] = [];
