@@ -31,9 +31,9 @@ export { type Init } from './layers/init.ts';
 export { createLeNet, LeNet, type LeNetOptions } from './models/lenet.ts';
 
 // data/
-export { loadMnist, defaultMnistDir, type Mnist } from './data/mnist.ts';
+export { loadMnist, defaultMnistDir, type Mnist } from './io/mnist.ts';
 export { meanImage, subtractMean, take, subset, splitValidation, batchIndices, gatherBatch, type Dataset, type Batch } from './data/dataset.ts';
-export { readIdx, writeIdx, parseIdx } from './data/idx.ts';
+export { readIdx, writeIdx, parseIdx } from './io/idx.ts';
 
 // attacks/
 export { fgsm, fgsmFromGradient, PIXEL_RANGE, type FgsmOptions } from './attacks/fgsm.ts';
@@ -44,4 +44,4 @@ export { train, type TrainOptions, type AdversarialTraining, type EpochInfo, typ
 export { evaluate, type EvaluateOptions } from './train/evaluate.ts';
 export { metricsOf, MetricsAccumulator, type Metrics } from './train/metrics.ts';
 export { InProcessEngine, type Engine } from './train/engine.ts';
-export { saveCheckpoint, loadCheckpoint, checkpointFromModel, restoreModel, restoreOptimizer, type CheckpointContents } from './train/checkpoint.ts';
+export { saveCheckpoint, loadCheckpoint, checkpointFromModel, restoreModel, restoreOptimizer, type CheckpointContents } from './io/checkpoint.ts';

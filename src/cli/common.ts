@@ -6,7 +6,7 @@ import { mkdirSync, accessSync, constants, existsSync, statSync } from 'node:fs'
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { meanImage, subtractMean, take, type Dataset } from '../data/dataset.ts';
-import { loadMnist } from '../data/mnist.ts';
+import { loadMnist } from '../io/mnist.ts';
 import type { Module } from '../layers/module.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { InProcessEngine, type Engine } from '../train/engine.ts';

@@ -3,7 +3,7 @@
  * test set (eval) or on its FGSM examples made from that model (attack).
  */
 import { createLeNet } from '../models/lenet.ts';
-import { loadCheckpoint, restoreModel } from '../train/checkpoint.ts';
+import { loadCheckpoint, restoreModel } from '../io/checkpoint.ts';
 import { evaluate } from '../train/evaluate.ts';
 import { CliError, type FlagSpecs, type FlagValues } from './args.ts';
 import { DATA_FLAGS, openEngine, prepareData, round4, RUN_FLAGS } from './common.ts';

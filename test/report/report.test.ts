@@ -9,7 +9,7 @@ import {
   formatValue,
   renderReport,
   validateResults,
-} from '../../src/cli/report.ts';
+} from '../../src/report/report.ts';
 
 function metrics(accuracy: number, confidence: number, confidenceCorrect: number, confidenceError: number, count = 10000): Metrics {
   return { accuracy, error: 1 - accuracy, confidence, confidenceCorrect, confidenceError, count };

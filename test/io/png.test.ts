@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, describe, expect, test } from 'vitest';
-import { PNG_SIGNATURE, crc32, encodePng, writePng } from '../../src/cli/png.ts';
+import { PNG_SIGNATURE, crc32, encodePng, writePng } from '../../src/io/png.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'advgrad-png-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));

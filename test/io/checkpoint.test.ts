@@ -18,7 +18,7 @@ import {
   restoreOptimizer,
   saveCheckpoint,
   type CheckpointContents,
-} from '../../src/train/checkpoint.ts';
+} from '../../src/io/checkpoint.ts';
 import { SGD } from '../../src/train/sgd.ts';
 
 let dir: string;

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, describe, expect, test } from 'vitest';
-import { encodeIdx, parseIdx, readIdx, writeIdx } from '../../src/data/idx.ts';
+import { encodeIdx, parseIdx, readIdx, writeIdx } from '../../src/io/idx.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'advgrad-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));

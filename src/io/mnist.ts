@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Tensor } from '../tensor/tensor.ts';
-import type { Dataset } from './dataset.ts';
+import type { Dataset } from '../data/dataset.ts';
 import { readIdx } from './idx.ts';
 
 /** The MNIST training and test sets. */

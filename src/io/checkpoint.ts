@@ -33,14 +33,14 @@
  * Loading checks everything (magic, version, declared sizes, checksum, header fields, every tensor's
  * offset, length and shape, duplicates, finiteness) and names the file and what is wrong.
  */
-import { crc32 } from '../data/crc32.ts';
-import { writeFileAtomic } from '../data/write-atomic.ts';
+import { crc32 } from './crc32.ts';
+import { writeFileAtomic } from './write-atomic.ts';
 import { readFileSync } from 'node:fs';
 import { TextDecoder } from 'node:util';
 import type { Module } from '../layers/module.ts';
 import { formatShape, sameShape, shapeSize, type Shape } from '../tensor/shape.ts';
 import { Tensor, type DType, type FloatArray } from '../tensor/tensor.ts';
-import type { SGD } from './sgd.ts';
+import type { SGD } from '../train/sgd.ts';
 
 export const CHECKPOINT_MAGIC = 'ADVGCKPT';
 export const CHECKPOINT_FORMAT = 'advgrad-checkpoint';
@@ -97,7 +97,7 @@ export class CheckpointError extends Error {
 }
 
 // ---------------------------------------------------------------------------------------------
-export { crc32 } from '../data/crc32.ts';
+export { crc32 } from './crc32.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Encoding
