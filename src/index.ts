@@ -1,5 +1,8 @@
 /**
- * advgrad's public API: explicit named exports only (DESIGN.md §3).
+ * advgrad's public API, the "." entry: explicit named exports only, so go-to-definition lands on
+ * the code. Everything here runs in any JavaScript engine (a browser, a Web Worker, Node): no
+ * module in its import graph imports a Node built-in (a test walks the graph). What needs Node
+ * (files, MNIST from disk, worker threads) is the "./node" entry, src/node.ts.
  */
 
 // tensor/: storage, shape, dtype, creation, seeded randomness, raw kernels
@@ -30,10 +33,8 @@ export { Module, Sequential } from './layers/module.ts';
 export { type Init } from './layers/init.ts';
 export { createLeNet, LeNet, type LeNetOptions } from './models/lenet.ts';
 
-// data/
-export { loadMnist, defaultMnistDir, type Mnist } from './io/mnist.ts';
+// data/: datasets in memory (loading MNIST from disk is in "./node")
 export { meanImage, subtractMean, take, subset, splitValidation, batchIndices, gatherBatch, type Dataset, type Batch } from './data/dataset.ts';
-export { readIdx, writeIdx, parseIdx } from './io/idx.ts';
 
 // attacks/
 export { fgsm, fgsmFromGradient, PIXEL_RANGE, type FgsmOptions } from './attacks/fgsm.ts';
@@ -44,4 +45,10 @@ export { train, type TrainOptions, type AdversarialTraining, type EpochInfo, typ
 export { evaluate, type EvaluateOptions } from './train/evaluate.ts';
 export { metricsOf, MetricsAccumulator, type Metrics } from './train/metrics.ts';
 export { InProcessEngine, type Engine } from './train/engine.ts';
-export { saveCheckpoint, loadCheckpoint, checkpointFromModel, restoreModel, restoreOptimizer, type CheckpointContents } from './io/checkpoint.ts';
+
+// io/: file formats as bytes (reading and writing the files is in "./node")
+export { parseIdx, encodeIdx, type IdxData, type IdxReadOptions } from './io/idx.ts';
+export {
+  encodeCheckpoint, decodeCheckpoint, checkpointFromModel, restoreModel, restoreOptimizer, CheckpointError,
+  type CheckpointContents, type CheckpointExtras, type OptimizerState,
+} from './io/checkpoint.ts';

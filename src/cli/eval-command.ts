@@ -3,7 +3,8 @@
  * test set (eval) or on its FGSM examples made from that model (attack).
  */
 import { createLeNet } from '../models/lenet.ts';
-import { loadCheckpoint, restoreModel } from '../io/checkpoint.ts';
+import { restoreModel } from '../io/checkpoint.ts';
+import { loadCheckpoint } from '../io/checkpoint-file.ts';
 import { evaluate } from '../train/evaluate.ts';
 import { CliError, type FlagSpecs, type FlagValues } from './args.ts';
 import { DATA_FLAGS, openEngine, prepareData, round4, RUN_FLAGS } from './common.ts';

@@ -18,7 +18,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Tensor } from '../tensor/tensor.ts';
 import type { Dataset } from '../data/dataset.ts';
-import { readIdx } from './idx.ts';
+import { readIdx } from './idx-file.ts';
 
 /** The MNIST training and test sets. */
 export interface Mnist {

@@ -26,8 +26,6 @@ export const PNG_SIGNATURE = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a
 /** Largest width or height PNG allows (2³¹ − 1); real limits come from memory first. */
 const PNG_MAX_DIMENSION = 0x7fffffff;
 
-export { crc32 } from './crc32.ts';
-
 /** One chunk, length + type + data + CRC, as bytes. */
 function chunk(type: string, data: Uint8Array): Uint8Array {
   const out = new Uint8Array(12 + data.length);
