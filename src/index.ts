@@ -31,7 +31,8 @@ export { linear, Linear } from './layers/linear.ts';
 export { softmaxCrossEntropy, softmax } from './layers/softmax-cross-entropy.ts';
 export { Module, Sequential } from './layers/module.ts';
 export { type Init } from './layers/init.ts';
-export { createLeNet, LeNet, type LeNetOptions } from './models/lenet.ts';
+export { createLeNet, LeNet, LENET_ARCHITECTURE, type LeNetOptions } from './models/lenet.ts';
+export { createModel, modelSpec, architectures, isNamedModel, type NamedModel, type ModelSpec } from './models/registry.ts';
 
 // data/: datasets in memory (loading MNIST from disk is in "./node")
 export { meanImage, subtractMean, take, subset, splitValidation, batchIndices, gatherBatch, type Dataset, type Batch } from './data/dataset.ts';

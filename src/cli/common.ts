@@ -9,7 +9,8 @@ import { meanImage, subtractMean, take, type Dataset } from '../data/dataset.ts'
 import { loadMnist } from '../io/mnist.ts';
 import type { Module } from '../layers/module.ts';
 import type { Tensor } from '../tensor/tensor.ts';
-import { InProcessEngine, type Engine } from '../train/engine.ts';
+import type { Engine } from '../train/engine.ts';
+import { createEngine } from '../train/workers.ts';
 import { CliError, type FlagSpecs, type FlagValues } from './args.ts';
 
 export const DATA_FLAGS: FlagSpecs = {
@@ -47,11 +48,7 @@ export function prepareData(flags: FlagValues, mean?: Tensor | null): PreparedDa
 }
 
 /** The engine for `--workers N`: this thread for 0, worker threads otherwise. */
-export async function openEngine(model: Module, workers: number): Promise<Engine> {
-  if (workers === 0) return new InProcessEngine(model);
-  const { createEngine } = await import('../train/workers.ts');
-  return createEngine(model, workers);
-}
+export const openEngine: (model: Module, workers: number) => Promise<Engine> = createEngine;
 
 /** runs/<timestamp>: a fresh folder name for this run. */
 export function defaultOutDir(kind: string): string {
