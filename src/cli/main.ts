@@ -1,9 +1,12 @@
+#!/usr/bin/env node
 /**
- * The advgrad command line: `npx tsx src/cli/main.ts <command> [flags]`, or `npm run <command> --`.
+ * The advgrad command line: `npx advgrad <command> [flags]` after an install (the compiled
+ * dist/src/cli/main.js, plain node), or in a clone `npm run <command> --` (this source, under tsx).
  * Commands: train, eval, attack, reproduce, bench. Every command takes --help.
  * Exit codes: 0 success, 1 failure (one line saying why), 2 bad usage, 130 interrupted.
  */
 import { spawnSync } from 'node:child_process';
+import { realpathSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CliError, formatHelp, parseFlags, type FlagSpecs, type FlagValues } from './args.ts';
 import { ATTACK_FLAGS, ATTACK_HELP, EVAL_FLAGS, EVAL_HELP, evalCommand } from './eval-command.ts';
@@ -23,14 +26,14 @@ const COMMANDS: Record<string, Command> = {
   reproduce: { flags: REPRODUCE_FLAGS, help: REPRODUCE_HELP, run: reproduceCommand },
 };
 
-const USAGE = `usage: npm run <command> -- [flags]     (or: npx tsx src/cli/main.ts <command> [flags])
+const USAGE = `usage: advgrad <command> [flags]     (in a clone: npm run <command> -- [flags])
 
 commands:
   reproduce   the whole experiment: train, attack, train adversarially, attack again; writes a report
   train       train the LeNet on MNIST (standard, or --adversarial), checkpoint every epoch
   eval        the five metrics of a checkpoint on the clean test set
   attack      FGSM on a checkpoint, and the five metrics on the adversarial test set
-  bench       speed benchmarks (npm run bench -- --help)
+  bench       speed benchmarks (advgrad bench --help)
 
 Every command takes --help.`;
 
@@ -41,8 +44,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     return name === undefined ? 2 : 0;
   }
   if (name === 'bench') {
-    // Benchmarks live in bench/ (nothing in src/ imports them); run them as their own process.
-    const script = fileURLToPath(new URL('../../bench/main.ts', import.meta.url));
+    // Benchmarks live in bench/ (nothing in src/ imports them); run them as their own process:
+    // bench/main.ts from src/cli/main.ts under tsx, dist/bench/main.js from dist/src/cli/main.js.
+    const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+    const script = fileURLToPath(new URL(`../../bench/main${extension}`, import.meta.url));
     const result = spawnSync(process.execPath, [...process.execArgv, script, ...rest], { stdio: 'inherit' });
     return result.status ?? 1;
   }
@@ -69,8 +74,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-// Run when executed directly (not when imported, e.g. by a test).
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+// Run when executed directly (not when imported, e.g. by a test). npx runs a symlink in
+// node_modules/.bin, and Node reports the module under its real path.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

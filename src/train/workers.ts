@@ -401,22 +401,26 @@ function grow(old: number, need: number): number {
 }
 
 /**
- * Starts a worker on worker-main.ts. Node cannot load .ts by itself, and Node 20 ignores a parent's
- * `--import tsx` in worker threads (nodejs/node#47747), so a bootstrap imports the entry and, only
- * if Node refuses the .ts extension (no loader active in this thread), registers tsx's hooks here
- * and imports it again (under another URL: the failed import stays cached). A Node that does pass
- * the parent's loader on to workers thus does not get tsx twice. The parent's execArgv is
- * inherited (passing it explicitly would reject per-process flags such as --max-old-space-size).
+ * Starts a worker on worker-main, the sibling of this module with this module's extension: the
+ * compiled .js beside the compiled workers.js (dist/, plain node), or the .ts source (src/, under
+ * tsx or vitest). Node cannot load .ts by itself, and Node 20 ignores a parent's `--import tsx` in
+ * worker threads (nodejs/node#47747), so for .ts a bootstrap imports the entry and, only if Node
+ * refuses the .ts extension (no loader active in this thread), registers tsx's hooks here and
+ * imports it again (under another URL: the failed import stays cached). A Node that does pass the
+ * parent's loader on to workers thus does not get tsx twice. The parent's execArgv is inherited
+ * (passing it explicitly would reject per-process flags such as --max-old-space-size).
  */
 function spawnWorker(init: WorkerInit): Worker {
-  const entry = new URL('./worker-main.ts', import.meta.url).href;
+  const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  const entry = new URL(`./worker-main${extension}`, import.meta.url);
+  if (extension === '.js') return new Worker(entry, { workerData: init });
   let tsx: string | null = null;
   try {
     tsx = import.meta.resolve('tsx/esm/api');
   } catch {
     // no tsx installed: the bootstrap then reports that the entry needs a TypeScript loader
   }
-  const code = `const entry = ${JSON.stringify(entry)};
+  const code = `const entry = ${JSON.stringify(entry.href)};
 const tsx = ${JSON.stringify(tsx)};
 import(entry).catch((error) => {
   if (error?.code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw error;

@@ -73,7 +73,7 @@ describe('working commands', () => {
     for (const command of ['train', 'eval', 'attack', 'reproduce']) {
       const r = cli(command, '--help');
       expect(r.status).toBe(0);
-      expect(r.stdout).toMatch(new RegExp(`^usage: npm run ${command} -- \\[flags\\]`));
+      expect(r.stdout).toMatch(new RegExp(`^usage: advgrad ${command} \\[flags\\] +\\(in a clone: npm run ${command} -- \\[flags\\]\\)`));
     }
   });
 
