@@ -6,7 +6,7 @@
  *   FLOP = 2·M·N·K   (one multiply and one add per term of every dot product)
  *   GFLOP/s = FLOP / seconds / 10⁹, the median over timed repetitions after warm-up
  *
- * Shapes (batch 100; conv as im2col + GEMM, see DESIGN.md "Speed"; the layers run the same
+ * Shapes (batch 100; conv as im2col + GEMM, see layers/conv2d.ts; the layers run the same
  * shapes through gemmIndexed, reading cols, y and dy through offsets instead of stored matrices):
  *   forward  NN  Y[OC, OH·OW]     = W[OC, C·KH·KW] · cols[C·KH·KW, OH·OW]
  *   backward NT  dW[OC, C·KH·KW]  = dY[OC, OH·OW] · colsᵀ
@@ -94,9 +94,14 @@ function timeKernel(kernel: Gemm, s: Shape, A: Float32Array, B: Float32Array, C:
     run();
     times.push(Number(process.hrtime.bigint() - t0) / 1e9 / calls);
   }
-  times.sort((x, y) => x - y);
-  const median = times[Math.floor(times.length / 2)];
-  return (2 * s.M * s.N * s.K) / median / 1e9;
+  return (2 * s.M * s.N * s.K) / median(times) / 1e9;
+}
+
+/** The median of xs (the mean of the middle two for an even count). */
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /** Calls per repetition so that one repetition takes about `seconds`, given a rough GFLOP/s guess. */

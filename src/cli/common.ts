@@ -6,12 +6,14 @@ import { mkdirSync, accessSync, constants, existsSync, statSync } from 'node:fs'
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { meanImage, subtractMean, take, type Dataset } from '../data/dataset.ts';
-import { loadMnist } from '../data/mnist.ts';
+import { loadMnist } from '../io/mnist.ts';
 import type { Module } from '../layers/module.ts';
 import { createLeNet, type LeNet } from '../models/lenet.ts';
-import { loadCheckpoint, restoreModel, type CheckpointContents } from '../train/checkpoint.ts';
+import { restoreModel, type CheckpointContents } from '../io/checkpoint.ts';
+import { loadCheckpoint } from '../io/checkpoint-file.ts';
 import type { Tensor } from '../tensor/tensor.ts';
-import { InProcessEngine, type Engine } from '../train/engine.ts';
+import type { Engine } from '../train/engine.ts';
+import { createEngine } from '../train/workers.ts';
 import { CliError, type FlagSpecs, type FlagValues } from './args.ts';
 
 export const DATA_FLAGS: FlagSpecs = {
@@ -67,11 +69,7 @@ export function prepareData(flags: FlagValues, mean?: Tensor | null): PreparedDa
 }
 
 /** The engine for `--workers N`: this thread for 0, worker threads otherwise. */
-export async function openEngine(model: Module, workers: number): Promise<Engine> {
-  if (workers === 0) return new InProcessEngine(model);
-  const { createEngine } = await import('../train/workers.ts');
-  return createEngine(model, workers);
-}
+export const openEngine: (model: Module, workers: number) => Promise<Engine> = createEngine;
 
 /** runs/<timestamp>: a fresh folder name for this run. */
 export function defaultOutDir(kind: string): string {

@@ -1,9 +1,12 @@
+#!/usr/bin/env node
 /**
- * The advgrad command line: `npx tsx src/cli/main.ts <command> [flags]`, or `npm run <command> --`.
+ * The advgrad command line: `npx advgrad <command> [flags]` after an install (the compiled
+ * dist/src/cli/main.js, plain node), or in a clone `npm run <command> --` (this source, under tsx).
  * Commands: train, eval, attack, audit, reproduce, bench. Every command takes --help.
  * Exit codes: 0 success, 1 failure (one line saying why), 2 bad usage, 130 interrupted.
  */
 import { spawnSync } from 'node:child_process';
+import { realpathSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CliError, formatHelp, parseFlags, type FlagSpecs, type FlagValues } from './args.ts';
 import { ATTACK_FLAGS, ATTACK_HELP, attackCommand } from './attack-command.ts';
@@ -26,7 +29,7 @@ const COMMANDS: Record<string, Command> = {
   reproduce: { flags: REPRODUCE_FLAGS, help: REPRODUCE_HELP, run: reproduceCommand },
 };
 
-const USAGE = `usage: npm run <command> -- [flags]     (or: npx tsx src/cli/main.ts <command> [flags])
+const USAGE = `usage: advgrad <command> [flags]     (in a clone: npm run <command> -- [flags])
 
 commands:
   reproduce   the whole experiment: train, attack, train adversarially, attack again; writes a report
@@ -34,7 +37,7 @@ commands:
   eval        the five metrics of a checkpoint on the clean test set
   attack      FGSM, PGD, BIM or noise on a checkpoint: the five metrics, or accuracy against a list of ε
   audit       the checks that expose gradient masking, with verdicts, for a checkpoint
-  bench       speed benchmarks (npm run bench -- --help)
+  bench       speed benchmarks (advgrad bench --help)
 
 Every command takes --help.`;
 
@@ -45,8 +48,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     return name === undefined ? 2 : 0;
   }
   if (name === 'bench') {
-    // Benchmarks live in bench/ (nothing in src/ imports them); run them as their own process.
-    const script = fileURLToPath(new URL('../../bench/main.ts', import.meta.url));
+    // Benchmarks live in bench/ (nothing in src/ imports them); run them as their own process:
+    // bench/main.ts from src/cli/main.ts under tsx, dist/bench/main.js from dist/src/cli/main.js.
+    const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+    const script = fileURLToPath(new URL(`../../bench/main${extension}`, import.meta.url));
     const result = spawnSync(process.execPath, [...process.execArgv, script, ...rest], { stdio: 'inherit' });
     return result.status ?? 1;
   }
@@ -73,8 +78,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-// Run when executed directly (not when imported, e.g. by a test).
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+// Run when executed directly (not when imported, e.g. by a test). npx runs a symlink in
+// node_modules/.bin, and Node reports the module under its real path.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

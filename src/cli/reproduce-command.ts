@@ -6,11 +6,12 @@
  *   3. write report.md (both tables beside the seed's), results.json, examples.png, the two
  *      checkpoints and the per-epoch log to --out
  *
- * Presets: 'default' (3 + 3 epochs, DESIGN.md §2: where this recipe meets the seed's tables) and
+ * Presets: 'default' (3 + 3 epochs: with this recipe, where the seed's tables are matched most
+ * closely, measured) and
  * 'seed' (30 + 30 epochs, as the seed states). Any flag overrides its preset value.
  */
 import { appendFileSync, writeFileSync } from 'node:fs';
-import { writeFileAtomic } from '../data/write-atomic.ts';
+import { writeFileAtomic } from '../io/write-atomic.ts';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { PIXEL_RANGE, type FgsmOptions } from '../attacks/fgsm.ts';
@@ -20,7 +21,8 @@ import { formatWithError } from '../robustness/stats.ts';
 import { robustnessSummary, type RobustnessSummary } from '../robustness/summary.ts';
 import { robustnessChartSvg } from '../report/robustness-section.ts';
 import { sliceBatch, type Engine } from '../train/engine.ts';
-import { checkpointFromModel, saveCheckpoint } from '../train/checkpoint.ts';
+import { checkpointFromModel } from '../io/checkpoint.ts';
+import { saveCheckpoint } from '../io/checkpoint-file.ts';
 import { evaluate } from '../train/evaluate.ts';
 import { SGD } from '../train/sgd.ts';
 import { train, type AdversarialTraining } from '../train/train.ts';
@@ -28,9 +30,9 @@ import { softmaxForward } from '../layers/softmax-cross-entropy.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { type FlagSpecs, type FlagValues } from './args.ts';
 import { DATA_FLAGS, defaultOutDir, ensureWritableDir, interruptSignal, openEngine, prepareData, RUN_FLAGS, type PreparedData } from './common.ts';
-import { writeExamplesPng, type ExampleRow } from './examples.ts';
+import { writeExamplesPng, type ExampleRow } from '../report/examples.ts';
 import { formatDuration, plural, Progress } from './progress.ts';
-import { formatMetricsText, renderReport, SEED_RESULTS, type Results } from './report.ts';
+import { formatMetricsText, renderReport, SEED_RESULTS, type Results } from '../report/report.ts';
 
 export const PRESETS = {
   default: { standardEpochs: 3, adversarialEpochs: 3 },

@@ -6,7 +6,8 @@
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLeNet } from '../models/lenet.ts';
-import { checkpointFromModel, loadCheckpoint, restoreModel, restoreOptimizer, saveCheckpoint } from '../train/checkpoint.ts';
+import { checkpointFromModel, restoreModel, restoreOptimizer } from '../io/checkpoint.ts';
+import { loadCheckpoint, saveCheckpoint } from '../io/checkpoint-file.ts';
 import { evaluate } from '../train/evaluate.ts';
 import { SGD } from '../train/sgd.ts';
 import { train } from '../train/train.ts';

@@ -39,15 +39,6 @@ export function scale(x: Tensor, alpha: number): Tensor {
   return new Tensor(z, x.shape);
 }
 
-/** In place: x ← x + y. For accumulating into a buffer the caller owns. */
-export function addInto(x: Tensor, y: Tensor): Tensor {
-  assertSameShape('addInto', 'x', x.shape, 'y', y.shape);
-  const a = x.data;
-  const b = y.data;
-  for (let i = 0; i < a.length; i++) a[i] += b[i];
-  return x;
-}
-
 /** Σᵢ xᵢ·yᵢ over all elements (a float64 sum whatever the dtype). */
 export function dot(x: Tensor, y: Tensor): number {
   assertSameShape('dot', 'x', x.shape, 'y', y.shape);

@@ -11,7 +11,7 @@ import { runAttack, type AttackSpec } from '../attacks/spec.ts';
 import { noGrad, Variable } from '../autograd/variable.ts';
 import type { Module } from '../layers/module.ts';
 import { Tensor } from '../tensor/tensor.ts';
-import { SHARDS, shardGradients, shardRange, type StepKind } from './step.ts';
+import { shardGradients, shardRange, sumShards, type StepKind } from './step.ts';
 
 export interface BatchGradients {
   /** Σ J over the batch's samples (both halves in an adversarial step). */
@@ -45,17 +45,6 @@ export function sliceBatch(x: Tensor, start: number, end: number): Tensor {
   return new Tensor(data, [end - start, ...x.shape.slice(1)]);
 }
 
-/** Adds a shard's parameter gradients into the float64 accumulators, in place. */
-export function accumulateGrads(model: Module, into: Float64Array[]): void {
-  model.parameters().forEach((p, i) => {
-    const acc = into[i];
-    const g = p.grad;
-    if (g === null) return;
-    const d = g.data;
-    for (let j = 0; j < acc.length; j++) acc[j] += d[j];
-  });
-}
-
 /** Everything on the calling thread; the reference the worker engine must match bit for bit. */
 export class InProcessEngine implements Engine {
   readonly workers = 0;
@@ -80,19 +69,15 @@ export class InProcessEngine implements Engine {
   async close(): Promise<void> {}
 }
 
-/** The shard loop shared by the in-process engine and each worker: shards in order, summed in order. */
+/** The shard loop of the in-process engine: shards in order, summed in order (sumShards). */
 export function computeBatchGradients(model: Module, x: Tensor, labels: Int32Array, batchTotal: number, step: StepKind): BatchGradients {
   const params = model.parameters();
-  const grads = params.map((p) => new Float64Array(p.value.size));
-  const n = x.shape[0];
-  let lossSum = 0;
-  for (let s = 0; s < SHARDS; s++) {
-    const [start, end] = shardRange(n, s);
-    if (end === start) continue;
+  const result = sumShards(x.shape[0], params.map((p) => p.value.size), (s) => {
+    const [start, end] = shardRange(x.shape[0], s);
     model.zeroGrad();
-    lossSum += shardGradients(model, sliceBatch(x, start, end), labels.subarray(start, end), batchTotal, step);
-    accumulateGrads(model, grads);
-  }
+    const loss = shardGradients(model, sliceBatch(x, start, end), labels.subarray(start, end), batchTotal, step);
+    return { loss, grads: params.map((p) => p.grad?.data ?? null) };
+  });
   model.zeroGrad();
-  return { lossSum, grads };
+  return result;
 }

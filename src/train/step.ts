@@ -31,6 +31,35 @@ export function shardRange(n: number, s: number, shards = SHARDS): [number, numb
 }
 
 /**
+ * The batch gradient from its shards: Σ_s over the non-empty shards of n samples, in shard order
+ * 0..SHARDS−1, into float64 accumulators, skipping parameters that got no gradient. Both engines
+ * sum through this one loop, so their sums are the same float additions in the same order.
+ * @param sizes elements of each parameter, in model.parameters() order
+ * @param shard computes shard s (rows shardRange(n, s)) and returns its Σ J and its gradient per
+ *   parameter (null: none); called in shard order, each result added before the next call
+ */
+export function sumShards(
+  n: number,
+  sizes: readonly number[],
+  shard: (s: number) => { loss: number; grads: ReadonlyArray<ArrayLike<number> | null> },
+): { lossSum: number; grads: Float64Array[] } {
+  const grads = sizes.map((size) => new Float64Array(size));
+  let lossSum = 0;
+  for (let s = 0; s < SHARDS; s++) {
+    const [start, end] = shardRange(n, s);
+    if (end === start) continue;
+    const result = shard(s);
+    lossSum += result.loss;
+    result.grads.forEach((g, i) => {
+      if (g === null) return;
+      const acc = grads[i];
+      for (let j = 0; j < acc.length; j++) acc[j] += g[j];
+    });
+  }
+  return { lossSum, grads };
+}
+
+/**
  * Accumulates this shard's gradient into the parameters' `.grad` (the caller zeroes them first)
  * and returns the shard's summed loss Σ J (both halves for the adversarial step).
  * @param x [n, C, H, W] the shard's (clean) images   @param labels [n]

@@ -1,5 +1,6 @@
 /**
- * Training loops: standard, and adversarial in the two schedules of DESIGN.md §2.
+ * Training loops: standard, and adversarial in two schedules (README: "Why adversarial examples are
+ * made every batch").
  *
  *   standard:            each step, a shuffled batch of B images;              θ ← SGD(θ, ∇θ mean J)
  *   adversarial 'batch': each step, B/2 clean images and their FGSM examples made from the current

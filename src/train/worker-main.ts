@@ -1,6 +1,6 @@
 /**
  * The worker thread of WorkerEngine (train/workers.ts, which describes the shared buffers and the
- * protocol): a LeNet replica that, for each task, takes the main model's parameters from shared
+ * protocol): a replica of the model, built from its architecture name, that, for each task, takes the main model's parameters from shared
  * memory and computes its shards with the very functions InProcessEngine uses, so every shard's
  * numbers are the ones the main thread would have computed.
  */
@@ -8,7 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { sliceExampleIndex } from '../attacks/attack.ts';
 import { fromWire as attackFromWire, runAttack, sliceSpec } from '../attacks/spec.ts';
 import { noGrad, Variable } from '../autograd/variable.ts';
-import { createLeNet } from '../models/lenet.ts';
+import { modelSpec } from '../models/registry.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import { sliceBatch } from './engine.ts';
 import { shardGradients, shardRange, type StepKind } from './step.ts';
@@ -17,7 +17,8 @@ import { controlLayout, floatView, fromWire, SEQ, type Reply, type Task, type Wo
 const init = workerData as WorkerInit;
 const port = parentPort!;
 const { index, dtype } = init;
-const model = createLeNet({ dtype }); // its initial weights are overwritten before every task
+const spec = modelSpec(init.architecture);
+const model = spec.create({ dtype }); // its initial weights are overwritten before every task
 const params = model.parameters();
 if (params.length !== init.sizes.length || params.some((p, i) => p.value.size !== init.sizes[i])) {
   throw new Error(
@@ -91,7 +92,7 @@ function gradShards(task: Extract<Task, { type: 'grad' }>, x: Tensor, labels: In
 /** Logits or adversarial examples of this worker's row chunks, written to the same rows of task.out. */
 function rowTask(task: Extract<Task, { type: 'logits' | 'attack' }>, x: Tensor, labels: Int32Array): void {
   const attack = task.attack === undefined ? null : attackFromWire(task.attack);
-  const per = task.type === 'logits' ? 10 : x.size / Math.max(task.n, 1); // output values per row
+  const per = task.type === 'logits' ? spec.classes : x.size / Math.max(task.n, 1); // output values per row
   const out = floatView(task.dtype, task.out);
   for (const c of task.shards) {
     Atomics.store(control, layout.current + index, c);
@@ -99,7 +100,7 @@ function rowTask(task: Extract<Task, { type: 'logits' | 'attack' }>, x: Tensor, 
     const xc = sliceBatch(x, start, end); // [end − start, C, H, W]
     const y =
       task.type === 'logits'
-        ? noGrad(() => model.forward(new Variable(xc)).value) // [end − start, 10]
+        ? noGrad(() => model.forward(new Variable(xc)).value) // [end − start, classes]
         : runAttack(model, xc, labels.slice(start, end), sliceSpec(attack!, start, end), sliceExampleIndex(task.index ?? 0, start, end)); // [end − start, C, H, W]
     out.set(y.data, start * per);
   }

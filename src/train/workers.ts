@@ -4,9 +4,9 @@
  *
  *   batchGradients  shard s (s = 0..SHARDS−1, train/step.ts) runs on worker s mod T, exactly as
  *                   computeBatchGradients runs it: zeroGrad, shardGradients, copy of p.grad. The
- *                   main thread then adds the shard gradients into float64 accumulators in shard
- *                   order 0..SHARDS−1, as accumulateGrads does: the same float additions in the
- *                   same order, so the sum cannot depend on T.
+ *                   main thread then adds the shard gradients into float64 accumulators with
+ *                   sumShards, the loop the in-process engine uses: the same float additions in
+ *                   the same order, so the sum cannot depend on T.
  *   logits, attack  the rows are cut into C = min(SHARDS, ⌊n/2⌋) contiguous chunks (1 if n < 2),
  *                   chunk c on worker c mod T. A row's logits and adversarial example depend on that row
  *                   only, so any cut gives the whole-batch result; C depends on n alone, so 1 and
@@ -32,21 +32,18 @@
  * refuses further calls. Workers are unref'd while idle, so an engine that is never closed does not
  * keep the process alive.
  *
- * Workers run src/train/worker-main.ts, loaded through tsx (see spawnWorker for why a bootstrap).
+ * Each worker builds its replica from the model's architecture name (models/registry.ts), so any
+ * registered model runs here. Workers run worker-main (see spawnWorker for how it is loaded).
  */
-import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { checkFgsmOptions, type FgsmOptions } from '../attacks/fgsm.ts';
 import type { ExampleIndex } from '../attacks/attack.ts';
 import { checkAttackSpec, toWire as attackToWire, type AttackSpec, type AttackSpecWire } from '../attacks/spec.ts';
 import type { Module } from '../layers/module.ts';
-import { LeNet } from '../models/lenet.ts';
-import { allocate, Tensor, type DType, type FloatArray } from '../tensor/tensor.ts';
+import { architectures, isNamedModel, modelSpec, type NamedModel } from '../models/registry.ts';
+import { Tensor, type DType, type FloatArray } from '../tensor/tensor.ts';
 import { InProcessEngine, type BatchGradients, type Engine } from './engine.ts';
-import { SHARDS, shardRange, type StepKind } from './step.ts';
-
-/** LeNet's logits per image: x [N, 1, 28, 28] → [N, 10]. */
-const CLASSES = 10;
+import { SHARDS, shardRange, sumShards, type StepKind } from './step.ts';
 
 /** control[SEQ]: the number of the call whose inputs are in the shared buffers. */
 export const SEQ = 0;
@@ -63,6 +60,8 @@ export function controlLayout(T: number, NP: number): { done: number; current: n
 export interface WorkerInit {
   index: number;
   workers: number;
+  /** The model's architecture name: the worker builds its replica from the registry. */
+  architecture: string;
   dtype: DType;
   /** Sizes of the model's parameters, in model.parameters() order. */
   sizes: number[];
@@ -139,7 +138,8 @@ interface Thread {
 export class WorkerEngine implements Engine {
   readonly workers: number;
   private readonly threads: Thread[];
-  private readonly model: LeNet;
+  private readonly model: NamedModel;
+  private readonly classes: number; // logits per image
   private readonly offsets: number[]; // offset of each parameter in params and in a grads slot
   private readonly P: number;
   private readonly params: FloatArray; // [P]
@@ -156,8 +156,9 @@ export class WorkerEngine implements Engine {
   private broken: Error | null = null;
   private closed = false;
 
-  private constructor(model: LeNet, threads: Thread[], init: Omit<WorkerInit, 'index'>) {
+  private constructor(model: NamedModel, threads: Thread[], init: Omit<WorkerInit, 'index'>) {
     this.model = model;
+    this.classes = modelSpec(model.architecture).classes;
     this.threads = threads;
     this.workers = threads.length;
     this.offsets = [];
@@ -176,11 +177,11 @@ export class WorkerEngine implements Engine {
   }
 
   /**
-   * Starts the workers, each with a LeNet replica whose parameters are overwritten from the main
-   * model before every call. Rejects if a worker fails to start.
+   * Starts the workers, each with a replica of the model's architecture whose parameters are
+   * overwritten from the main model before every call. Rejects if a worker fails to start.
    */
-  static async create(model: LeNet, options: WorkerEngineOptions): Promise<WorkerEngine> {
-    if (!(model instanceof LeNet)) throw new TypeError('WorkerEngine: the model must be a LeNet (createLeNet); workers rebuild it from its parameters');
+  static async create(model: NamedModel, options: WorkerEngineOptions): Promise<WorkerEngine> {
+    if (!isNamedModel(model)) throw new TypeError(`WorkerEngine: ${notNamed(model)}`);
     const { workers } = options;
     if (!Number.isInteger(workers) || workers < 1) throw new RangeError(`WorkerEngine: workers must be an integer ≥ 1, got ${workers}`);
     const T = Math.min(workers, SHARDS);
@@ -190,6 +191,7 @@ export class WorkerEngine implements Engine {
     const bytes = model.dtype === 'float64' ? 8 : 4;
     const init: Omit<WorkerInit, 'index'> = {
       workers: T,
+      architecture: model.architecture,
       dtype: model.dtype,
       sizes,
       params: new SharedArrayBuffer(P * bytes),
@@ -243,34 +245,28 @@ export class WorkerEngine implements Engine {
         return `gradient shard ${s} (rows ${start}..${end} of ${n})`;
       });
 
-      // Σ_s in shard order, as computeBatchGradients: skip empty shards and null grads.
+      // The shards are computed; sum what they left in shared memory, as computeBatchGradients does.
       const NP = this.offsets.length;
-      const grads = this.offsets.map((_, i) => new Float64Array(this.sizeOf(i)));
-      const present = this.control;
-      const P = this.P;
-      let lossSum = 0;
-      for (let s = 0; s < SHARDS; s++) {
-        const [start, end] = shardRange(n, s);
-        if (end === start) continue;
-        lossSum += this.losses[s];
-        for (let i = 0; i < NP; i++) {
-          if (Atomics.load(present, this.layout.present + s * NP + i) === 0) continue;
-          const acc = grads[i];
-          const g = this.grads;
-          const gOff = s * P + this.offsets[i]; // seek to shard s's gradient of parameter i
-          for (let j = 0; j < acc.length; j++) acc[j] += g[gOff + j];
-        }
-      }
+      const sizes = this.offsets.map((_, i) => this.sizeOf(i));
+      const result = sumShards(n, sizes, (s) => ({
+        loss: this.losses[s],
+        grads: this.offsets.map((offset, i) => {
+          if (Atomics.load(this.control, this.layout.present + s * NP + i) === 0) return null;
+          const gOff = s * this.P + offset; // seek to shard s's gradient of parameter i
+          return this.grads.subarray(gOff, gOff + sizes[i]);
+        }),
+      }));
       this.model.zeroGrad(); // as computeBatchGradients leaves the model
-      return { lossSum, grads };
+      return result;
     });
   }
 
   async logits(x: Tensor): Promise<Tensor> {
     return this.serial(async () => {
       const n = x.shape[0];
-      await this.rowTask('logits', x, new Int32Array(n), n * CLASSES);
-      return new Tensor(floatView(x.dtype, this.out, n * CLASSES).slice(), [n, CLASSES]);
+      const K = this.classes;
+      await this.rowTask('logits', x, new Int32Array(n), n * K);
+      return new Tensor(floatView(x.dtype, this.out, n * K).slice(), [n, K]);
     });
   }
 
@@ -409,22 +405,26 @@ function grow(old: number, need: number): number {
 }
 
 /**
- * Starts a worker on worker-main.ts. Node cannot load .ts by itself, and Node 20 ignores a parent's
- * `--import tsx` in worker threads (nodejs/node#47747), so a bootstrap imports the entry and, only
- * if Node refuses the .ts extension (no loader active in this thread), registers tsx's hooks here
- * and imports it again (under another URL: the failed import stays cached). A Node that does pass
- * the parent's loader on to workers thus does not get tsx twice. The parent's execArgv is
- * inherited (passing it explicitly would reject per-process flags such as --max-old-space-size).
+ * Starts a worker on worker-main, the sibling of this module with this module's extension: the
+ * compiled .js beside the compiled workers.js (dist/, plain node), or the .ts source (src/, under
+ * tsx or vitest). Node cannot load .ts by itself, and Node 20 ignores a parent's `--import tsx` in
+ * worker threads (nodejs/node#47747), so for .ts a bootstrap imports the entry and, only if Node
+ * refuses the .ts extension (no loader active in this thread), registers tsx's hooks here and
+ * imports it again (under another URL: the failed import stays cached). A Node that does pass the
+ * parent's loader on to workers thus does not get tsx twice. The parent's execArgv is inherited
+ * (passing it explicitly would reject per-process flags such as --max-old-space-size).
  */
 function spawnWorker(init: WorkerInit): Worker {
-  const entry = new URL('./worker-main.ts', import.meta.url).href;
+  const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  const entry = new URL(`./worker-main${extension}`, import.meta.url);
+  if (extension === '.js') return new Worker(entry, { workerData: init });
   let tsx: string | null = null;
   try {
     tsx = import.meta.resolve('tsx/esm/api');
   } catch {
     // no tsx installed: the bootstrap then reports that the entry needs a TypeScript loader
   }
-  const code = `const entry = ${JSON.stringify(entry)};
+  const code = `const entry = ${JSON.stringify(entry.href)};
 const tsx = ${JSON.stringify(tsx)};
 import(entry).catch((error) => {
   if (error?.code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw error;
@@ -434,17 +434,19 @@ import(entry).catch((error) => {
   return new Worker(code, { eval: true, workerData: init });
 }
 
-/** The default number of workers: the cores Node may use. */
-export function defaultWorkers(): number {
-  return availableParallelism();
-}
-
 /**
  * An engine for `model`: InProcessEngine for 0 workers, else a WorkerEngine with that many
  * threads (1 still uses a worker thread). Close it when done.
  */
 export async function createEngine(model: Module, workers: number): Promise<Engine> {
   if (workers === 0) return new InProcessEngine(model);
-  if (!(model instanceof LeNet)) throw new TypeError(`createEngine: ${workers} workers need a LeNet model (createLeNet); use 0 workers for other modules`);
+  if (!isNamedModel(model)) throw new TypeError(`createEngine: ${workers} workers: ${notNamed(model)}; use 0 workers for other modules`);
   return WorkerEngine.create(model, { workers });
+}
+
+/** Why a model cannot run on worker threads. */
+function notNamed(model: Module): string {
+  const architecture = (model as Partial<NamedModel>).architecture;
+  const what = architecture === undefined ? `a ${model.constructor.name} without an architecture name` : `architecture '${architecture}'`;
+  return `workers rebuild the model from its architecture name, and ${what} is not registered (known: ${architectures().join(', ')})`;
 }

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { loadCheckpoint, saveCheckpoint } from '../../src/train/checkpoint.ts';
+import { loadCheckpoint, saveCheckpoint } from '../../src/io/checkpoint-file.ts';
 
 const MAIN = join(import.meta.dirname, '../../src/cli/main.ts');
 
@@ -74,7 +74,7 @@ describe('working commands', () => {
     for (const command of ['train', 'eval', 'attack', 'audit', 'reproduce']) {
       const r = cli(command, '--help');
       expect(r.status).toBe(0);
-      expect(r.stdout).toMatch(new RegExp(`^usage: npm run ${command} -- \\[flags\\]`));
+      expect(r.stdout).toMatch(new RegExp(`^usage: advgrad ${command} \\[flags\\] +\\(in a clone: npm run ${command} -- \\[flags\\]\\)`));
     }
   });
 

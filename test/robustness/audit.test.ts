@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import { defineOp, type Variable } from '../../src/autograd/variable.ts';
 import { meanImage, subtractMean, take, type Dataset } from '../../src/data/dataset.ts';
-import { loadMnist } from '../../src/data/mnist.ts';
+import { loadMnist } from '../../src/io/mnist.ts';
 import { Module } from '../../src/layers/module.ts';
 import { createLeNet, type LeNet } from '../../src/models/lenet.ts';
 import { audit, type AuditResult } from '../../src/robustness/audit.ts';

@@ -5,7 +5,8 @@ import { describe, expect, test } from 'vitest';
 import { createLeNet } from '../../src/models/lenet.ts';
 import { randn } from '../../src/tensor/create.ts';
 import { Rng } from '../../src/tensor/rng.ts';
-import { checkpointFromModel, loadCheckpoint, restoreModel, restoreOptimizer, saveCheckpoint } from '../../src/train/checkpoint.ts';
+import { checkpointFromModel, restoreModel, restoreOptimizer } from '../../src/io/checkpoint.ts';
+import { loadCheckpoint, saveCheckpoint } from '../../src/io/checkpoint-file.ts';
 import { SGD } from '../../src/train/sgd.ts';
 import { train } from '../../src/train/train.ts';
 

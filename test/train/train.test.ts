@@ -3,7 +3,7 @@
  */
 import { beforeAll, describe, expect, test } from 'vitest';
 import { meanImage, subtractMean, take, type Dataset } from '../../src/data/dataset.ts';
-import { loadMnist } from '../../src/data/mnist.ts';
+import { loadMnist } from '../../src/io/mnist.ts';
 import { createLeNet } from '../../src/models/lenet.ts';
 import { evaluate } from '../../src/train/evaluate.ts';
 import { SGD } from '../../src/train/sgd.ts';

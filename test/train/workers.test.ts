@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { FgsmOptions } from '../../src/attacks/fgsm.ts';
+import { Sequential } from '../../src/layers/module.ts';
+import { ReLU } from '../../src/layers/relu.ts';
 import { createLeNet, type LeNet } from '../../src/models/lenet.ts';
 import { Rng } from '../../src/tensor/rng.ts';
 import { Tensor } from '../../src/tensor/tensor.ts';
@@ -167,6 +169,14 @@ describe('WorkerEngine', () => {
       await engine.close();
     }
     await expect(engine.logits(randomData(2, 6).x)).rejects.toThrow(/worker 1 exited/);
+  });
+
+  test('a model without a registered architecture runs in process only', async () => {
+    const model = new Sequential([new ReLU()]);
+    expect((await createEngine(model, 0)).workers).toBe(0);
+    await expect(createEngine(model, 2)).rejects.toThrow(
+      /^createEngine: 2 workers: workers rebuild the model from its architecture name, and a Sequential without an architecture name is not registered \(known: lenet-mnist-matconvnet\); use 0 workers for other modules$/,
+    );
   });
 
   test('a closed engine rejects calls', async () => {

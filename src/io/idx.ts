@@ -18,11 +18,9 @@
  * 0x00000803 for an image file, and a valid file is exactly 4 + 4·R + Π dᵢ bytes long.
  *
  * A gzip stream starts with the bytes 0x1f 0x8b, which an IDX file never does (its first byte is
- * 0), so compressed files are detected by content, not by name, and inflated with node:zlib.
+ * 0), so compressed files are detected by content, not by name. This file works on bytes and runs
+ * anywhere; inflating gzip and the files themselves are Node's part (idx-file.ts: readIdx, writeIdx).
  */
-import { writeFileAtomic } from './write-atomic.ts';
-import fs from 'node:fs';
-import zlib from 'node:zlib';
 
 /** Element type code of unsigned bytes, the only IDX element type this reader accepts. */
 export const IDX_UBYTE = 0x08;
@@ -56,23 +54,19 @@ export function isGzip(bytes: Uint8Array): boolean {
 }
 
 /**
- * Parses the bytes of an IDX file of unsigned bytes (gzip-compressed or not).
+ * Parses the bytes of an uncompressed IDX file of unsigned bytes.
  *
  * @param bytes the whole file's contents.
  * @param name  the file's name or path, used in every error message.
  * @param options `rank`: the number of dimensions the caller requires.
- * @returns `dims` and `data` (Π dims bytes). `data` is a view into `bytes` (or into the inflated
- *   copy when `bytes` is gzip), not a copy.
- * @throws Error naming `name` and what is wrong: bad gzip stream, bad magic, unsupported element
- *   type, wrong number of dimensions, a header or body shorter or longer than the dims say.
+ * @returns `dims` and `data` (Π dims bytes). `data` is a view into `bytes`, not a copy.
+ * @throws Error naming `name` and what is wrong: gzip bytes (inflate them first: readIdx does, and
+ *   a browser has DecompressionStream('gzip')), bad magic, unsupported element type, wrong number
+ *   of dimensions, a header or body shorter or longer than the dims say.
  */
 export function parseIdx(bytes: Uint8Array, name: string, options: IdxReadOptions = {}): IdxData {
   if (isGzip(bytes)) {
-    try {
-      bytes = zlib.gunzipSync(bytes);
-    } catch (err) {
-      throw new Error(`IDX file ${name}: starts with the gzip magic 0x1f8b but does not inflate: ${(err as Error).message}`);
-    }
+    throw new Error(`IDX file ${name}: is gzip-compressed (starts with 0x1f8b); inflate it first (readIdx does)`);
   }
   if (bytes.length < 4) {
     throw new Error(`IDX file ${name}: truncated: expected at least 4 header bytes, got ${bytes.length} bytes`);
@@ -127,34 +121,6 @@ export function parseIdx(bytes: Uint8Array, name: string, options: IdxReadOption
 }
 
 /**
- * Reads and validates an IDX file of unsigned bytes, raw or gzip-compressed (detected by content).
- *
- * @param file path of the file.
- * @param options `rank`: the number of dimensions the caller requires.
- * @returns `dims` and `data` (Π dims bytes, row-major).
- * @throws Error naming the path when the file is missing or unreadable, or anything
- *   {@link parseIdx} rejects.
- */
-export function readIdx(file: string, options: IdxReadOptions = {}): IdxData {
-  let bytes: Uint8Array;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new Error(`IDX file ${file}: not found`);
-    if (code === 'EISDIR') throw new Error(`IDX file ${file}: is a directory, not a file`);
-    throw new Error(`IDX file ${file}: cannot be read: ${(err as Error).message}`);
-  }
-  return parseIdx(bytes, file, options);
-}
-
-/** Options of {@link writeIdx}. */
-export interface IdxWriteOptions {
-  /** Compress with gzip; defaults to true when the path ends in `.gz`. */
-  gzip?: boolean;
-}
-
-/**
  * Encodes dims and unsigned-byte data as the bytes of an IDX file (uncompressed).
  *
  * @param dims  1 to 255 dimensions, each an integer in 0 … 2³²−1.
@@ -186,22 +152,6 @@ export function encodeIdx(dims: readonly number[], data: Uint8Array): Uint8Array
   for (let d = 0; d < dims.length; d++) view.setUint32(4 + 4 * d, dims[d], false); // big-endian
   bytes.set(data, headerLength);
   return bytes;
-}
-
-/**
- * Writes an IDX file of unsigned bytes, gzip-compressed if asked (or if the path ends in `.gz`).
- * The bytes go to a temporary file in the same folder, renamed over `file` once complete, so a
- * reader never sees half a file.
- *
- * @param file  destination path.
- * @param dims  1 to 255 dimensions, e.g. `[N, 28, 28]` for images, `[N]` for labels.
- * @param data  Π dims bytes, row-major.
- */
-export function writeIdx(file: string, dims: readonly number[], data: Uint8Array, options: IdxWriteOptions = {}): void {
-  const gzip = options.gzip ?? file.endsWith('.gz');
-  const raw = encodeIdx(dims, data);
-  const bytes = gzip ? zlib.gzipSync(raw) : raw;
-  writeFileAtomic(file, bytes, 'writeIdx');
 }
 
 function hex32(n: number): string {

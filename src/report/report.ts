@@ -1,18 +1,17 @@
 /**
  * `report.md` and the terminal tables of `reproduce`: our metrics beside the seed's, with the
- * difference, plus the configuration, timing and per-epoch log; and the validation of a parsed
- * `results.json`.
+ * difference, plus the configuration, timing and per-epoch log.
  *
- * The metrics (DESIGN.md section 1), over the test images: accuracy ("correctly predicted"),
+ * The metrics, the seed's five, over the test images: accuracy ("correctly predicted"),
  * error = 1 − accuracy, and the softmax probability of the predicted class averaged over all
  * images ("confidence"), over the correctly predicted ones and over the misclassified ones. The
  * last two are NaN when their set is empty; JSON has no NaN, so `results.json` holds `null` there,
- * which {@link validateResults} turns back into NaN, and the tables show "n/a".
+ * and the tables show "n/a".
  */
 
 import type { Metrics } from '../train/metrics.ts';
 import type { RobustnessSummary } from '../robustness/summary.ts';
-import { renderRobustnessSection } from '../report/robustness-section.ts';
+import { renderRobustnessSection } from './robustness-section.ts';
 
 export type { Metrics };
 
@@ -25,7 +24,7 @@ export interface MetricsPair<M = Metrics> {
   adversarial: M;
 }
 
-/** What `reproduce` writes to `results.json` (DESIGN.md section 3). */
+/** What `reproduce` writes to `results.json` (README: "What `npm run reproduce` does and prints"). */
 export interface Results {
   config: {
     /** ε as a fraction of the pixel range (0.25 → 63.75 grey levels). */
@@ -49,7 +48,7 @@ export interface Results {
   robustness?: { count: number; chart: string; models: { standard: RobustnessSummary; adversarial: RobustnessSummary } };
 }
 
-/** The seed's tables (DESIGN.md section 1), over the 10,000 MNIST test images at ε = 0.25. */
+/** The seed's tables (its report's two tables), over the 10,000 MNIST test images at ε = 0.25. */
 export const SEED_RESULTS: { standard: MetricsPair<SeedMetrics>; adversarial: MetricsPair<SeedMetrics> } = {
   standard: {
     clean: { accuracy: 0.9858, error: 0.0142, confidence: 0.9858, confidenceCorrect: 0.9899, confidenceError: 0.7029 },
@@ -349,136 +348,4 @@ export function renderReport(results: Results): string {
     '',
   );
   return out.join('\n');
-}
-
-// ---------------------------------------------------------------------------------------------
-// Validation of a parsed results.json
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function describeValue(value: unknown): string {
-  if (value === undefined) return 'missing';
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') return 'an object';
-  return `${typeof value} ${JSON.stringify(value)}`;
-}
-
-class ResultsChecker {
-  constructor(private readonly source: string) {}
-
-  fail(path: string, expected: string, value: unknown): never {
-    throw new Error(`${this.source}: invalid results: ${path} must be ${expected}, got ${describeValue(value)}`);
-  }
-
-  object(value: unknown, path: string): Record<string, unknown> {
-    if (!isObject(value)) this.fail(path, 'an object', value);
-    return value;
-  }
-
-  number(value: unknown, path: string, options: { integer?: boolean; min?: number; nullable?: boolean } = {}): number {
-    // JSON cannot hold NaN: JSON.stringify writes null, and a NaN average reads back as null.
-    if (value === null && options.nullable) return Number.NaN;
-    const expected = `${options.integer ? 'an integer' : 'a finite number'}${options.min !== undefined ? ` ≥ ${options.min}` : ''}${
-      options.nullable ? ' (or null for n/a)' : ''
-    }`;
-    if (typeof value !== 'number' || !Number.isFinite(value)) this.fail(path, expected, value);
-    if (options.integer && !Number.isInteger(value)) this.fail(path, expected, value);
-    if (options.min !== undefined && value < options.min) this.fail(path, expected, value);
-    return value;
-  }
-
-  string(value: unknown, path: string): string {
-    if (typeof value !== 'string') this.fail(path, 'a string', value);
-    return value;
-  }
-
-  metrics(value: unknown, path: string): Metrics {
-    const m = this.object(value, path);
-    const out = {} as Metrics;
-    for (const field of METRIC_FIELDS) {
-      const nullable = field === 'confidence' || field === 'confidenceCorrect' || field === 'confidenceError';
-      out[field] = this.number(m[field], `${path}.${field}`, field === 'count' ? { integer: true, min: 0 } : { nullable, min: 0 });
-    }
-    return out;
-  }
-
-  pair(value: unknown, path: string): MetricsPair {
-    const p = this.object(value, path);
-    return { clean: this.metrics(p.clean, `${path}.clean`), adversarial: this.metrics(p.adversarial, `${path}.adversarial`) };
-  }
-}
-
-/**
- * Checks that a parsed `results.json` has the shape of {@link Results} and returns it, with the
- * `null`s that JSON writes for NaN averages turned back into NaN.
- * @param json the parsed JSON
- * @param source where it came from (a file name), for the error message
- * @throws Error naming the source and the first missing or invalid field, e.g.
- *   `runs/x/results.json: invalid results: standard.clean.accuracy must be a finite number ≥ 0, got missing`
- */
-export function validateResults(json: unknown, source: string): Results {
-  // Explicitly typed so that TypeScript treats check.fail (returns never) as ending the branch.
-  const check: ResultsChecker = new ResultsChecker(source);
-  const root = check.object(json, '(top level)');
-
-  const rawConfig = check.object(root.config, 'config');
-  const eps = check.number(rawConfig.eps, 'config.eps', { min: 0 });
-  if (typeof rawConfig.clip !== 'boolean') check.fail('config.clip', 'true or false', rawConfig.clip);
-  const schedule = rawConfig.schedule;
-  if (schedule !== 'batch' && schedule !== 'epoch') check.fail('config.schedule', '"batch" or "epoch"', schedule);
-  const seed = check.number(rawConfig.seed, 'config.seed', { integer: true });
-  const rawEpochs = check.object(rawConfig.epochs, 'config.epochs');
-  const epochs = {
-    standard: check.number(rawEpochs.standard, 'config.epochs.standard', { integer: true, min: 0 }),
-    adversarial: check.number(rawEpochs.adversarial, 'config.epochs.adversarial', { integer: true, min: 0 }),
-  };
-  const trainCount = check.number(rawConfig.trainCount, 'config.trainCount', { integer: true, min: 0 });
-  const testCount = check.number(rawConfig.testCount, 'config.testCount', { integer: true, min: 0 });
-  const preset = check.string(rawConfig.preset, 'config.preset');
-  if (rawConfig.workers !== undefined) check.number(rawConfig.workers, 'config.workers', { integer: true, min: 1 });
-  const config: Results['config'] = { ...rawConfig, eps, clip: rawConfig.clip, schedule, seed, epochs, trainCount, testCount, preset };
-
-  const standard = check.pair(root.standard, 'standard');
-  const adversarial = check.pair(root.adversarial, 'adversarial');
-
-  const rawSeconds = check.object(root.seconds, 'seconds');
-  const seconds: Results['seconds'] = {
-    standard: check.number(rawSeconds.standard, 'seconds.standard', { min: 0 }),
-    adversarial: check.number(rawSeconds.adversarial, 'seconds.adversarial', { min: 0 }),
-  };
-  if (rawSeconds.total !== undefined) seconds.total = check.number(rawSeconds.total, 'seconds.total', { min: 0 });
-
-  const results: Results = { config, standard, adversarial, seconds };
-
-  if (root.epochLog !== undefined) {
-    if (!Array.isArray(root.epochLog)) check.fail('epochLog', 'an array', root.epochLog);
-    results.epochLog = root.epochLog.map((value: unknown, i: number) => {
-      const path = `epochLog[${i}]`;
-      const entry = check.object(value, path);
-      if (entry.phase !== 'standard' && entry.phase !== 'adversarial') {
-        check.fail(`${path}.phase`, '"standard" or "adversarial"', entry.phase);
-      }
-      return {
-        ...entry,
-        phase: entry.phase,
-        epoch: check.number(entry.epoch, `${path}.epoch`, { integer: true, min: 0 }),
-        loss: check.number(entry.loss, `${path}.loss`, { nullable: true }),
-        seconds: check.number(entry.seconds, `${path}.seconds`, { min: 0 }),
-      };
-    });
-  }
-
-  if (root.machine !== undefined) {
-    const machine = check.object(root.machine, 'machine');
-    results.machine = {
-      node: check.string(machine.node, 'machine.node'),
-      cpus: check.string(machine.cpus, 'machine.cpus'),
-      platform: check.string(machine.platform, 'machine.platform'),
-      date: check.string(machine.date, 'machine.date'),
-    };
-  }
-  return results;
 }

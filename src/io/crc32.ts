@@ -1,7 +1,7 @@
 /**
  * CRC-32, IEEE 802.3 (reflected polynomial 0xEDB88320, initial value and final xor 0xFFFFFFFF):
  * the checksum of zlib, gzip and PNG, so Python's zlib.crc32(bytes) gives the same number.
- * Used by checkpoints (train/checkpoint.ts) and PNG chunks (cli/png.ts).
+ * Used by checkpoints (io/checkpoint.ts) and PNG chunks (io/png.ts).
  *   crc32("123456789") = 0xCBF43926
  */
 const CRC_TABLE: Uint32Array = (() => {

@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, describe, expect, test } from 'vitest';
-import { PNG_SIGNATURE, crc32, encodePng, writePng } from '../../src/cli/png.ts';
+import { crc32 } from '../../src/io/crc32.ts';
+import { PNG_SIGNATURE, encodePng, writePng } from '../../src/io/png.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'advgrad-png-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -44,18 +45,6 @@ function decodePng(bytes: Uint8Array): { width: number; height: number; pixels: 
   }
   return { width, height, pixels, chunks };
 }
-
-describe('crc32', () => {
-  test('the standard check value: crc32("123456789") = 0xCBF43926', () => {
-    expect(crc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
-  });
-  test('empty input gives 0, and CRCs chain', () => {
-    expect(crc32(new Uint8Array(0))).toBe(0);
-    const bytes = new TextEncoder().encode('IEND');
-    expect(crc32(bytes)).toBe(0xae426082); // the CRC every PNG's IEND chunk ends with
-    expect(crc32(bytes.subarray(2), crc32(bytes.subarray(0, 2)))).toBe(crc32(bytes));
-  });
-});
 
 describe('encodePng', () => {
   test.each([

@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { writeIdx } from '../../src/data/idx.ts';
-import { MNIST_FILES, defaultMnistDir, loadMnist } from '../../src/data/mnist.ts';
+import { writeIdx } from '../../src/io/idx-file.ts';
+import { MNIST_FILES, defaultMnistDir, loadMnist } from '../../src/io/mnist.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'advgrad-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));

@@ -8,8 +8,7 @@ import {
   formatMetricsText,
   formatValue,
   renderReport,
-  validateResults,
-} from '../../src/cli/report.ts';
+} from '../../src/report/report.ts';
 
 function metrics(accuracy: number, confidence: number, confidenceCorrect: number, confidenceError: number, count = 10000): Metrics {
   return { accuracy, error: 1 - accuracy, confidence, confidenceCorrect, confidenceError, count };
@@ -58,7 +57,7 @@ describe('number formatting', () => {
 });
 
 describe('SEED_RESULTS', () => {
-  test('holds the seed tables of DESIGN.md, internally consistent', () => {
+  test('holds the tables of the seed, internally consistent', () => {
     expect(SEED_RESULTS.standard.clean.accuracy).toBe(0.9858);
     expect(SEED_RESULTS.adversarial.adversarial.accuracy).toBe(0.8328);
     for (const model of [SEED_RESULTS.standard, SEED_RESULTS.adversarial]) {
@@ -158,46 +157,5 @@ describe('renderReport', () => {
     results.standard.clean.count = 500;
     expect(renderReport(results)).toContain('compare with care');
     expect(report).not.toContain('compare with care');
-  });
-});
-
-describe('validateResults', () => {
-  const roundTrip = (): unknown => JSON.parse(JSON.stringify(handMade()));
-
-  test('accepts a results.json and turns null (JSON for NaN) back into NaN', () => {
-    const results = validateResults(roundTrip(), 'results.json');
-    expect(results.adversarial.clean.confidenceError).toBeNaN();
-    expect(results.standard.clean.accuracy).toBe(0.987);
-    expect(results.epochLog?.[0].imagesPerSecond).toBe(300);
-    expect(renderReport(results)).toBe(renderReport(handMade()));
-  });
-
-  test('rejects a missing standard.clean.accuracy, naming the path and the source', () => {
-    const json = roundTrip() as { standard: { clean: Record<string, unknown> } };
-    delete json.standard.clean.accuracy;
-    expect(() => validateResults(json, 'runs/x/results.json')).toThrow(
-      'runs/x/results.json: invalid results: standard.clean.accuracy must be a finite number ≥ 0, got missing',
-    );
-  });
-
-  test.each([
-    ['config', (j: any) => delete j.config, 'config must be an object, got missing'],
-    ['config.schedule', (j: any) => (j.config.schedule = 'step'), 'config.schedule must be "batch" or "epoch", got string "step"'],
-    ['config.clip', (j: any) => (j.config.clip = 'no'), 'config.clip must be true or false'],
-    ['config.epochs.adversarial', (j: any) => (j.config.epochs.adversarial = 1.5), 'config.epochs.adversarial must be an integer ≥ 0'],
-    ['adversarial.adversarial', (j: any) => delete j.adversarial.adversarial, 'adversarial.adversarial must be an object, got missing'],
-    ['accuracy null', (j: any) => (j.standard.adversarial.accuracy = null), 'standard.adversarial.accuracy must be a finite number ≥ 0, got null'],
-    ['count', (j: any) => (j.adversarial.clean.count = '10000'), 'adversarial.clean.count must be an integer ≥ 0, got string "10000"'],
-    ['seconds.standard', (j: any) => delete j.seconds.standard, 'seconds.standard must be a finite number ≥ 0, got missing'],
-    ['epochLog[1].phase', (j: any) => (j.epochLog[1].phase = 'warmup'), 'epochLog[1].phase must be "standard" or "adversarial"'],
-    ['machine.node', (j: any) => (j.machine.node = 20), 'machine.node must be a string, got number 20'],
-  ])('rejects a bad %s', (_name, mutate, message) => {
-    const json = roundTrip();
-    mutate(json);
-    expect(() => validateResults(json, 'r.json')).toThrow(message);
-  });
-
-  test('rejects what is not an object at all', () => {
-    expect(() => validateResults([], 'r.json')).toThrow('r.json: invalid results: (top level) must be an object, got an array');
   });
 });

@@ -36,7 +36,7 @@ import {
   strokeRect,
   textWidth,
 } from './font.ts';
-import { writePng } from './png.ts';
+import { writePng } from '../io/png.ts';
 
 /** One image of the grid with the model's prediction for it. */
 export interface ExampleCell {

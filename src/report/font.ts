@@ -25,12 +25,12 @@ export interface Canvas {
 export const WHITE: Rgb = [255, 255, 255];
 export const BLACK: Rgb = [0, 0, 0];
 
-export const GLYPH_WIDTH = 5;
-export const GLYPH_HEIGHT = 7;
-export const DESCENT = 2;
-export const CELL_HEIGHT = GLYPH_HEIGHT + DESCENT;
+const GLYPH_WIDTH = 5;
+const GLYPH_HEIGHT = 7;
+const DESCENT = 2;
+const CELL_HEIGHT = GLYPH_HEIGHT + DESCENT;
 /** Horizontal distance between the starts of two consecutive glyphs, unscaled. */
-export const ADVANCE = GLYPH_WIDTH + 1;
+const ADVANCE = GLYPH_WIDTH + 1;
 /** Vertical distance between two lines of text, unscaled. */
 export const LINE_HEIGHT = CELL_HEIGHT + 1;
 
@@ -195,15 +195,6 @@ export function createCanvas(width: number, height: number, background: Rgb = WH
     pixels[i + 2] = background[2];
   }
   return { width, height, pixels };
-}
-
-/** Sets one pixel; coordinates outside the canvas are ignored. */
-export function setPixel(canvas: Canvas, x: number, y: number, color: Rgb): void {
-  if (x < 0 || y < 0 || x >= canvas.width || y >= canvas.height) return;
-  const off = 3 * (y * canvas.width + x); // seek to pixel (x, y)
-  canvas.pixels[off] = color[0];
-  canvas.pixels[off + 1] = color[1];
-  canvas.pixels[off + 2] = color[2];
 }
 
 /** The colour of pixel (x, y). */

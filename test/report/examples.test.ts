@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { type ExampleRow, examplesLayout, renderExamples, writeExamplesPng } from '../../src/cli/examples.ts';
+import { type ExampleRow, examplesLayout, renderExamples, writeExamplesPng } from '../../src/report/examples.ts';
 import {
   type Canvas,
   LINE_HEIGHT,
@@ -14,8 +14,8 @@ import {
   hasGlyph,
   textHeight,
   textWidth,
-} from '../../src/cli/font.ts';
-import { PNG_SIGNATURE } from '../../src/cli/png.ts';
+} from '../../src/report/font.ts';
+import { PNG_SIGNATURE } from '../../src/io/png.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'advgrad-examples-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -16,8 +16,8 @@
  * CRC-32 is the ISO-HDLC one (reflected polynomial 0xEDB88320, init and final xor 0xFFFFFFFF),
  * computed here with the classic 256-entry table.
  */
-import { crc32 } from '../data/crc32.ts';
-import { writeFileAtomic } from '../data/write-atomic.ts';
+import { crc32 } from './crc32.ts';
+import { writeFileAtomic } from './write-atomic.ts';
 import zlib from 'node:zlib';
 
 /** The eight bytes every PNG file starts with. */
@@ -25,8 +25,6 @@ export const PNG_SIGNATURE = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a
 
 /** Largest width or height PNG allows (2³¹ − 1); real limits come from memory first. */
 const PNG_MAX_DIMENSION = 0x7fffffff;
-
-export { crc32 } from '../data/crc32.ts';
 
 /** One chunk, length + type + data + CRC, as bytes. */
 function chunk(type: string, data: Uint8Array): Uint8Array {

@@ -32,15 +32,14 @@
  *
  * Loading checks everything (magic, version, declared sizes, checksum, header fields, every tensor's
  * offset, length and shape, duplicates, finiteness) and names the file and what is wrong.
+ *
+ * This file works on bytes and runs anywhere; reading and writing files is checkpoint-file.ts.
  */
-import { crc32 } from '../data/crc32.ts';
-import { writeFileAtomic } from '../data/write-atomic.ts';
-import { readFileSync } from 'node:fs';
-import { TextDecoder } from 'node:util';
+import { crc32 } from './crc32.ts';
 import type { Module } from '../layers/module.ts';
 import { formatShape, sameShape, shapeSize, type Shape } from '../tensor/shape.ts';
 import { Tensor, type DType, type FloatArray } from '../tensor/tensor.ts';
-import type { SGD } from './sgd.ts';
+import type { SGD } from '../train/sgd.ts';
 
 export const CHECKPOINT_MAGIC = 'ADVGCKPT';
 export const CHECKPOINT_FORMAT = 'advgrad-checkpoint';
@@ -95,9 +94,6 @@ export interface CheckpointExtras {
 export class CheckpointError extends Error {
   override readonly name = 'CheckpointError';
 }
-
-// ---------------------------------------------------------------------------------------------
-export { crc32 } from '../data/crc32.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Encoding
@@ -353,36 +349,6 @@ function checkEntry(e: unknown, i: number, dataBytes: number, fail: (msg: string
   if (length !== expected) return fail(`${what} has length ${JSON.stringify(length)} bytes but shape ${formatShape(shape)} of ${dtype} needs ${expected}`);
   if (offset + expected > dataBytes) return fail(`${what} spans bytes ${offset}..${offset + expected} but the data section has ${dataBytes}`);
   return { name, shape, dtype, offset, length: expected };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Files
-
-/**
- * Writes a checkpoint atomically: to `${path}.tmp-<pid>-<random>` in the same directory, fsync,
- * then rename over `path`. A crash or error leaves either the old file or the new one, complete,
- * and no temporary file.
- */
-export function saveCheckpoint(path: string, c: CheckpointContents): void {
-  const bytes = encodeCheckpoint(c);
-  try {
-    writeFileAtomic(path, bytes, 'saveCheckpoint');
-  } catch (err) {
-    throw new CheckpointError((err as Error).message, { cause: err });
-  }
-}
-
-/** Reads and validates a checkpoint file. */
-export function loadCheckpoint(path: string): CheckpointContents {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory, not a file' : (err as Error).message;
-    throw new CheckpointError(`checkpoint ${path}: ${reason}`, { cause: err });
-  }
-  return decodeCheckpoint(bytes, path);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,48 @@
+/**
+ * Models by architecture name: the name a checkpoint records (checkpointFromModel) and the one a
+ * worker thread rebuilds its replica from (train/workers.ts), since a model object cannot be sent
+ * to another thread, only its name and its parameters. A plain table, not runtime registration:
+ * a worker thread imports this module afresh, so a model registered at run time in the main
+ * thread would not exist there.
+ */
+import type { Module } from '../layers/module.ts';
+import type { DType } from '../tensor/tensor.ts';
+import { createLeNet, LENET_ARCHITECTURE } from './lenet.ts';
+
+/** A model that a checkpoint and a worker engine can name. */
+export type NamedModel = Module & { readonly architecture: string; readonly dtype: DType };
+
+/** How to build one architecture, and the length of its output row. */
+export interface ModelSpec {
+  /** A fresh model, seeded; its weights are usually overwritten (checkpoint, worker replica). */
+  create(options: { seed?: number; dtype?: DType }): NamedModel;
+  /** Logits per image: the model maps x [N, …] to [N, classes]. */
+  classes: number;
+}
+
+const MODELS: Readonly<Record<string, ModelSpec>> = {
+  [LENET_ARCHITECTURE]: { create: (options) => createLeNet(options), classes: 10 },
+};
+
+/** The architecture names the table knows. */
+export function architectures(): string[] {
+  return Object.keys(MODELS);
+}
+
+/** The spec of `architecture`; throws naming the known ones when it has none. */
+export function modelSpec(architecture: string): ModelSpec {
+  const spec = Object.hasOwn(MODELS, architecture) ? MODELS[architecture] : undefined;
+  if (spec === undefined) throw new RangeError(`no model is registered as '${architecture}' (known: ${architectures().join(', ')})`);
+  return spec;
+}
+
+/** A fresh model of `architecture` (e.g. the one a checkpoint names). */
+export function createModel(architecture: string, options: { seed?: number; dtype?: DType } = {}): NamedModel {
+  return modelSpec(architecture).create(options);
+}
+
+/** True when the worker engine can rebuild `model` in another thread from its architecture name. */
+export function isNamedModel(model: Module): model is NamedModel {
+  const architecture = (model as Partial<NamedModel>).architecture;
+  return typeof architecture === 'string' && Object.hasOwn(MODELS, architecture);
+}
