@@ -11,12 +11,17 @@
  * none): 4.586 + 4.586 + (4.586 − 0.576) = 13.18 MFLOP; FGSM adds ∂x for every layer and no ∂W:
  * 4.586 + 4.586 = 9.17 MFLOP.
  *
- * Every figure is the median of timed repetitions after warm-up; worker counts are measured one
- * after the other in the same run, so their ratio is fair. Flags: --workers N (measure only N),
- * --reps N, --no-gemm, --json.
+ * (With Winograd the multiplications actually done are fewer: GFLOP/s are "direct-equivalent",
+ * the im2col path's FLOP divided by the time, so the two paths compare on one scale.)
+ *
+ * Every figure is the median of timed repetitions after warm-up. Both convolution paths are
+ * measured in the same run, one after the other for each worker count: 'auto' (Winograd for conv2,
+ * GEMM elsewhere, layers/conv2d.ts) and 'gemm' (im2col everywhere), set through ADVGRAD_CONV2D so
+ * worker threads follow. Flags: --workers N (measure only N), --reps N, --no-gemm, --json.
  */
 import { availableParallelism, cpus } from 'node:os';
 import { CliError, parseFlags } from '../src/cli/args.ts';
+import { setConv2dAlgorithm, type Conv2dAlgorithm } from '../src/layers/conv2d.ts';
 import { createLeNet } from '../src/models/lenet.ts';
 import { randn } from '../src/tensor/create.ts';
 import { Rng } from '../src/tensor/rng.ts';
@@ -38,8 +43,16 @@ async function time(reps: number, warmup: number, fn: () => Promise<void>): Prom
   return median(seconds);
 }
 
-/** Images/s of a training step, an FGSM step and inference with `workers` worker threads. */
-async function benchModel(workers: number, reps: number): Promise<{ train: number; fgsm: number; inference: number }> {
+/** The convolution paths compared: the default, and im2col GEMM for every layer. */
+const PATHS: Array<[string, Conv2dAlgorithm]> = [['winograd', 'auto'], ['gemm', 'gemm']];
+
+/**
+ * Images/s of a training step, an FGSM step and inference with `workers` worker threads and the
+ * convolution path `algorithm` (in this thread and, through the environment, in the workers).
+ */
+async function benchModel(workers: number, reps: number, algorithm: Conv2dAlgorithm): Promise<{ train: number; fgsm: number; inference: number }> {
+  process.env.ADVGRAD_CONV2D = algorithm;
+  setConv2dAlgorithm(algorithm);
   const model = createLeNet({ seed: 0 });
   const optimizer = new SGD(model.parameters());
   const engine = await createEngine(model, workers);
@@ -87,22 +100,38 @@ async function main(): Promise<void> {
     for (const r of gemm) log(`${r.shape.padEnd(40)} ${r.packed.toFixed(2).padStart(8)} ${r.naive.toFixed(2).padStart(8)} ${(r.packed / r.naive).toFixed(1).padStart(6)}×`);
   }
 
-  const result = { trainImagesPerSecond: {} as Record<string, number>, fgsmImagesPerSecond: {} as Record<string, number>, inferenceImagesPerSecond: {} as Record<string, number> };
-  log(`\nLeNet, batch ${BATCH}, images/s (median of ${values.reps}; GFLOP/s from ${MFLOP.train} / ${MFLOP.fgsm} / ${MFLOP.inference} MFLOP per image)`);
-  log(`${'workers'.padEnd(8)} ${'train'.padStart(16)} ${'FGSM'.padStart(16)} ${'inference'.padStart(16)}`);
+  // per path (winograd = the default 'auto', gemm = im2col everywhere), per worker count
+  type Figures = { trainImagesPerSecond: Record<string, number>; fgsmImagesPerSecond: Record<string, number>; inferenceImagesPerSecond: Record<string, number> };
+  const paths: Record<string, Figures> = {};
+  for (const [name] of PATHS) paths[name] = { trainImagesPerSecond: {}, fgsmImagesPerSecond: {}, inferenceImagesPerSecond: {} };
+  log(`\nLeNet, batch ${BATCH}, images/s (median of ${values.reps}; direct-equivalent GFLOP/s from ${MFLOP.train} / ${MFLOP.fgsm} / ${MFLOP.inference} MFLOP per image)`);
+  log(`${'workers'.padEnd(8)} ${'conv path'.padEnd(10)} ${'train'.padStart(16)} ${'FGSM'.padStart(16)} ${'inference'.padStart(16)}`);
+  const cell = (ips: number, mflop: number): string => `${ips.toFixed(0)} (${((ips * mflop) / 1000).toFixed(2)} GF/s)`.padStart(16);
   for (const w of counts) {
-    const r = await benchModel(w, values.reps as number);
-    result.trainImagesPerSecond[w] = r.train;
-    result.fgsmImagesPerSecond[w] = r.fgsm;
-    result.inferenceImagesPerSecond[w] = r.inference;
-    const cell = (ips: number, mflop: number): string => `${ips.toFixed(0)} (${((ips * mflop) / 1000).toFixed(2)} GF/s)`.padStart(16);
-    log(`${String(w).padEnd(8)} ${cell(r.train, MFLOP.train)} ${cell(r.fgsm, MFLOP.fgsm)} ${cell(r.inference, MFLOP.inference)}`);
+    for (const [name, algorithm] of PATHS) {
+      const r = await benchModel(w, values.reps as number, algorithm);
+      paths[name].trainImagesPerSecond[w] = r.train;
+      paths[name].fgsmImagesPerSecond[w] = r.fgsm;
+      paths[name].inferenceImagesPerSecond[w] = r.inference;
+      log(`${String(w).padEnd(8)} ${name.padEnd(10)} ${cell(r.train, MFLOP.train)} ${cell(r.fgsm, MFLOP.fgsm)} ${cell(r.inference, MFLOP.inference)}`);
+    }
+  }
+  const ratio = (a: Record<string, number>, b: Record<string, number>, wa: number, wb: number): string => (a[wa] / b[wb]).toFixed(2);
+  const { winograd, gemm: gemmPath } = paths;
+  log('');
+  for (const w of counts) {
+    log(`${w} worker(s), winograd / gemm: train ${ratio(winograd.trainImagesPerSecond, gemmPath.trainImagesPerSecond, w, w)}×, ` +
+      `FGSM ${ratio(winograd.fgsmImagesPerSecond, gemmPath.fgsmImagesPerSecond, w, w)}×, inference ${ratio(winograd.inferenceImagesPerSecond, gemmPath.inferenceImagesPerSecond, w, w)}×`);
   }
   if (counts.length > 1) {
     const [a, b] = counts;
-    log(`\n${b} workers / 1 worker: train ${(result.trainImagesPerSecond[b] / result.trainImagesPerSecond[a]).toFixed(2)}×, ` +
-      `FGSM ${(result.fgsmImagesPerSecond[b] / result.fgsmImagesPerSecond[a]).toFixed(2)}×, inference ${(result.inferenceImagesPerSecond[b] / result.inferenceImagesPerSecond[a]).toFixed(2)}×`);
+    for (const [name] of PATHS) {
+      const f = paths[name];
+      log(`${name}, ${b} workers / 1 worker: train ${ratio(f.trainImagesPerSecond, f.trainImagesPerSecond, b, a)}×, ` +
+        `FGSM ${ratio(f.fgsmImagesPerSecond, f.fgsmImagesPerSecond, b, a)}×, inference ${ratio(f.inferenceImagesPerSecond, f.inferenceImagesPerSecond, b, a)}×`);
+    }
   }
+  const result = { ...winograd, gemmPath };
   if (values.json) {
     const machine = { cpus: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`, node: process.version, date: new Date().toISOString() };
     process.stdout.write(`${JSON.stringify({ ...result, gemm: gemm.map(({ shape, packed, naive }) => ({ shape, packed, naive })), machine })}\n`);

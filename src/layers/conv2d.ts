@@ -32,6 +32,7 @@ import { cropImages, im2colOffsets, nchwAsMatrix, padImages } from '../tensor/im
 import { formatShape } from '../tensor/shape.ts';
 import { allocate, Tensor } from '../tensor/tensor.ts';
 import { windowGeometry, type WindowGeometry } from '../tensor/window.ts';
+import { bestWinogradTile, cachedKernelTransform, winogradBackward, winogradForward, winogradGeometry, winogradMatrices, type WinogradSaved } from '../tensor/winograd.ts';
 import { Module } from './module.ts';
 import { initWeight, type Init } from './init.ts';
 import { parameter } from '../autograd/variable.ts';
@@ -39,9 +40,56 @@ import { zeros } from '../tensor/create.ts';
 import type { DType } from '../tensor/tensor.ts';
 import type { Rng } from '../tensor/rng.ts';
 
+/**
+ * How conv2d computes: 'gemm' (im2col + packed GEMM), 'winograd' (tensor/winograd.ts; stride 1,
+ * square kernels), 'direct' (the reference loop nest, slow) or 'auto' (the default): Winograd
+ * where bestWinogradTile finds it saves at least a third of the multiply-adds, else GEMM.
+ */
+export type Conv2dAlgorithm = 'auto' | 'winograd' | 'gemm' | 'direct';
+
 export interface Conv2dOptions {
   stride?: number;
   pad?: number;
+  /** Default: the process-wide default (setConv2dAlgorithm), itself 'auto' unless ADVGRAD_CONV2D says otherwise. */
+  algorithm?: Conv2dAlgorithm;
+  /** Winograd output tile m (F(m×m, K×K)); default: the one bestWinogradTile picks, else 4. */
+  winogradTile?: number;
+}
+
+const ALGORITHMS: readonly Conv2dAlgorithm[] = ['auto', 'winograd', 'gemm', 'direct'];
+
+function parseAlgorithm(value: string | undefined, from: string): Conv2dAlgorithm {
+  if (value === undefined || value === '') return 'auto';
+  if (!(ALGORITHMS as readonly string[]).includes(value)) {
+    throw new RangeError(`conv2d: ${from} must be one of ${ALGORITHMS.join(', ')}, got ${JSON.stringify(value)}`);
+  }
+  return value as Conv2dAlgorithm;
+}
+
+/**
+ * The algorithm of calls that do not name one. Read from the environment variable ADVGRAD_CONV2D
+ * at start-up, so that worker threads (which inherit the environment) follow the main thread: the
+ * benchmark sets it to compare paths with the worker engine.
+ */
+let defaultAlgorithm: Conv2dAlgorithm = parseAlgorithm(process.env.ADVGRAD_CONV2D, 'ADVGRAD_CONV2D');
+
+/** Sets the algorithm of conv2d calls that do not pass one (this thread only); returns the previous one. */
+export function setConv2dAlgorithm(algorithm: Conv2dAlgorithm): Conv2dAlgorithm {
+  const previous = defaultAlgorithm;
+  defaultAlgorithm = parseAlgorithm(algorithm, 'the algorithm');
+  return previous;
+}
+
+/** What a call with these options and this geometry runs: the path, and m for Winograd. */
+export function conv2dPlan(g: WindowGeometry & { OC: number }, options: Conv2dOptions = {}): { algorithm: 'winograd' | 'gemm' | 'direct'; m: number } {
+  const algorithm = options.algorithm === undefined ? defaultAlgorithm : parseAlgorithm(options.algorithm, 'options.algorithm');
+  if (algorithm === 'gemm' || algorithm === 'direct') return { algorithm, m: 0 };
+  const best = bestWinogradTile(g);
+  if (algorithm === 'auto') return best > 0 ? { algorithm: 'winograd', m: options.winogradTile ?? best } : { algorithm: 'gemm', m: 0 };
+  if (g.stride !== 1 || g.KH !== g.KW) {
+    throw new RangeError(`conv2d: the Winograd path needs stride 1 and a square kernel, got stride ${g.stride} and a ${g.KH}×${g.KW} kernel`);
+  }
+  return { algorithm: 'winograd', m: options.winogradTile ?? (best > 0 ? best : 4) };
 }
 
 /** Checks shapes and returns the geometry; errors name conv2d and the shapes. */
@@ -165,19 +213,7 @@ export function conv2dBackward(
   const R = C * KH * KW;
   const Q = OH * OW;
   const dY = { data: dy.data, ...nchwAsMatrix(N, OC, Q) }; // [OC, N·Q]
-  let dBias: Tensor | null = null;
-  if (needs.dBias) {
-    const sums = new Float64Array(OC); // [OC], summed in double precision whatever the dtype
-    for (let n = 0; n < N; n++)
-      for (let oc = 0; oc < OC; oc++) {
-        let s = 0; // this image's plane in a register, then into the total
-        for (let j = (n * OC + oc) * Q, end = j + Q; j < end; j++) s += dy.data[j];
-        sums[oc] += s;
-      }
-    const db = allocate(x.dtype, OC);
-    db.set(sums);
-    dBias = new Tensor(db, [OC]);
-  }
+  const dBias = needs.dBias ? biasGradient(dy, N, OC, Q) : null;
   let dWeight: Tensor | null = null;
   if (needs.dWeight) {
     const dw = allocate(x.dtype, OC * R); // [OC, R]
@@ -196,24 +232,74 @@ export function conv2dBackward(
   return { dx, dWeight, dBias };
 }
 
+/** dBias [OC] = Σ over images and positions of dy [N, OC, Q], summed in double precision whatever the dtype. */
+function biasGradient(dy: Tensor, N: number, OC: number, Q: number): Tensor {
+  const sums = new Float64Array(OC); // [OC]
+  for (let n = 0; n < N; n++)
+    for (let oc = 0; oc < OC; oc++) {
+      let s = 0; // this image's plane in a register, then into the total
+      for (let j = (n * OC + oc) * Q, end = j + Q; j < end; j++) s += dy.data[j];
+      sums[oc] += s;
+    }
+  const db = allocate(dy.dtype, OC);
+  db.set(sums);
+  return new Tensor(db, [OC]);
+}
+
+/**
+ * Winograd forward (tensor/winograd.ts) with m×m output tiles: y [N, OC, OH, OW], and what
+ * backward needs (the transformed weight U and input V).
+ */
+export function conv2dForwardWinograd(x: Tensor, weight: Tensor, bias: Tensor | null, options: Conv2dOptions = {}, m = 4): { y: Tensor; saved: WinogradSaved } {
+  const g = conv2dGeometry(x, weight, bias, options);
+  const wg = winogradGeometry(g, m);
+  const U = cachedKernelTransform(weight.data, g.OC, g.C, winogradMatrices(m, wg.r));
+  const y = allocate(x.dtype, g.N * g.OC * g.OH * g.OW); // [N, OC, OH, OW]
+  const saved = winogradForward(x.data, U, bias === null ? null : bias.data, wg, y);
+  return { y: new Tensor(y, [g.N, g.OC, g.OH, g.OW]), saved };
+}
+
+/** Winograd backward: the transposed pipeline for dx and dWeight, dBias as the GEMM path does it. */
+export function conv2dBackwardWinograd(
+  dy: Tensor, x: Tensor, weight: Tensor, saved: WinogradSaved,
+  needs: { dx: boolean; dWeight: boolean; dBias: boolean },
+): { dx: Tensor | null; dWeight: Tensor | null; dBias: Tensor | null } {
+  const { N, OC, OH, OW } = saved.wg;
+  const dx = needs.dx ? allocate(x.dtype, x.size) : null; // [N, C, H, W]
+  const dWeight = needs.dWeight ? allocate(x.dtype, weight.size) : null; // [OC, C, r, r]
+  if (dx !== null || dWeight !== null) winogradBackward(dy.data, saved, dx, dWeight);
+  return {
+    dx: dx === null ? null : new Tensor(dx, x.shape),
+    dWeight: dWeight === null ? null : new Tensor(dWeight, weight.shape),
+    dBias: needs.dBias ? biasGradient(dy, N, OC, OH * OW) : null,
+  };
+}
+
 /**
  * Differentiable convolution. `bias` may be null.
  * @param x [N, C, H, W]   @param weight [OC, C, KH, KW]   @param bias [OC] or null
  * @returns y [N, OC, OH, OW]
  */
 export const conv2d = defineOp('conv2d', (x: Variable, weight: Variable, bias: Variable | null, options: Conv2dOptions = {}) => {
+  const b = bias === null ? null : bias.value;
+  const { algorithm, m } = conv2dPlan(conv2dGeometry(x.value, weight.value, b, options), options);
+  const want = (needs: readonly boolean[]): { dx: boolean; dWeight: boolean; dBias: boolean } => ({ dx: needs[0], dWeight: needs[1], dBias: needs[2] ?? false });
+  if (algorithm === 'winograd') {
+    // U and V are kept: dx = transposed Winograd through U, dWeight = dM·Vᵀ
+    const { y, saved } = conv2dForwardWinograd(x.value, weight.value, b, options, m);
+    return { value: y, backward: (dy, needs) => toList(conv2dBackwardWinograd(dy, x.value, weight.value, saved, want(needs))) };
+  }
+  if (algorithm === 'direct') {
+    return { value: conv2dForwardDirect(x.value, weight.value, b, options), backward: (dy) => toList(conv2dBackwardDirect(dy, x.value, weight.value, options)) };
+  }
   // the lowered x is kept for dWeight = dY·colsᵀ
-  const { y, lowered } = conv2dForward(x.value, weight.value, bias === null ? null : bias.value, options);
-  return {
-    value: y,
-    backward: (dy, needs) => {
-      const { dx, dWeight, dBias } = conv2dBackward(dy, x.value, weight.value, lowered, options, {
-        dx: needs[0], dWeight: needs[1], dBias: needs[2] ?? false,
-      });
-      return [dx, dWeight, dBias];
-    },
-  };
+  const { y, lowered } = conv2dForward(x.value, weight.value, b, options);
+  return { value: y, backward: (dy, needs) => toList(conv2dBackward(dy, x.value, weight.value, lowered, options, want(needs))) };
 });
+
+function toList(g: { dx: Tensor | null; dWeight: Tensor | null; dBias: Tensor | null }): Array<Tensor | null> {
+  return [g.dx, g.dWeight, g.dBias];
+}
 
 /** A convolution layer with its own weight [OC, C, K, K] and bias [OC]. */
 export class Conv2d extends Module {
