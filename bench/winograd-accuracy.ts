@@ -11,7 +11,7 @@
  */
 import { constant, noGrad } from '../src/autograd/variable.ts';
 import { meanImage, subtractMean, take } from '../src/data/dataset.ts';
-import { loadMnist } from '../src/data/mnist.ts';
+import { loadMnist } from '../src/io/mnist.ts';
 import { conv2dBackward, conv2dBackwardDirect, conv2dBackwardWinograd, conv2dForward, conv2dForwardDirect, conv2dForwardWinograd, type Conv2d } from '../src/layers/conv2d.ts';
 import { createLeNet, type LeNet } from '../src/models/lenet.ts';
 import { randn } from '../src/tensor/create.ts';

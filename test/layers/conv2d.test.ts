@@ -6,7 +6,7 @@ import { parameter, type Variable } from '../../src/autograd/variable.ts';
 import { constant, noGrad } from '../../src/autograd/variable.ts';
 import { meanImage, subtractMean, take } from '../../src/data/dataset.ts';
 import { join } from 'node:path';
-import { defaultMnistDir, loadIdxDataset, MNIST_FILES } from '../../src/data/mnist.ts';
+import { defaultMnistDir, loadIdxDataset, MNIST_FILES } from '../../src/io/mnist.ts';
 import {
   conv2d, Conv2d, conv2dBackward, conv2dBackwardDirect, conv2dBackwardWinograd, conv2dForward, conv2dForwardDirect, conv2dForwardWinograd,
   conv2dGeometry, conv2dPlan, setConv2dAlgorithm,
