@@ -2,7 +2,7 @@
  * `npm run eval` and `npm run attack`: load a checkpoint and report the five metrics on the clean
  * test set (eval) or on its FGSM examples made from that model (attack).
  */
-import { createLeNet } from '../models/lenet.ts';
+import { createModel } from '../models/registry.ts';
 import { restoreModel } from '../io/checkpoint.ts';
 import { loadCheckpoint } from '../io/checkpoint-file.ts';
 import { evaluate } from '../train/evaluate.ts';
@@ -31,7 +31,7 @@ export async function evalCommand(flags: FlagValues, attack: boolean): Promise<v
   if (path === undefined) throw new CliError(`${attack ? 'attack' : 'eval'}: --checkpoint FILE is required`, 2);
   const checkpoint = loadCheckpoint(path);
   if (checkpoint.meanImage === null) throw new CliError(`--checkpoint ${path}: the checkpoint holds no mean image, so its inputs cannot be prepared`);
-  const model = createLeNet();
+  const model = createModel(checkpoint.architecture); // the model the checkpoint names
   restoreModel(model, checkpoint);
   const data = prepareData(flags, checkpoint.meanImage);
   const engine = await openEngine(model, flags.workers as number);
