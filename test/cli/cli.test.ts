@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { loadCheckpoint, saveCheckpoint } from '../../src/io/checkpoint-file.ts';
+import { Tensor } from '../../src/tensor/tensor.ts';
 
 const MAIN = join(import.meta.dirname, '../../src/cli/main.ts');
 
@@ -48,6 +49,14 @@ describe('bad input: one clear line and a non-zero exit', () => {
     const r = cli('reproduce', '--out', file);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(`--out ${file}: exists and is not a directory`);
+  });
+  test('a checkpoint of an architecture no model is registered as', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'advgrad-cli-')), 'other.ckpt');
+    const meanImage = new Tensor(new Float32Array(784), [1, 1, 28, 28]);
+    saveCheckpoint(file, { architecture: 'resnet-50', params: [], meanImage, config: {}, metrics: null, epoch: 0, optimizer: null });
+    const r = cli('eval', '--checkpoint', file, '--workers', '0');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe("advgrad eval: no model is registered as 'resnet-50' (known: lenet-mnist-matconvnet)\n");
   });
   test('a checkpoint with a flipped byte, and one that is not a checkpoint', () => {
     const dir = mkdtempSync(join(tmpdir(), 'advgrad-cli-'));
