@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { meanImage, subtractMean, take, type Dataset } from '../data/dataset.ts';
 import { loadMnist } from '../io/mnist.ts';
 import type { Module } from '../layers/module.ts';
-import { createLeNet, type LeNet } from '../models/lenet.ts';
+import { createModel, type NamedModel } from '../models/registry.ts';
 import { restoreModel, type CheckpointContents } from '../io/checkpoint.ts';
 import { loadCheckpoint } from '../io/checkpoint-file.ts';
 import type { Tensor } from '../tensor/tensor.ts';
@@ -32,15 +32,21 @@ export const CHECKPOINT_FLAG: FlagSpecs = {
 };
 
 /**
- * The LeNet of a checkpoint file named by `--<flag>` (required for the command), with the mean
+ * The model of a checkpoint file named by `--<flag>` (required for the command): the architecture
+ * the checkpoint names, built from the registry, with its weights and the mean
  * image its inputs need.
  */
-export function loadCheckpointModel(command: string, flags: FlagValues, flag = 'checkpoint'): { model: LeNet; path: string; checkpoint: CheckpointContents & { meanImage: Tensor } } {
+export function loadCheckpointModel(command: string, flags: FlagValues, flag = 'checkpoint'): { model: NamedModel; path: string; checkpoint: CheckpointContents & { meanImage: Tensor } } {
   const path = flags[flag] as string | undefined;
   if (path === undefined) throw new CliError(`${command}: --${flag} FILE is required`, 2);
   const checkpoint = loadCheckpoint(path);
   if (checkpoint.meanImage === null) throw new CliError(`--${flag} ${path}: the checkpoint holds no mean image, so its inputs cannot be prepared`);
-  const model = createLeNet();
+  let model: NamedModel;
+  try {
+    model = createModel(checkpoint.architecture); // the model the checkpoint names
+  } catch (e) {
+    throw new CliError(`--${flag} ${path}: ${(e as Error).message}`);
+  }
   restoreModel(model, checkpoint);
   return { model, path, checkpoint: checkpoint as CheckpointContents & { meanImage: Tensor } };
 }

@@ -120,12 +120,12 @@ describe('working commands', () => {
     expect(curve.status).toBe(0);
     expect(curve.stdout).toMatch(/ε\s+grey levels\s+accuracy ± se\n\s+0\.000\s+0\.00\s+0\.\d{4} ± 0\.\d{4}\n\s+0\.100\s+25\.50/);
 
-    // a surrogate of another architecture is refused, naming both
+    // a surrogate of an architecture advgrad cannot build is refused, naming the file and the architecture
     const foreign = loadCheckpoint(join(out, 'standard.ckpt'));
     saveCheckpoint(join(out, 'foreign.ckpt'), { ...foreign, architecture: 'resnet-18' });
     const refused = cli('audit', '--checkpoint', join(out, 'adversarial.ckpt'), '--surrogate', join(out, 'foreign.ckpt'), '--workers', '0');
     expect(refused.status).toBe(1);
-    expect(refused.stderr).toMatch(/foreign\.ckpt.*architecture is 'resnet-18' but the model is 'lenet-mnist-matconvnet'/);
+    expect(refused.stderr).toMatch(/--surrogate .*foreign\.ckpt: no model is registered as 'resnet-18' \(known: lenet-mnist-matconvnet\)/);
   });
 });
 
