@@ -6,7 +6,7 @@ import { PIXEL_RANGE } from '../attacks/attack.ts';
 import { audit, type AuditResult } from '../robustness/audit.ts';
 import { DEFAULT_EPSILONS } from '../robustness/curve.ts';
 import type { Engine } from '../train/engine.ts';
-import type { FlagSpecs, FlagValues } from './args.ts';
+import { CliError, type FlagSpecs, type FlagValues } from './args.ts';
 import { CHECKPOINT_FLAG, DATA_FLAGS, loadCheckpointModel, openEngine, prepareData, RUN_FLAGS } from './common.ts';
 import { Progress } from './progress.ts';
 
@@ -29,6 +29,16 @@ export const AUDIT_HELP =
 export async function auditCommand(flags: FlagValues): Promise<void> {
   const { model, path, checkpoint } = loadCheckpointModel('audit', flags);
   const surrogate = flags.surrogate === undefined ? null : loadCheckpointModel('audit', flags, 'surrogate');
+  if (surrogate !== null) {
+    // The surrogate attacks the same mean-subtracted inputs: with another mean image they would be shifted.
+    const a = checkpoint.meanImage.data;
+    const b = surrogate.checkpoint.meanImage.data;
+    let worst = a.length === b.length ? 0 : Infinity;
+    for (let i = 0; i < a.length && i < b.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+    if (worst > 1e-3) {
+      throw new CliError(`--surrogate ${surrogate.path}: its mean image differs from that of --checkpoint ${path} (by up to ${worst.toFixed(3)} grey levels); train both on the same images so they see the same inputs`);
+    }
+  }
   const data = prepareData(flags, checkpoint.meanImage);
   const progress = new Progress(process.stderr);
   const workers = flags.workers as number;
