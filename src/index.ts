@@ -21,7 +21,7 @@ export { reshape, flatten } from './autograd/reshape.ts';
 export { gradcheck, type GradcheckOptions, type GradcheckResult, type GradcheckFailure } from './autograd/gradcheck.ts';
 
 // layers/ and models/
-export { conv2d, Conv2d, conv2dForwardDirect, type Conv2dOptions } from './layers/conv2d.ts';
+export { conv2d, Conv2d, conv2dForwardDirect, setConv2dAlgorithm, type Conv2dAlgorithm, type Conv2dOptions } from './layers/conv2d.ts';
 export { maxPool2d, MaxPool2d, type MaxPool2dOptions } from './layers/max-pool2d.ts';
 export { relu, ReLU } from './layers/relu.ts';
 export { linear, Linear } from './layers/linear.ts';

@@ -50,7 +50,8 @@
  * Multiplications per image: α²·OC·C·tiles in the GEMMs, against OC·C·r²·OH·OW for im2col. LeNet's
  * conv2 (20 → 50 channels, 12×12 → 8×8, r = 5): F(8×8) has one 12×12 tile, 144k multiply-adds
  * against 1.6M (11×); F(4×4) four 8×8 tiles, 256k (6.25×); F(2×2) sixteen 6×6 tiles, 576k (2.8×).
- * The transforms cost O(α³) per tile and channel on top (see conv2d.ts for the choice of m).
+ * The transforms cost O(α³) per tile and channel on top; bestWinogradTile (below) weighs both, and
+ * `npx tsx bench/winograd.ts` measures every m on the LeNet shapes (conv2: m = 8 is fastest).
  *
  * ── Gradients: the transposed algorithm ────────────────────────────────────────────────────────
  *
