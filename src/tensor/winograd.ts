@@ -191,7 +191,7 @@ export function winogradGeometry(g: WindowGeometry & { OC: number }, m: number):
  * The columns are ordered (w, c, t) so that the transform's result lands as [α, α, C, T].
  */
 function tileOffsets(wg: WinogradGeometry): { rowOffset: Int32Array; colOffset: Int32Array } {
-  const { N, C, HP, WP, m, alpha, TH, TW, tiles, T } = wg;
+  const { N, C, HP, WP, m, alpha, TH, TW, T } = wg;
   const rowOffset = new Int32Array(alpha); // [α]
   for (let k = 0; k < alpha; k++) rowOffset[k] = k * WP;
   const colOffset = new Int32Array(alpha * C * T); // [α, C, T]
@@ -200,7 +200,6 @@ function tileOffsets(wg: WinogradGeometry): { rowOffset: Int32Array; colOffset: 
       for (let n = 0; n < N; n++)
         for (let th = 0; th < TH; th++)
           for (let tw = 0; tw < TW; tw++, j++) colOffset[j] = ((n * C + c) * HP + th * m) * WP + tw * m + w;
-  if (tiles * N !== T) throw new Error('winograd: tile count mismatch');
   return { rowOffset, colOffset };
 }
 
@@ -217,7 +216,11 @@ function cachedTileOffsets(wg: WinogradGeometry): { rowOffset: Int32Array; colOf
   return o;
 }
 
-/** Module-level scratch, grown on demand (no allocation per call once warm); slots never alias. */
+/**
+ * Module-level Float64 scratch, grown on demand (no allocation per call once warm). Each stage
+ * writes a slot that no array it still reads lives in; the slot numbers in the kernels below are
+ * chosen for that.
+ */
 const scratchSlots: Float64Array[] = [];
 function scratch(slot: number, size: number): Float64Array {
   if ((scratchSlots[slot]?.length ?? 0) < size) scratchSlots[slot] = new Float64Array(size);
