@@ -27,7 +27,7 @@ export { gradcheck, type GradcheckOptions, type GradcheckResult, type GradcheckF
 // layers/: each op, its forward and backward kernels, its Module
 export {
   conv2d, Conv2d, conv2dGeometry, conv2dForward, conv2dBackward, conv2dForwardDirect, conv2dBackwardDirect,
-  type Conv2dOptions, type LoweredInput,
+  setConv2dAlgorithm, type Conv2dAlgorithm, type Conv2dOptions, type LoweredInput,
 } from './layers/conv2d.ts';
 export { conv2dForwardIm2col, conv2dBackwardIm2col } from './layers/conv2d-im2col.ts';
 export { maxPool2d, MaxPool2d, maxPool2dGeometry, maxPool2dForward, maxPool2dBackward, type MaxPool2dOptions } from './layers/max-pool2d.ts';
