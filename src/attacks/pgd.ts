@@ -108,7 +108,7 @@ export function pgd(model: Module, x: Tensor, labels: ArrayLike<number>, options
       let iterate = xt;
       for (let t = 0; ; t++) {
         const last = t === steps;
-        const sub: Objective = { classes: gatherRows(objective.classes, 1, live), sign: objective.sign };
+        const sub: Objective = { classes: gatherRows(objective.classes, 1, live.length === 1 ? [live[0], live[0]] : live), sign: objective.sign }; // padded as the input
         const input = padToTwoRows(iterate, P, live.length, x.shape);
         const { grad, logits, value } = last ? objectiveOnly(model, input, sub, loss) : objectiveGradient(model, input, sub, loss);
         let keep: number[] | null = null; // local rows that go on, when some stop

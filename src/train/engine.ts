@@ -88,7 +88,7 @@ export function computeBatchGradients(model: Module, x: Tensor, labels: Int32Arr
     const [start, end] = shardRange(n, s);
     if (end === start) continue;
     model.zeroGrad();
-    lossSum += shardGradients(model, sliceBatch(x, start, end), labels.subarray(start, end), batchTotal, step);
+    lossSum += shardGradients(model, sliceBatch(x, start, end), labels.subarray(start, end), batchTotal, step, start);
     accumulateGrads(model, grads);
   }
   model.zeroGrad();
