@@ -5,8 +5,7 @@
  *   'batch'    Goodfellow's J̃: each step, B/2 clean images and their FGSM examples made from the
  *              current model in the same pass (train/step.ts). B counts both halves.
  *   'epoch'    the seed's literal reading: FGSM examples of all N images once per epoch, then 2N
- *              shuffled samples. Its examples go stale while the model moves (DESIGN.md §2 of the
- *              project's history, restated in train.ts).
+ *              shuffled samples. Its examples go stale while the model moves (see train.ts).
  *   'pgd'      Madry et al. 2018: each step, B images and their PGD-k examples (random start,
  *              k = 7 steps of α = 2.5·ε/k by default) made from the current model.
  *   'fgsm-rs'  Wong et al. 2020 ("Fast is better than free"): each step, B images and one projected
