@@ -75,7 +75,7 @@ export function computeBatchGradients(model: Module, x: Tensor, labels: Int32Arr
   const result = sumShards(x.shape[0], params.map((p) => p.value.size), (s) => {
     const [start, end] = shardRange(x.shape[0], s);
     model.zeroGrad();
-    const loss = shardGradients(model, sliceBatch(x, start, end), labels.subarray(start, end), batchTotal, step);
+    const loss = shardGradients(model, sliceBatch(x, start, end), labels.subarray(start, end), batchTotal, step, start);
     return { loss, grads: params.map((p) => p.grad?.data ?? null) };
   });
   model.zeroGrad();

@@ -5,22 +5,32 @@
  * A batch of B samples is cut into a fixed number of shards. Shard s contributes
  *
  *   standard:     g_s = ∇θ Σ_{n∈s} J(θ, xₙ, yₙ) / B
- *   adversarial:  g_s = ∇θ Σ_{n∈s} [J(θ, xₙ, yₙ) + J(θ, xₙ + ε·sign(∇ₓJ(θ, xₙ, yₙ)), yₙ)] / B
+ *   adversarial:  g_s = ∇θ Σ_{n∈s} 2·[(1 − a)·J(θ, xₙ, yₙ) + a·J(θ, xₙ + ε·sign(∇ₓJ(θ, xₙ, yₙ)), yₙ)] / B
+ *   attack:       g_s = ∇θ Σ_{n∈s} [(1 − a)·J(θ, xₙ, yₙ) + a·J(θ, attack(xₙ), yₙ)] / B
  *
- * and the batch gradient is Σ_s g_s, summed in shard order. In the adversarial step B counts both
- * halves (50 clean + 50 adversarial = 100), which is Goodfellow's J̃ = ½J(x) + ½J(x_adv) on the
- * 50 clean images. Its clean forward/backward yields ∂J/∂θ and ∂J/∂x together: FGSM reuses that
- * pass instead of running its own (sign(∇ₓ(J/B)) = sign(∇ₓJ), so the 1/B does not matter).
+ * and the batch gradient is Σ_s g_s, summed in shard order (a = advRatio, train/schedules.ts). In
+ * the adversarial step B counts both halves (50 clean + 50 adversarial = 100), so a = ½ is
+ * Goodfellow's J̃ = ½J(x) + ½J(x_adv) on the 50 clean images, with the weights 2·½/B = 1/B exactly
+ * as before advRatio existed (bit for bit). Its clean forward/backward yields ∂J/∂θ and ∂J/∂x
+ * together: FGSM reuses that pass instead of running its own (sign(∇ₓ(J/B)) = sign(∇ₓJ), so the
+ * 1/B does not matter). In the attack step ('pgd', 'fgsm-rs') B counts images, each bringing its
+ * adversarial example (made with the model frozen, attacks/pgd.ts) and, when a < 1, its clean self.
  */
 import { scale } from '../autograd/arithmetic.ts';
 import { backward } from '../autograd/backward.ts';
 import { Variable } from '../autograd/variable.ts';
-import { fgsmFromGradient, type FgsmOptions } from '../attacks/fgsm.ts';
+import { fgsm, fgsmFromGradient, type FgsmOptions } from '../attacks/fgsm.ts';
+import { runAttack, type AttackSpec } from '../attacks/spec.ts';
 import type { Module } from '../layers/module.ts';
 import { softmaxCrossEntropy } from '../layers/softmax-cross-entropy.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 
-export type StepKind = { kind: 'standard' } | { kind: 'adversarial'; fgsm: FgsmOptions };
+export type StepKind =
+  | { kind: 'standard' }
+  /** The 'batch' schedule: FGSM from the clean pass's ∂x; advRatio a defaults to ½. */
+  | { kind: 'adversarial'; fgsm: FgsmOptions; advRatio?: number }
+  /** The 'pgd' and 'fgsm-rs' schedules: examples from `spec` (ε = 0 trains on x itself). */
+  | { kind: 'attack'; spec: AttackSpec; advRatio: number };
 
 /** Number of shards a batch is cut into, whatever the number of workers (for determinism). */
 export const SHARDS = 4;
@@ -64,8 +74,9 @@ export function sumShards(
  * and returns the shard's summed loss Σ J (both halves for the adversarial step).
  * @param x [n, C, H, W] the shard's (clean) images   @param labels [n]
  * @param batchTotal B, the number of samples the whole batch's mean loss is over
+ * @param firstIndex the batch row of the shard's first image (seeds the attack's random streams)
  */
-export function shardGradients(model: Module, x: Tensor, labels: ArrayLike<number>, batchTotal: number, step: StepKind): number {
+export function shardGradients(model: Module, x: Tensor, labels: ArrayLike<number>, batchTotal: number, step: StepKind, firstIndex = 0): number {
   const n = x.shape[0];
   if (n === 0) return 0;
   const w = n / batchTotal; // mean over the shard × n/B = sum over the shard / B
@@ -74,11 +85,34 @@ export function shardGradients(model: Module, x: Tensor, labels: ArrayLike<numbe
     backward(scale(loss, w));
     return loss.value.data[0] * n;
   }
-  const xv = new Variable(x, { requiresGrad: true });
-  const clean = softmaxCrossEntropy(model.forward(xv), labels);
-  backward(scale(clean, w)); // ∂θ of the clean half, and ∂x for FGSM, from one pass
-  const xAdv = fgsmFromGradient(x, xv.grad!, step.fgsm);
+  if (step.kind === 'attack') {
+    const a = step.advRatio;
+    let lossSum = 0;
+    if (a < 1) {
+      const clean = softmaxCrossEntropy(model.forward(new Variable(x)), labels);
+      backward(scale(clean, (1 - a) * w));
+      lossSum += (1 - a) * clean.value.data[0] * n;
+    }
+    const xAdv = step.spec.eps === 0 ? x : runAttack(model, x, labels, step.spec, firstIndex); // [n, C, H, W]
+    const adv = softmaxCrossEntropy(model.forward(new Variable(xAdv)), labels);
+    backward(scale(adv, a * w));
+    return lossSum + a * adv.value.data[0] * n;
+  }
+  const a = step.advRatio ?? 0.5;
+  // The clean pass's ∂x is ∇ₓJ(x, y) for the true y, and it vanishes when a = 1 scales it by 0: a
+  // predicted-label FGSM or a = 1 needs FGSM's own pass (with the model frozen) instead.
+  const reuse = a < 1 && (step.fgsm.labelMode ?? 'true') === 'true';
+  let cleanLoss = 0;
+  let xAdv: Tensor | null = null; // [n, C, H, W]
+  if (a < 1) {
+    const xv = new Variable(x, { requiresGrad: reuse });
+    const clean = softmaxCrossEntropy(model.forward(xv), labels);
+    backward(scale(clean, 2 * (1 - a) * w)); // ∂θ of the clean half, and ∂x for FGSM, from one pass
+    cleanLoss = clean.value.data[0];
+    if (reuse) xAdv = fgsmFromGradient(x, xv.grad!, step.fgsm);
+  }
+  xAdv ??= fgsm(model, x, labels, step.fgsm);
   const adv = softmaxCrossEntropy(model.forward(new Variable(xAdv)), labels);
-  backward(scale(adv, w));
-  return (clean.value.data[0] + adv.value.data[0]) * n;
+  backward(scale(adv, 2 * a * w));
+  return 2 * ((1 - a) * cleanLoss + a * adv.value.data[0]) * n;
 }

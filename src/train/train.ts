@@ -1,6 +1,5 @@
 /**
- * Training loops: standard, and adversarial in two schedules (README: "Why adversarial examples are
- * made every batch").
+ * Training loops: standard, and adversarial in the schedules of train/schedules.ts.
  *
  *   standard:            each step, a shuffled batch of B images;              θ ← SGD(θ, ∇θ mean J)
  *   adversarial 'batch': each step, B/2 clean images and their FGSM examples made from the current
@@ -8,26 +7,31 @@
  *   adversarial 'epoch': at the start of each epoch, FGSM examples of all N training images from the
  *                        model of that moment; then 2N shuffled samples in batches of B. This is the
  *                        seed's literal reading, and its examples go stale while the model moves.
+ *   'pgd', 'fgsm-rs':    each step, B images and their PGD-k or FGSM-with-random-start examples made
+ *                        from the current model: J̃ = (1 − a)·J(x) + a·J(x_adv), a = 1 by default.
  *
- * Both adversarial schedules see 2N samples per epoch. The shuffle of epoch e comes from
- * Rng(seed, e), so a run resumed at an epoch boundary continues exactly as an uninterrupted one.
+ * 'batch' and 'epoch' see 2N samples per epoch, 'pgd' and 'fgsm-rs' N images (each with its
+ * example). ε may warm up from 0 over the first epochs (schedules.ts). The shuffle of epoch e comes
+ * from Rng(seed, e), so a run resumed at an epoch boundary continues exactly as an uninterrupted one.
+ *
+ * Guards (guards.ts): a non-finite step loss stops training at once with a DivergenceError; with a
+ * validation set (validation.ts), robust accuracy is measured after every epoch, the model ends at
+ * its best epoch by that figure, and a collapse of more than 20 points stops the run.
  */
 import type { FgsmOptions } from '../attacks/fgsm.ts';
-import { checkFgsmOptions } from '../attacks/fgsm.ts';
 import type { Dataset } from '../data/dataset.ts';
 import { batchIndices, gatherBatch } from '../data/dataset.ts';
 import type { Module } from '../layers/module.ts';
 import { Rng } from '../tensor/rng.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import { InProcessEngine, sliceBatch, type Engine } from './engine.ts';
-import type { SGD } from './sgd.ts';
+import { COLLAPSE_DROP, DivergenceError, findCollapse } from './guards.ts';
+import type { Optimizer } from './optimizer.ts';
+import { checkAdversarialTraining, defaultAdvRatio, isPerImageSchedule, rampedEps, trainingAttackSpec, type AdversarialTraining } from './schedules.ts';
 import type { StepKind } from './step.ts';
+import { validate, type Validation, type ValidationFigures } from './validation.ts';
 
-export interface AdversarialTraining {
-  fgsm: FgsmOptions;
-  /** 'batch' (default): fresh examples every step. 'epoch': made once per epoch. */
-  schedule?: 'batch' | 'epoch';
-}
+export type { AdversarialTraining } from './schedules.ts';
 
 export interface BatchInfo {
   epoch: number;
@@ -49,10 +53,17 @@ export interface EpochInfo {
   loss: number;
   samples: number;
   seconds: number;
+  /** The training attack's ε at the epoch's last step (adversarial training only). */
+  eps?: number;
+  /** Clean and robust validation accuracy after the epoch; best: the highest robust figure so far. */
+  validation?: ValidationFigures & { best: boolean };
+  /** Set on the epoch whose robust validation accuracy collapsed: why the run stopped. */
+  collapse?: string;
 }
 
 export interface TrainOptions {
-  optimizer: SGD;
+  /** SGD (the seed's), Adam, or anything with step(grads) and lr. */
+  optimizer: Optimizer;
   epochs: number;
   /** Samples per SGD step (default 100; in the 'batch' schedule half are clean, half adversarial). */
   batchSize?: number;
@@ -61,6 +72,8 @@ export interface TrainOptions {
   /** Epochs already done (resume): training runs epochs startEpoch+1 … epochs. */
   startEpoch?: number;
   adversarial?: AdversarialTraining;
+  /** Robust validation after every epoch; the model then ends at its best epoch (validation.ts). */
+  validation?: Validation;
   engine?: Engine;
   onBatch?: (info: BatchInfo) => void;
   /** Awaited after every epoch (write a checkpoint here). */
@@ -76,6 +89,9 @@ export function epochRng(seed: number, epoch: number): Rng {
 
 /**
  * Trains `model` in place on `data` (mean-subtracted images) and returns the per-epoch log.
+ * Rejects with a DivergenceError at the first non-finite step loss. With `validation`, the model
+ * is left at the epoch of highest robust validation accuracy (of this call's epochs), and training
+ * stops after an epoch whose figure collapsed (its log entry says so in `collapse`).
  */
 export async function train(model: Module, data: Dataset, options: TrainOptions): Promise<EpochInfo[]> {
   const { optimizer, epochs } = options;
@@ -90,46 +106,71 @@ export async function train(model: Module, data: Dataset, options: TrainOptions)
   if (data.labels.length !== N) throw new RangeError(`train: ${N} images but ${data.labels.length} labels`);
   const adversarial = options.adversarial;
   const schedule = adversarial?.schedule ?? 'batch';
-  if (adversarial) {
-    checkFgsmOptions(adversarial.fgsm);
-    if (schedule !== 'batch' && schedule !== 'epoch') throw new RangeError(`train: schedule must be 'batch' or 'epoch', got '${String(schedule)}'`);
-    if (schedule === 'batch' && batchSize % 2 !== 0) throw new RangeError(`train: the 'batch' schedule needs an even batch size (half clean, half adversarial), got ${batchSize}`);
-  }
+  if (adversarial) checkAdversarialTraining(adversarial, batchSize);
+  const advRatio = adversarial?.advRatio ?? defaultAdvRatio(schedule);
+  const epsRamp = adversarial?.epsRamp ?? 0;
   const engine = options.engine ?? new InProcessEngine(model);
   const log: EpochInfo[] = [];
+  const figures: number[] = []; // robust validation accuracy, epoch by epoch
+  let bestWeights: Float64Array[] | null = null;
 
   for (let epoch = startEpoch + 1; epoch <= epochs; epoch++) {
     const started = performance.now();
     const rng = epochRng(seed, epoch);
     let epochData = data;
-    let step: StepKind = { kind: 'standard' };
     let perStep = batchSize;
-    if (adversarial && schedule === 'epoch') {
-      epochData = await withEpochAdversarials(engine, data, adversarial.fgsm);
-    } else if (adversarial) {
-      step = { kind: 'adversarial', fgsm: adversarial.fgsm };
-      perStep = batchSize / 2; // clean images per step; each brings its FGSM example
-    }
+    if (adversarial && schedule === 'epoch') epochData = await withEpochAdversarials(engine, data, adversarial.fgsm);
+    else if (adversarial && schedule === 'batch') perStep = batchSize / 2; // clean images per step; each brings its FGSM example
     const batches = batchIndices(epochData.images.shape[0], perStep, rng);
     let lossSum = 0;
     let samples = 0;
+    let eps: number | undefined;
     for (let b = 0; b < batches.length; b++) {
       // Let the event loop run (signals, timers, I/O): an in-process engine resolves every await as
       // a microtask, which on its own would keep a Ctrl-C handler from ever running.
       await yieldToEventLoop();
       if (options.signal?.aborted) throw options.signal.reason ?? new Error('training aborted');
       const { x, labels } = gatherBatch(epochData, batches[b]);
-      const total = step.kind === 'adversarial' ? 2 * x.shape[0] : x.shape[0];
+      let step: StepKind = { kind: 'standard' };
+      let total = x.shape[0];
+      if (adversarial && schedule !== 'epoch') {
+        eps = rampedEps(adversarial.fgsm.eps, epsRamp, epoch, b + 1, batches.length);
+        if (isPerImageSchedule(schedule)) {
+          step = { kind: 'attack', spec: trainingAttackSpec(adversarial, eps, seed, epoch, b + 1), advRatio };
+        } else {
+          step = { kind: 'adversarial', fgsm: eps === adversarial.fgsm.eps ? adversarial.fgsm : { ...adversarial.fgsm, eps }, advRatio };
+          total = 2 * x.shape[0];
+        }
+      } else if (adversarial) eps = adversarial.fgsm.eps;
       const { lossSum: l, grads } = await engine.batchGradients(x, labels, total, step);
+      if (!Number.isFinite(l)) throw new DivergenceError(epoch, b + 1, batches.length, l / total, optimizer.lr);
       optimizer.step(grads);
       lossSum += l;
       samples += total;
       options.onBatch?.({ epoch, batch: b + 1, batches: batches.length, loss: l / total, samples, seconds: (performance.now() - started) / 1000 });
     }
-    const info: EpochInfo = { epoch, loss: lossSum / samples, samples, seconds: (performance.now() - started) / 1000 };
+    const info: EpochInfo = { epoch, loss: lossSum / samples, samples, seconds: (performance.now() - started) / 1000, eps };
+    let collapsed = false;
+    if (options.validation) {
+      const figuresNow = await validate(engine, options.validation.data, options.validation.attack);
+      const best = figures.every((f) => figuresNow.robust > f);
+      figures.push(figuresNow.robust);
+      info.validation = { ...figuresNow, best };
+      if (best) bestWeights = model.parameters().map((p) => Float64Array.from(p.value.data));
+      const collapse = findCollapse(figures, options.validation.collapseDrop);
+      if (collapse !== null) {
+        collapsed = true;
+        info.collapse =
+          `robust validation accuracy collapsed from ${collapse.best.toFixed(4)} (epoch ${startEpoch + 1 + collapse.bestIndex}) ` +
+          `to ${collapse.value.toFixed(4)} (epoch ${epoch}), more than ${Math.round(100 * (options.validation.collapseDrop ?? COLLAPSE_DROP))} points: ` +
+          `catastrophic overfitting; training stopped and the model of epoch ${startEpoch + 1 + collapse.bestIndex} is kept`;
+      }
+    }
     log.push(info);
     await options.onEpoch?.(info);
+    if (collapsed) break;
   }
+  if (bestWeights !== null) model.parameters().forEach((p, i) => p.value.data.set(bestWeights![i]));
   return log;
 }
 

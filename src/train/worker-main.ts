@@ -11,8 +11,8 @@ import { noGrad, Variable } from '../autograd/variable.ts';
 import { modelSpec } from '../models/registry.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import { sliceBatch } from './engine.ts';
-import { shardGradients, shardRange, type StepKind } from './step.ts';
-import { controlLayout, floatView, fromWire, SEQ, type Reply, type Task, type WorkerInit } from './workers.ts';
+import { shardGradients, shardRange } from './step.ts';
+import { controlLayout, floatView, SEQ, stepFromWire, type Reply, type Task, type WorkerInit } from './workers.ts';
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
@@ -73,13 +73,13 @@ port.on('message', (task: Task) => {
 
 /** computeBatchGradients' loop body for this worker's shards; the main thread does the sums. */
 function gradShards(task: Extract<Task, { type: 'grad' }>, x: Tensor, labels: Int32Array): void {
-  const step: StepKind = task.step.kind === 'standard' ? { kind: 'standard' } : { kind: 'adversarial', fgsm: fromWire(task.step.fgsm) };
+  const step = stepFromWire(task.step);
   for (const s of task.shards) {
     Atomics.store(control, layout.current + index, s);
     const [start, end] = shardRange(task.n, s);
     model.zeroGrad();
     // sliceBatch and slice copy out of shared memory, exactly the tensors the in-process loop builds
-    losses[s] = shardGradients(model, sliceBatch(x, start, end), labels.slice(start, end), task.batchTotal, step);
+    losses[s] = shardGradients(model, sliceBatch(x, start, end), labels.slice(start, end), task.batchTotal, step, start);
     params.forEach((p, i) => {
       const has = p.grad !== null;
       if (has) grads.set(p.grad!.data, s * P + offsets[i]); // seek to shard s's slot of parameter i

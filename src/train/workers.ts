@@ -38,7 +38,7 @@
 import { Worker } from 'node:worker_threads';
 import { checkFgsmOptions, type FgsmOptions } from '../attacks/fgsm.ts';
 import type { ExampleIndex } from '../attacks/attack.ts';
-import { checkAttackSpec, toWire as attackToWire, type AttackSpec, type AttackSpecWire } from '../attacks/spec.ts';
+import { checkAttackSpec, fromWire as attackFromWire, toWire as attackToWire, type AttackSpec, type AttackSpecWire } from '../attacks/spec.ts';
 import type { Module } from '../layers/module.ts';
 import { architectures, isNamedModel, modelSpec, type NamedModel } from '../models/registry.ts';
 import { Tensor, type DType, type FloatArray } from '../tensor/tensor.ts';
@@ -89,9 +89,15 @@ export interface TaskInputs {
   labels: SharedArrayBuffer;
 }
 
+/** A StepKind as a message carries it. */
+export type StepWire =
+  | { kind: 'standard' }
+  | { kind: 'adversarial'; fgsm: FgsmWire; advRatio?: number }
+  | { kind: 'attack'; spec: AttackSpecWire; advRatio: number };
+
 /** A message from the main thread to a worker: a call's share of work, or the test hook. */
 export type Task =
-  | (TaskInputs & { type: 'grad'; shards: number[]; batchTotal: number; step: { kind: 'standard' } | { kind: 'adversarial'; fgsm: FgsmWire } })
+  | (TaskInputs & { type: 'grad'; shards: number[]; batchTotal: number; step: StepWire })
   | (TaskInputs & { type: 'logits' | 'attack'; chunks: number; shards: number[]; out: SharedArrayBuffer; attack?: AttackSpecWire; index?: number | number[] })
   /** Test hook: the worker fails its next task by exiting with `exit` or by throwing `throw`. */
   | { type: 'debug'; exit?: number; throw?: string };
@@ -119,6 +125,20 @@ export function toWire(options: FgsmOptions): FgsmWire {
 export function fromWire(wire: FgsmWire): FgsmOptions {
   const { eps, clip, labelMode, mean } = wire;
   return { eps, clip, labelMode, mean: mean === undefined ? undefined : new Tensor(mean.data, mean.shape) };
+}
+
+/** A StepKind as a message can carry it. */
+export function stepToWire(step: StepKind): StepWire {
+  if (step.kind === 'standard') return step;
+  if (step.kind === 'attack') return { kind: 'attack', spec: attackToWire(step.spec), advRatio: step.advRatio };
+  return { kind: 'adversarial', fgsm: toWire(step.fgsm), advRatio: step.advRatio };
+}
+
+/** The StepKind that stepToWire encoded. */
+export function stepFromWire(wire: StepWire): StepKind {
+  if (wire.kind === 'standard') return wire;
+  if (wire.kind === 'attack') return { kind: 'attack', spec: attackFromWire(wire.spec), advRatio: wire.advRatio };
+  return { kind: 'adversarial', fgsm: fromWire(wire.fgsm), advRatio: wire.advRatio };
 }
 
 /** Options of WorkerEngine.create. */
@@ -232,6 +252,7 @@ export class WorkerEngine implements Engine {
       const n = x.shape[0];
       if (labels.length !== n) throw new RangeError(`WorkerEngine.batchGradients: ${n} images but ${labels.length} labels`);
       if (step.kind === 'adversarial') checkFgsmOptions(step.fgsm, x);
+      if (step.kind === 'attack' && step.spec.eps > 0) checkAttackSpec(step.spec, x, labels);
       const T = this.workers;
       const assigned: number[][] = this.threads.map(() => []);
       for (let s = 0; s < SHARDS; s++) {
@@ -239,7 +260,7 @@ export class WorkerEngine implements Engine {
         if (end > start) assigned[s % T].push(s);
       }
       const inputs = this.writeInputs(x, labels);
-      const wireStep = step.kind === 'standard' ? step : { kind: 'adversarial' as const, fgsm: toWire(step.fgsm) };
+      const wireStep = stepToWire(step);
       await this.dispatch(assigned, (shards) => ({ ...inputs, type: 'grad', shards, batchTotal, step: wireStep }), (s) => {
         const [start, end] = shardRange(n, s);
         return `gradient shard ${s} (rows ${start}..${end} of ${n})`;
