@@ -2,9 +2,12 @@
  * What the training tests share: seeded random images, exact comparison of float arrays, and a
  * mean-subtracted MNIST subset.
  */
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { meanImage, subtractMean, take, type Dataset } from '../../src/data/dataset.ts';
 import { loadMnist } from '../../src/io/mnist.ts';
+import { createLeNet, type LeNet } from '../../src/models/lenet.ts';
+import type { Engine } from '../../src/train/engine.ts';
+import { createEngine } from '../../src/train/workers.ts';
 import { Rng } from '../../src/tensor/rng.ts';
 import { Tensor } from '../../src/tensor/tensor.ts';
 
@@ -30,4 +33,24 @@ export function mnistSubset(trainCount: number, testCount: number): { train: Dat
     train: take({ images: subtractMean(mnist.train.images, mean), labels: mnist.train.labels }, trainCount),
     test: take({ images: subtractMean(mnist.test.images, mean), labels: mnist.test.labels }, testCount),
   };
+}
+
+/**
+ * One LeNet (seed 0) and its engine for each of 0, 1 and 2 workers, made before the file's tests
+ * and closed after them (starting a worker takes ~0.5 s, so tests share them).
+ */
+export function enginesPerWorkerCount(): { models: Map<number, LeNet>; engines: Map<number, Engine> } {
+  const models = new Map<number, LeNet>();
+  const engines = new Map<number, Engine>();
+  beforeAll(async () => {
+    for (const workers of [0, 1, 2]) {
+      const model = createLeNet({ seed: 0 });
+      models.set(workers, model);
+      engines.set(workers, await createEngine(model, workers));
+    }
+  });
+  afterAll(async () => {
+    for (const engine of engines.values()) await engine.close();
+  });
+  return { models, engines };
 }

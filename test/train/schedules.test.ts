@@ -2,22 +2,20 @@
  * The adversarial-training schedules: ε warm-up values, the training attacks, the 'batch' step kept
  * bit for bit, and bit-identical weights for 0, 1 and 2 workers with 'pgd' and 'fgsm-rs'.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { scale } from '../../src/autograd/arithmetic.ts';
 import { backward } from '../../src/autograd/backward.ts';
 import { Variable } from '../../src/autograd/variable.ts';
 import { fgsmFromGradient } from '../../src/attacks/fgsm.ts';
 import { softmaxCrossEntropy } from '../../src/layers/softmax-cross-entropy.ts';
-import { createLeNet, type LeNet } from '../../src/models/lenet.ts';
+import { createLeNet } from '../../src/models/lenet.ts';
 import { Tensor } from '../../src/tensor/tensor.ts';
 import { Adam } from '../../src/train/adam.ts';
-import type { Engine } from '../../src/train/engine.ts';
 import { checkAdversarialTraining, epsRampFactor, rampedEps, trainingAttackSpec, type AdversarialTraining } from '../../src/train/schedules.ts';
 import { SGD } from '../../src/train/sgd.ts';
 import { shardGradients } from '../../src/train/step.ts';
 import { train } from '../../src/train/train.ts';
-import { createEngine } from '../../src/train/workers.ts';
-import { expectSameBits, randomData } from './helpers.ts';
+import { enginesPerWorkerCount, expectSameBits, randomData } from './helpers.ts';
 
 describe('ε warm-up: ε(e, s) = ε·min(1, ((e − 1)·S + s)/(R·S))', () => {
   test.each([
@@ -109,18 +107,7 @@ test("the 'batch' step with advRatio ½ is the former J̃ = (J(x) + J(x_adv))/B 
 });
 
 describe('0, 1 and 2 workers give bit-identical weights', () => {
-  const models = new Map<number, LeNet>();
-  const engines = new Map<number, Engine>();
-  beforeAll(async () => {
-    for (const workers of [0, 1, 2]) {
-      const model = createLeNet({ seed: 0 });
-      models.set(workers, model);
-      engines.set(workers, await createEngine(model, workers));
-    }
-  });
-  afterAll(async () => {
-    for (const engine of engines.values()) await engine.close();
-  });
+  const { models, engines } = enginesPerWorkerCount();
 
   const cases: Array<[string, AdversarialTraining, 'sgd' | 'adam']> = [
     ['pgd, 2 steps, ε ramp over 1 epoch', { fgsm: { eps: 0.25 }, schedule: 'pgd', steps: 2, epsRamp: 1 }, 'sgd'],

@@ -1,14 +1,15 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { FgsmOptions } from '../../src/attacks/fgsm.ts';
 import { Sequential } from '../../src/layers/module.ts';
 import { ReLU } from '../../src/layers/relu.ts';
 import { createLeNet, type LeNet } from '../../src/models/lenet.ts';
 import { Rng } from '../../src/tensor/rng.ts';
 import { Tensor } from '../../src/tensor/tensor.ts';
-import { InProcessEngine, type BatchGradients, type Engine } from '../../src/train/engine.ts';
+import { InProcessEngine, type BatchGradients } from '../../src/train/engine.ts';
 import { SGD } from '../../src/train/sgd.ts';
 import type { StepKind } from '../../src/train/step.ts';
 import { train, type AdversarialTraining } from '../../src/train/train.ts';
+import { enginesPerWorkerCount } from './helpers.ts';
 import { createEngine, rowChunks, WorkerEngine } from '../../src/train/workers.ts';
 
 /** n seeded images [n, 1, 28, 28] on the scale of mean-subtracted grey levels, and labels. */
@@ -48,19 +49,7 @@ const STEPS: Array<[string, StepKind]> = [
   ['adversarial clip', { kind: 'adversarial', fgsm: { eps: 0.1, clip: true, mean } }],
 ];
 
-// One model and engine per worker count, shared by the tests (starting a worker takes ~0.5 s).
-const models = new Map<number, LeNet>();
-const engines = new Map<number, Engine>();
-beforeAll(async () => {
-  for (const workers of [0, 1, 2]) {
-    const model = createLeNet({ seed: 0 });
-    models.set(workers, model);
-    engines.set(workers, await createEngine(model, workers));
-  }
-});
-afterAll(async () => {
-  for (const engine of engines.values()) await engine.close();
-});
+const { models, engines } = enginesPerWorkerCount();
 
 describe('WorkerEngine', () => {
   test('createEngine: 0 workers is the in-process engine, ≥ 1 a worker engine with that many threads', () => {
