@@ -71,7 +71,13 @@ function parseAlgorithm(value: string | undefined, from: string): Conv2dAlgorith
  * at start-up, so that worker threads (which inherit the environment) follow the main thread: the
  * benchmark sets it to compare paths with the worker engine.
  */
-let defaultAlgorithm: Conv2dAlgorithm = parseAlgorithm(process.env.ADVGRAD_CONV2D, 'ADVGRAD_CONV2D');
+let defaultAlgorithm: Conv2dAlgorithm = parseAlgorithm(environmentVariable('ADVGRAD_CONV2D'), 'ADVGRAD_CONV2D');
+
+/** A variable of Node's environment, or undefined in a browser, which has no `process`. */
+function environmentVariable(name: string): string | undefined {
+  const processLike = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
+  return processLike?.env?.[name];
+}
 
 /** Sets the algorithm of conv2d calls that do not pass one (this thread only); returns the previous one. */
 export function setConv2dAlgorithm(algorithm: Conv2dAlgorithm): Conv2dAlgorithm {
