@@ -1,7 +1,7 @@
 /**
  * `examples.png`: a grid of adversarial examples, one row per model, three columns:
  *
- *   clean x  |  perturbation η = ε·sign(∇ₓJ)  |  adversarial x_adv = x + η
+ *   clean x  |  perturbation η (FGSM: ε·sign(∇ₓJ); PGD: a point of the ε-ball)  |  adversarial x_adv = x + η
  *
  * Each 28×28 image is magnified `scale` times. Grey images use the fixed range 0..255 (black to
  * white, values outside clamp: unclipped FGSM leaves the range), so the clean and adversarial
@@ -48,7 +48,7 @@ export interface ExampleCell {
   predicted?: number;
 }
 
-/** One row: a model's clean image, the FGSM perturbation and the adversarial image. */
+/** One row: a model's clean image, an attack's perturbation and the adversarial image. */
 export interface ExampleRow {
   /** e.g. "standard model". */
   title: string;
@@ -104,7 +104,7 @@ const MUTED: Rgb = [90, 90, 90];
 /** The column names, two lines each. */
 const HEADER: ReadonlyArray<readonly [string, string]> = [
   ['clean', 'x'],
-  ['perturbation', 'ε·sign(∇x J)'],
+  ['perturbation', 'η, |η| ≤ ε'], // FGSM's η = ε·sign(∇x J); PGD's is any point of the ε-ball
   ['adversarial', 'x + η'],
 ];
 

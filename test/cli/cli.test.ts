@@ -105,6 +105,8 @@ describe('working commands', () => {
     expect(saved.robustness.count).toBe(60);
     expect(saved.robustness.models.adversarial.audit.checks.map((c: { id: number }) => c.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(saved.robustness.models.standard.accuracy.worstCase).toBeLessThanOrEqual(saved.robustness.models.standard.accuracy.pgd);
+    // the default curve grid, with 0, --eps and 0.5 added
+    expect(saved.robustness.models.standard.audit.curves.pgd.points.map((p: { eps: number }) => p.eps)).toEqual([0, 0.1, 0.2, 0.25, 0.3, 0.5]);
     expect(readFileSync(join(out, 'robustness-curves.svg'), 'utf8')).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"[^]*<\/svg>\n$/);
     expect(readFileSync(join(out, 'examples.png')).subarray(1, 4).toString()).toBe('PNG');
     expect(readFileSync(join(out, 'epochs.jsonl'), 'utf8').trim().split('\n').length).toBe(2);
