@@ -386,7 +386,8 @@ export function renderReport(results: Results): string {
       'image, its FGSM perturbation η = ε·sign(∇ₓJ) (blue negative, red positive) and the adversarial ' +
       'image, with the predicted label and confidence (green when right, red when wrong)' +
       (results.robustness
-        ? `; then the adversarially trained model's PGD-${results.robustness.models.adversarial.steps} examples of the same images. ` +
+        ? `; then the adversarially trained model's PGD-${results.robustness.models.adversarial.steps} examples of the same images` +
+          (results.robustness.models.pgd ? ", and the PGD-trained model's. " : '. ') +
           "Where FGSM's perturbation of the adversarially trained model looks like scattered salt-and-pepper noise rather than strokes, its " +
           'gradient no longer points at the digit (a sign of masking); PGD, taking many small steps, finds perturbations FGSM cannot.'
         : '.'),
