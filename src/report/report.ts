@@ -11,7 +11,8 @@
 
 import type { Metrics } from '../train/metrics.ts';
 import type { RobustnessSummary } from '../robustness/summary.ts';
-import { renderRobustnessSection } from './robustness-section.ts';
+import { renderRobustnessSection, type ModelSummary } from './robustness-section.ts';
+import { renderRobustTraining } from './robust-section.ts';
 
 export type { Metrics };
 
@@ -41,11 +42,51 @@ export interface Results {
   };
   standard: MetricsPair;
   adversarial: MetricsPair;
-  seconds: { standard: number; adversarial: number; robustness?: number; total?: number };
-  epochLog?: Array<{ phase: 'standard' | 'adversarial'; epoch: number; loss: number; seconds: number; [k: string]: unknown }>;
+  seconds: { standard: number; adversarial: number; pgd?: number; fgsmRs?: number; robustness?: number; total?: number };
+  epochLog?: Array<{ phase: 'standard' | 'adversarial' | 'pgd' | 'fgsm-rs'; epoch: number; loss: number; seconds: number; [k: string]: unknown }>;
   machine?: { node: string; cpus: string; platform: string; date: string };
-  /** "How robust, really?": PGD, worst case, curves and audit of both models on a test subset. */
-  robustness?: { count: number; chart: string; models: { standard: RobustnessSummary; adversarial: RobustnessSummary } };
+  /**
+   * "How robust, really?": PGD, worst case, curves and audit of every model on a test subset
+   * (pgd and fgsmRs: the robust preset's models, audited with the standard model as surrogate).
+   */
+  robustness?: {
+    count: number;
+    chart: string;
+    models: { standard: RobustnessSummary; adversarial: RobustnessSummary; pgd?: RobustnessSummary; fgsmRs?: RobustnessSummary };
+  };
+  /** The robust preset: the recipe and the PGD- and FGSM-RS-trained models (robust-section.ts). */
+  robustTraining?: { recipe: RobustRecipe; chart: string; models: { pgd: RobustRun; fgsmRs: RobustRun } };
+}
+
+/** How the robust preset's models are trained (both schedules share it but for the epochs). */
+export interface RobustRecipe {
+  optimizer: 'adam';
+  lr: number;
+  batch: number;
+  /** PGD steps k of the 'pgd' schedule (step 2.5·ε/k, random start). */
+  steps: number;
+  /** ε grows linearly from 0 over the first epsRamp epochs. */
+  epsRamp: number;
+  epochs: { pgd: number; fgsmRs: number };
+  /** Training images of each robust model (the first ones, after the validation subset is removed). */
+  images: number;
+  /** The last validationCount training images, never trained on. */
+  validationCount: number;
+  /** "PGD-10 at ε = 0.25 (63.75 grey levels)". */
+  validationAttack: string;
+}
+
+/** One robust model: the best epoch by validation PGD, its test metrics, and the validation curve. */
+export interface RobustRun {
+  schedule: 'pgd' | 'fgsm-rs';
+  /** Epochs run (fewer than asked when a collapse stopped the run). */
+  epochs: number;
+  bestEpoch: number;
+  seconds: number;
+  /** The best epoch's model on the clean test images and their FGSM examples. */
+  metrics: MetricsPair;
+  validation: Array<{ epoch: number; clean: number; robust: number }>;
+  collapse?: string;
 }
 
 /** The seed's tables (its report's two tables), over the 10,000 MNIST test images at ε = 0.25. */
@@ -61,7 +102,7 @@ export const SEED_RESULTS: { standard: MetricsPair<SeedMetrics>; adversarial: Me
 };
 
 /** The seed's row names, in the seed's order, with the field each shows. */
-const METRIC_ROWS: ReadonlyArray<readonly [string, keyof SeedMetrics]> = [
+export const METRIC_ROWS: ReadonlyArray<readonly [string, keyof SeedMetrics]> = [
   ['correctly predicted', 'accuracy'],
   ['error', 'error'],
   ['confidence', 'confidence'],
@@ -293,22 +334,28 @@ export function renderReport(results: Results): string {
         `on the first ${formatCount(results.robustness.count)} test images: see "How robust, really?" below.`,
       '',
     );
-    out.push(
-      renderRobustnessSection(
-        [
-          { name: 'standard', summary: r.standard },
-          { name: 'adversarially trained (FGSM)', summary: r.adversarial },
-        ],
-        results.robustness.chart,
-      ),
-    );
+    const models: ModelSummary[] = [
+      { name: 'standard', summary: r.standard },
+      { name: 'adversarially trained (FGSM)', summary: r.adversarial },
+    ];
+    // The robust preset's models, each audited with the standard model as surrogate (reproduce-command.ts says why).
+    if (r.pgd) models.push({ name: 'PGD-trained', summary: r.pgd, surrogate: 'the standard model' });
+    if (r.fgsmRs) models.push({ name: 'FGSM-RS-trained', summary: r.fgsmRs, surrogate: 'the standard model' });
+    if (models.length > 2) {
+      models[0].surrogate = 'the adversarially trained (FGSM) model';
+      models[1].surrogate = 'the standard model';
+    }
+    out.push(renderRobustnessSection(models, results.robustness.chart));
   }
+  if (results.robustTraining) out.push(renderRobustTraining(results));
 
   out.push('## Timing', '');
   const total = results.seconds.total ?? results.seconds.standard + results.seconds.adversarial;
   out.push('| phase | seconds |', '|---|---:|');
   out.push(`| standard training | ${formatSeconds(results.seconds.standard)} |`);
   out.push(`| adversarial training | ${formatSeconds(results.seconds.adversarial)} |`);
+  if (results.seconds.pgd !== undefined) out.push(`| PGD training (with validation) | ${formatSeconds(results.seconds.pgd)} |`);
+  if (results.seconds.fgsmRs !== undefined) out.push(`| FGSM-RS training (with validation) | ${formatSeconds(results.seconds.fgsmRs)} |`);
   if (results.seconds.robustness !== undefined) out.push(`| robustness (PGD, worst case, curves, audit) | ${formatSeconds(results.seconds.robustness)} |`);
   out.push(`| total${results.seconds.total === undefined ? ' (the two phases)' : ''} | ${formatSeconds(total)} |`);
   out.push('');
@@ -339,7 +386,8 @@ export function renderReport(results: Results): string {
       'image, its FGSM perturbation η = ε·sign(∇ₓJ) (blue negative, red positive) and the adversarial ' +
       'image, with the predicted label and confidence (green when right, red when wrong)' +
       (results.robustness
-        ? `; then the adversarially trained model's PGD-${results.robustness.models.adversarial.steps} examples of the same images. ` +
+        ? `; then the adversarially trained model's PGD-${results.robustness.models.adversarial.steps} examples of the same images` +
+          (results.robustness.models.pgd ? ", and the PGD-trained model's. " : '. ') +
           "Where FGSM's perturbation of the adversarially trained model looks like scattered salt-and-pepper noise rather than strokes, its " +
           'gradient no longer points at the digit (a sign of masking); PGD, taking many small steps, finds perturbations FGSM cannot.'
         : '.'),

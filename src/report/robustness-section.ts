@@ -12,6 +12,8 @@ export interface ModelSummary {
   /** "standard", "adversarially trained (FGSM)", … */
   name: string;
   summary: RobustnessSummary;
+  /** The model whose examples the black-box check transfers (said in the audit's text when given). */
+  surrogate?: string;
 }
 
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd'];
@@ -87,7 +89,7 @@ export function renderRobustnessSection(models: readonly ModelSummary[], chartFi
   out.push('### The audit', '');
   out.push(
     `Eight checks that expose gradient masking (after Carlini et al. 2019, "On evaluating adversarial robustness"). "Beyond noise" means by more than ` +
-      'two standard errors of the difference. Each model is audited with the other as the independent surrogate of the black-box check. A flag does ' +
+      `two standard errors of the difference. ${surrogateText(models)} A flag does ` +
       'not prove masking and a pass does not prove robustness; a flag says the figure it concerns cannot be taken as it stands.',
     '',
   );
@@ -105,6 +107,14 @@ export function renderRobustnessSection(models: readonly ModelSummary[], chartFi
   for (const m of models) out.push(`- ${verdictInWords(m, n)}`);
   out.push('');
   return out.join('\n');
+}
+
+/** Which model served as each one's surrogate in the black-box check. */
+function surrogateText(models: readonly ModelSummary[]): string {
+  if (models.every((m) => m.surrogate === undefined)) return 'Each model is audited with the other as the independent surrogate of the black-box check.';
+  return `The surrogate of the black-box check (an independently trained model whose examples are transferred): ${models
+    .map((m) => `${m.surrogate ?? 'none'} for ${m.name}`)
+    .join('; ')}.`;
 }
 
 /** One model's figures in plain words, from the numbers alone. */

@@ -1,0 +1,124 @@
+/**
+ * `reproduce --preset robust` and `reproduce --seeds N` as a user meets them, on tiny subsets
+ * (a child process; a few seconds each), and their bad input.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { formatSpread, spread } from '../../src/report/seeds.ts';
+
+const MAIN = join(import.meta.dirname, '../../src/cli/main.ts');
+
+function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], { encoding: 'utf8', timeout: 180_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const TINY = ['--epochs', '1', '--limit-train', '300', '--limit-test', '60', '--robustness-count', '16', '--steps', '2', '--workers', '0'];
+
+describe('reproduce: bad input is exit 2, one line naming expected and got, before MNIST loads', () => {
+  // A data folder that does not exist: reaching the loader would fail with another message and exit 1.
+  const noData = ['--data-dir', join(tmpdir(), 'advgrad-no-such-mnist')];
+  test.each([
+    [['--seeds', '0'], "reproduce: --seeds must be a positive integer, got '0'"],
+    [['--seeds', '1.5'], "reproduce: --seeds must be a positive integer, got '1.5'"],
+    [['--preset', 'nope'], "reproduce: --preset must be one of default, seed, robust, got 'nope'"],
+    [['--robust-epochs', '2'], 'reproduce: --robust-epochs shapes the robust models: it needs --preset robust, got --preset default'],
+    [['--preset', 'seed', '--val-count', '10'], 'reproduce: --val-count shapes the robust models: it needs --preset robust, got --preset seed'],
+  ])('%j', (args, message) => {
+    const r = cli('reproduce', ...args, ...noData);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(message);
+  });
+});
+
+describe('reproduce --preset robust on a tiny subset', () => {
+  test('adds the PGD- and FGSM-RS-trained models: their rows, audits, validation curves and the target verdict', () => {
+    const out = mkdtempSync(join(tmpdir(), 'advgrad-robust-'));
+    const r = cli('reproduce', '--preset', 'robust', ...TINY, '--robust-epochs', '2', '--fgsm-rs-epochs', '2', '--robust-images', '150', '--val-count', '40', '--out', out);
+    expect(r.status).toBe(0);
+    const saved = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    const rt = saved.robustTraining;
+    expect(rt.recipe).toMatchObject({ optimizer: 'adam', lr: 0.001, steps: 7, epsRamp: 1, epochs: { pgd: 2, fgsmRs: 2 }, images: 150, validationCount: 40 });
+    for (const key of ['pgd', 'fgsmRs'] as const) {
+      expect(rt.models[key].validation.map((v: { epoch: number }) => v.epoch)).toEqual([1, 2]);
+      // the model kept is the epoch of the best validation PGD figure
+      const figures = rt.models[key].validation.map((v: { robust: number }) => v.robust);
+      expect(figures[rt.models[key].bestEpoch - 1]).toBe(Math.max(...figures));
+      expect(saved.robustness.models[key].audit.checks.map((c: { id: number }) => c.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+      expect(saved.robustness.models[key].count).toBe(16);
+    }
+    expect(saved.epochLog.map((e: { phase: string }) => e.phase)).toEqual(['standard', 'adversarial', 'pgd', 'pgd', 'fgsm-rs', 'fgsm-rs']);
+    for (const file of ['pgd.ckpt', 'fgsm-rs.ckpt']) expect(existsSync(join(out, file))).toBe(true);
+    const svg = readFileSync(join(out, 'validation-curves.svg'), 'utf8');
+    expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"[^]*<\/svg>\n$/);
+    expect(svg).toContain('pgd: PGD-10 at ε = 0.25');
+    expect(svg).toContain('fgsm-rs: PGD-10 at ε = 0.25');
+
+    const report = readFileSync(join(out, 'report.md'), 'utf8');
+    expect(report).toContain('|  | standard | adversarially trained (FGSM) | PGD-trained | FGSM-RS-trained |');
+    const pgd = saved.robustness.models.pgd.accuracy;
+    expect(report).toMatch(new RegExp(`\\| PGD-2, unclipped \\(as the seed\\) \\| .* \\| ${pgd.pgd.toFixed(4)} ± \\d\\.\\d{4} \\| `));
+    expect(report).toContain('the standard model for PGD-trained');
+    expect(report).toContain('![validation accuracy per epoch, pgd and fgsm-rs](validation-curves.svg)');
+    // PGD-2 is not the target's attack: the verdict must not claim the target, whatever the figures
+    expect(report).toContain('**The target is not met.**');
+    expect(r.stdout).toContain('audit of the PGD-trained model (surrogate: standard)');
+  });
+});
+
+describe('reproduce --seeds 2 on a tiny subset', () => {
+  test('every cell is the mean ± sample sd of the per-seed results.json values, in results.json, report.md and stdout', () => {
+    const out = mkdtempSync(join(tmpdir(), 'advgrad-seeds-'));
+    const r = cli('reproduce', '--seeds', '2', '--seed', '5', ...TINY, '--out', out);
+    expect(r.status).toBe(0);
+    const top = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    expect(top.seeds).toEqual([5, 6]);
+    expect(top.runs).toEqual(['seed-5', 'seed-6']);
+    const runs = top.runs.map((f: string) => JSON.parse(readFileSync(join(out, f, 'results.json'), 'utf8')));
+    expect(runs.map((x: { config: { seed: number } }) => x.config.seed)).toEqual([5, 6]);
+    const report = readFileSync(join(out, 'report.md'), 'utf8');
+    const meanSd = (values: number[]) => {
+      const mean = (values[0] + values[1]) / 2;
+      return { mean, sd: Math.abs(values[0] - values[1]) / Math.SQRT2 }; // sample sd of two values
+    };
+    const cells: Array<[number[], { mean: number; sd: number }]> = [];
+    for (const model of ['standard', 'adversarial'] as const) {
+      for (const column of ['clean', 'adversarial'] as const) {
+        for (const field of ['accuracy', 'error', 'confidence']) {
+          cells.push([runs.map((x: any) => x[model][column][field]), top.spread[model][column][field]]);
+        }
+      }
+    }
+    for (const model of ['standard', 'adversarial'] as const) {
+      for (const field of ['clean', 'fgsm', 'pgd', 'pgdClipped', 'worstCase']) {
+        cells.push([runs.map((x: any) => x.robustness.models[model].accuracy[field]), top.spread.robustness.models[model][field]]);
+      }
+    }
+    for (const [values, saved] of cells) {
+      const expected = meanSd(values);
+      expect(saved.mean).toBeCloseTo(expected.mean, 12);
+      expect(saved.sd).toBeCloseTo(expected.sd, 12);
+      const text = `${expected.mean.toFixed(4)} ± ${expected.sd.toFixed(4)}`;
+      expect(report).toContain(text);
+      expect(r.stdout).toContain(text);
+    }
+    // beside the seed's value: the standard model's clean accuracy row carries the seed's 0.9858
+    const acc = meanSd(runs.map((x: any) => x.standard.clean.accuracy));
+    expect(report).toContain(`| correctly predicted | ${acc.mean.toFixed(4)} ± ${acc.sd.toFixed(4)} | 0.9858 |`);
+    for (const f of top.runs) expect(existsSync(join(out, f, 'standard.ckpt'))).toBe(true);
+  });
+});
+
+describe('spread', () => {
+  test('mean and sample standard deviation; NaN without a spread or with a missing value', () => {
+    const s = spread([1, 2, 4]);
+    expect(s.mean).toBeCloseTo(7 / 3, 14);
+    expect(s.sd).toBeCloseTo(Math.sqrt(((1 - 7 / 3) ** 2 + (2 - 7 / 3) ** 2 + (4 - 7 / 3) ** 2) / 2), 14);
+    expect(spread([0.5]).sd).toBeNaN();
+    expect(spread([0.5, NaN]).mean).toBeNaN();
+    expect(formatSpread(spread([0.5, NaN]))).toBe('n/a');
+  });
+});
