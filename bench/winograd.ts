@@ -11,6 +11,7 @@ import { conv2dBackward, conv2dBackwardWinograd, conv2dForward, conv2dForwardWin
 import { randn } from '../src/tensor/create.ts';
 import type { Tensor } from '../src/tensor/tensor.ts';
 import { WINOGRAD_TILES } from '../src/tensor/winograd.ts';
+import { median } from './gemm.ts';
 
 export interface ConvBenchRow {
   layer: string;
@@ -25,12 +26,8 @@ const LAYERS: Array<[string, number[], number[]]> = [
   ['conv2', [100, 20, 12, 12], [50, 20, 5, 5]],
 ];
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1];
-}
-
-function ms(reps: number, fn: () => void): number {
+/** Milliseconds per call of fn: the median of `reps` timed calls after 3 untimed ones. */
+export function ms(reps: number, fn: () => void): number {
   for (let i = 0; i < 3; i++) fn();
   const t: number[] = [];
   for (let i = 0; i < reps; i++) {

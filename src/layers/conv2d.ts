@@ -26,7 +26,7 @@
  * as the GEMM produces it, which is col2im (tensor/gemm.ts, gemmIndexed). A padded x is first
  * copied into a zero border, R/S² times smaller than cols.
  */
-import { defineOp, type Variable } from '../autograd/variable.ts';
+import { defineOp, isGradEnabled, type Variable } from '../autograd/variable.ts';
 import { gemmIndexed } from '../tensor/gemm.ts';
 import { cropImages, im2colOffsets, nchwAsMatrix, padImages } from '../tensor/im2col.ts';
 import { formatShape } from '../tensor/shape.ts';
@@ -254,14 +254,15 @@ function biasGradient(dy: Tensor, N: number, OC: number, Q: number): Tensor {
 
 /**
  * Winograd forward (tensor/winograd.ts) with m×m output tiles: y [N, OC, OH, OW], and what
- * backward needs (the transformed weight U and input V).
+ * backward needs (the transformed weight U and input V; with keep = false, under noGrad, V is
+ * scratch that the next call overwrites, see winogradForward).
  */
-export function conv2dForwardWinograd(x: Tensor, weight: Tensor, bias: Tensor | null, options: Conv2dOptions = {}, m = 4): { y: Tensor; saved: WinogradSaved } {
+export function conv2dForwardWinograd(x: Tensor, weight: Tensor, bias: Tensor | null, options: Conv2dOptions = {}, m = 4, keep = true): { y: Tensor; saved: WinogradSaved } {
   const g = conv2dGeometry(x, weight, bias, options);
   const wg = winogradGeometry(g, m);
   const U = cachedKernelTransform(weight.data, g.OC, g.C, winogradMatrices(m, wg.r));
   const y = allocate(x.dtype, g.N * g.OC * g.OH * g.OW); // [N, OC, OH, OW]
-  const saved = winogradForward(x.data, U, bias === null ? null : bias.data, wg, y);
+  const saved = winogradForward(x.data, U, bias === null ? null : bias.data, wg, y, keep);
   return { y: new Tensor(y, [g.N, g.OC, g.OH, g.OW]), saved };
 }
 
@@ -292,7 +293,8 @@ export const conv2d = defineOp('conv2d', (x: Variable, weight: Variable, bias: V
   const want = (needs: readonly boolean[]): { dx: boolean; dWeight: boolean; dBias: boolean } => ({ dx: needs[0], dWeight: needs[1], dBias: needs[2] ?? false });
   if (algorithm === 'winograd') {
     // U and V are kept: dx = transposed Winograd through U, dWeight = dM·Vᵀ
-    const { y, saved } = conv2dForwardWinograd(x.value, weight.value, b, options, m);
+    const keep = isGradEnabled(); // no graph, no backward: V may live in scratch
+    const { y, saved } = conv2dForwardWinograd(x.value, weight.value, b, options, m, keep);
     return { value: y, backward: (dy, needs) => toList(conv2dBackwardWinograd(dy, x.value, weight.value, saved, want(needs))) };
   }
   if (algorithm === 'direct') {

@@ -12,6 +12,7 @@
  * the same matrix through the offset tables of im2colOffsets, and gemmIndexed does col2im's
  * accumulation as it computes (layers/conv2d.ts); tests hold the two against each other.
  */
+import { ShapeCache } from './shape-cache.ts';
 import type { FloatArray } from './tensor.ts';
 import type { WindowGeometry } from './window.ts';
 
@@ -82,11 +83,19 @@ export function col2im(dcols: FloatArray, g: WindowGeometry, dx: FloatArray): vo
  *   rowOffset[r] = (c·H + kh)·W + kw,   colOffset[n·P + p] = n·C·H·W + oh·S·W + ow·S
  *
  * (r = (c·KH + kh)·KW + kw, p = oh·OW + ow). Padding has no offset, so g.pad must be 0: pad x
- * first with padImages and use its geometry.
+ * first with padImages and use its geometry. Built once per shape (tensor/shape-cache.ts): the
+ * tables are shared, read-only.
  */
 export function im2colOffsets(g: WindowGeometry): { rowOffset: Int32Array; colOffset: Int32Array } {
-  const { N, C, H, W, KH, KW, stride: S, pad, OH, OW } = g;
+  const { N, C, H, W, KH, KW, stride: S, pad } = g;
   if (pad !== 0) throw new RangeError(`im2colOffsets: the geometry must be unpadded (pad x with padImages first), got pad ${pad}`);
+  return im2colCache.get(`${N},${C},${H},${W},${KH},${KW},${S}`, () => makeIm2colOffsets(g));
+}
+
+const im2colCache = new ShapeCache<{ rowOffset: Int32Array; colOffset: Int32Array }>();
+
+function makeIm2colOffsets(g: WindowGeometry): { rowOffset: Int32Array; colOffset: Int32Array } {
+  const { N, C, H, W, KH, KW, stride: S, OH, OW } = g;
   const rowOffset = new Int32Array(C * KH * KW); // [R]
   for (let c = 0, r = 0; c < C; c++)
     for (let kh = 0; kh < KH; kh++)
@@ -132,9 +141,15 @@ function copyInterior(x: FloatArray, xp: FloatArray, g: WindowGeometry, toPadded
 /**
  * An NCHW tensor y [N, C, Q] (Q = H·W) seen as the matrix Y [C, N·Q] that a convolution's GEMM
  * produces, without moving it:  Y[c, n·Q + q] = y[rowOffset[c] + colOffset[n·Q + q]],
- * rowOffset[c] = c·Q, colOffset[n·Q + q] = n·C·Q + q.
+ * rowOffset[c] = c·Q, colOffset[n·Q + q] = n·C·Q + q. Built once per shape; shared, read-only.
  */
 export function nchwAsMatrix(N: number, C: number, Q: number): { rowOffset: Int32Array; colOffset: Int32Array } {
+  return nchwCache.get(`${N},${C},${Q}`, () => makeNchwAsMatrix(N, C, Q));
+}
+
+const nchwCache = new ShapeCache<{ rowOffset: Int32Array; colOffset: Int32Array }>();
+
+function makeNchwAsMatrix(N: number, C: number, Q: number): { rowOffset: Int32Array; colOffset: Int32Array } {
   const rowOffset = new Int32Array(C); // [C]
   for (let c = 0; c < C; c++) rowOffset[c] = c * Q;
   const colOffset = new Int32Array(N * Q); // [N·Q]

@@ -95,6 +95,7 @@
  * HP×WP = (TH·m + r − 1)×(TW·m + r − 1) the zero-extended input every tile fits in.
  */
 import { gemm, gemmIndexed } from './gemm.ts';
+import { ShapeCache } from './shape-cache.ts';
 import type { FloatArray } from './tensor.ts';
 import type { WindowGeometry } from './window.ts';
 
@@ -203,17 +204,10 @@ function tileOffsets(wg: WinogradGeometry): { rowOffset: Int32Array; colOffset: 
   return { rowOffset, colOffset };
 }
 
-const offsetsCache = new Map<string, { rowOffset: Int32Array; colOffset: Int32Array }>();
+const offsetsCache = new ShapeCache<{ rowOffset: Int32Array; colOffset: Int32Array }>();
 
 function cachedTileOffsets(wg: WinogradGeometry): { rowOffset: Int32Array; colOffset: Int32Array } {
-  const key = `${wg.N},${wg.C},${wg.HP},${wg.WP},${wg.m},${wg.r}`;
-  let o = offsetsCache.get(key);
-  if (!o) {
-    if (offsetsCache.size > 32) offsetsCache.clear(); // a handful of shapes per model; bound the memory anyway
-    o = tileOffsets(wg);
-    offsetsCache.set(key, o);
-  }
-  return o;
+  return offsetsCache.get(`${wg.N},${wg.C},${wg.HP},${wg.WP},${wg.m},${wg.r}`, () => tileOffsets(wg));
 }
 
 /**
@@ -267,7 +261,7 @@ function kernelOffsets(OC: number, C: number, r: number): { rowOffset: Int32Arra
   return { rowOffset, colOffset };
 }
 
-const tileIndexCache = new Map<string, Int32Array>();
+const tileIndexCache = new ShapeCache<Int32Array>();
 
 /**
  * Where each output y[n, oc, oh, ow] sits in the tiles [m (a), m (b), OC, T] that the output
@@ -275,12 +269,13 @@ const tileIndexCache = new Map<string, Int32Array>();
  * [N, OC, OH, OW], cached per geometry.
  */
 function outputTileIndex(wg: WinogradGeometry): Int32Array {
+  const { N, OC, OH, OW, m } = wg;
+  return tileIndexCache.get(`${N},${OC},${OH},${OW},${m}`, () => makeOutputTileIndex(wg));
+}
+
+function makeOutputTileIndex(wg: WinogradGeometry): Int32Array {
   const { N, OC, OH, OW, m, TW, tiles, T } = wg;
-  const key = `${N},${OC},${OH},${OW},${m}`;
-  let at = tileIndexCache.get(key);
-  if (at) return at;
-  if (tileIndexCache.size > 32) tileIndexCache.clear();
-  at = new Int32Array(N * OC * OH * OW);
+  const at = new Int32Array(N * OC * OH * OW);
   for (let n = 0, i = 0; n < N; n++)
     for (let oc = 0; oc < OC; oc++)
       for (let oh = 0; oh < OH; oh++)
@@ -289,7 +284,6 @@ function outputTileIndex(wg: WinogradGeometry): Int32Array {
           const tw = Math.floor(ow / m);
           at[i] = ((oh - th * m) * m + ow - tw * m) * OC * T + oc * T + n * tiles + th * TW + tw;
         }
-  tileIndexCache.set(key, at);
   return at;
 }
 
@@ -307,8 +301,11 @@ export interface WinogradSaved {
  * Forward: y [N, OC, OH, OW] = bias + the stride-1 convolution of x with weight (pad wg.pad).
  * @param x [N, C, H, W]   @param U the transformed weight (winogradKernelTransform)   @param bias [OC] or null
  * @param y [N, OC, OH, OW], written (allocated by the caller like x)
+ * @param keep false when no backward pass will follow (noGrad): V then lives in reused scratch
+ *   (fresh memory is page-faulted in on first touch, which costs more than the transform that
+ *   fills it), and the returned V is only valid until the next call
  */
-export function winogradForward(x: FloatArray, U: Float64Array, bias: FloatArray | null, wg: WinogradGeometry, y: FloatArray): WinogradSaved {
+export function winogradForward(x: FloatArray, U: Float64Array, bias: FloatArray | null, wg: WinogradGeometry, y: FloatArray, keep = true): WinogradSaved {
   const { C, OC, OH, OW, m, alpha, T, r } = wg;
   const mat = winogradMatrices(m, r);
   const { AT, BT } = mat;
@@ -318,7 +315,7 @@ export function winogradForward(x: FloatArray, U: Float64Array, bias: FloatArray
   const xs = extendInput(x, wg);
   const rowsDone = scratch(1, alpha * alpha * CT); // [α (i), α (w), C, T] = Σ_k Bᵀ[i, k]·d[k, w]
   gemmIndexed(alpha, alpha * CT, alpha, { data: BT, ld: alpha, trans: false }, { data: xs, ...cachedTileOffsets(wg) }, 0, { data: rowsDone, ld: alpha * CT, trans: false });
-  const V = new Float64Array(alpha * alpha * CT); // [α (i), α (j), C, T]
+  const V = keep ? new Float64Array(alpha * alpha * CT) : scratch(6, alpha * alpha * CT); // [α (i), α (j), C, T]
   for (let i = 0; i < alpha; i++) {
     const at = i * alpha * CT; // seek to row i
     gemm(false, false, alpha, CT, alpha, BT, alpha, rowsDone.subarray(at), CT, 0, V.subarray(at), CT);

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { backward } from '../../src/autograd/backward.ts';
 import { gradcheck } from '../../src/autograd/gradcheck.ts';
+import { mul } from '../../src/autograd/arithmetic.ts';
 import { sum } from '../../src/autograd/reduce.ts';
 import { parameter, type Variable } from '../../src/autograd/variable.ts';
 import { constant, noGrad } from '../../src/autograd/variable.ts';
@@ -234,6 +235,25 @@ describe('conv2d Winograd: a row does not depend on the rest of the batch', () =
     const dxPart = conv2dBackwardWinograd(dy2, x2, w, part.saved, { dx: true, dWeight: false, dBias: false }).dx!;
     expect(Array.from(part.y.data)).toEqual(Array.from(whole.y.data.slice(3 * 3200, 5 * 3200)));
     expect(Array.from(dxPart.data)).toEqual(Array.from(dxWhole.data.slice(3 * per, 5 * per)));
+  });
+});
+
+describe('conv2d Winograd under noGrad (V in reused scratch)', () => {
+  test('gives the same y as with a graph, and does not disturb a pending backward pass', () => {
+    const x = randn([3, 20, 12, 12], { rng: 61 });
+    const w = parameter(randn([50, 20, 5, 5], { rng: 62, std: 0.05 }));
+    const dy = randn([3, 50, 8, 8], { rng: 63 });
+    const alone = conv2dForwardWinograd(x, w.value, null, {}, 8);
+    const dWAlone = conv2dBackwardWinograd(dy, x, w.value, alone.saved, { dx: false, dWeight: true, dBias: false }).dWeight!;
+    // a recorded forward, then noGrad forwards on other inputs (which overwrite the scratch), then its backward
+    const xv = parameter(x);
+    const y = conv2d(xv, w, null, { algorithm: 'winograd', winogradTile: 8 });
+    const other = randn([3, 20, 12, 12], { rng: 64 });
+    const yOther = noGrad(() => conv2d(constant(other), w, null, { algorithm: 'winograd', winogradTile: 8 }));
+    expect(Array.from(yOther.value.data)).toEqual(Array.from(conv2dForwardWinograd(other, w.value, null, {}, 8).y.data));
+    expect(Array.from(y.value.data)).toEqual(Array.from(alone.y.data));
+    backward(sum(mul(y, constant(dy))));
+    expect(Array.from(w.grad!.data)).toEqual(Array.from(dWAlone.data));
   });
 });
 

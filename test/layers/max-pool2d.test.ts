@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { gradcheck } from '../../src/autograd/gradcheck.ts';
+import { noGrad, variable } from '../../src/autograd/variable.ts';
 import { maxPool2d, maxPool2dBackward, maxPool2dForward } from '../../src/layers/max-pool2d.ts';
 import { Rng } from '../../src/tensor/rng.ts';
 import { tensor, zeros } from '../../src/tensor/create.ts';
@@ -91,6 +92,41 @@ describe('maxPool2d fast paths equal the definition, ties included', () => {
       expect(Array.from(argmax)).toEqual(ref.argmax);
       expect(y.toArray()).toEqual(ref.y);
     }
+  });
+
+  test('the branch-free 2×2 scan treats NaN and ±∞ as the row-major scan does (NaN never replaces a maximum)', () => {
+    // every ordered 4-tuple over these values, one window each: first cell NaN keeps NaN, a later NaN is skipped
+    const values = [NaN, -Infinity, Infinity, -1, 0, 2];
+    const cells: number[] = [];
+    for (const a of values) for (const b of values) for (const c of values) for (const d of values) cells.push(a, b, c, d);
+    const windows = cells.length / 4;
+    // window w at rows 0..1, columns 2w..2w+1 of a [1, 1, 2, 2·windows] image
+    const x = new Tensor(new Float64Array(cells.length), [1, 1, 2, 2 * windows]);
+    for (let w = 0; w < windows; w++) {
+      x.data[2 * w] = cells[4 * w];
+      x.data[2 * w + 1] = cells[4 * w + 1];
+      x.data[2 * windows + 2 * w] = cells[4 * w + 2];
+      x.data[2 * windows + 2 * w + 1] = cells[4 * w + 3];
+    }
+    const ref = maxPoolReference(x, 2, 2);
+    for (const input of [x, x.clone('float32')]) {
+      const { y, argmax } = maxPool2dForward(input, { size: 2 });
+      expect(Array.from(argmax)).toEqual(ref.argmax);
+      expect(Array.from(y.data)).toEqual(ref.y);
+    }
+  });
+
+  test('under noGrad the op gives the same values (its argmax goes to a reused buffer) and records no graph', () => {
+    const rng = new Rng(7);
+    const x = new Tensor(Float32Array.from({ length: 2 * 3 * 8 * 8 }, () => rng.normal()), [2, 3, 8, 8]);
+    const expected = maxPool2dForward(x, { size: 2 }).y.toArray();
+    const first = noGrad(() => maxPool2d(variable(x), { size: 2 }));
+    expect(first.value.toArray()).toEqual(expected);
+    expect(first.requiresGrad).toBe(false);
+    // a second, larger call reuses or grows the buffer and leaves the first result untouched
+    const big = new Tensor(Float32Array.from({ length: 4 * 3 * 8 * 8 }, () => rng.normal()), [4, 3, 8, 8]);
+    expect(noGrad(() => maxPool2d(variable(big), { size: 2 })).value.toArray()).toEqual(maxPool2dForward(big, { size: 2 }).y.toArray());
+    expect(first.value.toArray()).toEqual(expected);
   });
 });
 
