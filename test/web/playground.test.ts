@@ -176,7 +176,7 @@ async function selftest(query: string, screenshot?: string): Promise<SelftestRes
   const profile = mkdtempSync(join(dir, 'profile-'));
   const args = [
     '--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', `--user-data-dir=${profile}`,
-    '--window-size=1280,1300', '--timeout=60000', // --timeout: stop waiting for the load event after 60 s
+    '--window-size=1280,1100', '--timeout=60000', // --timeout: stop waiting for the load event after 60 s
     ...(screenshot === undefined ? [] : [`--screenshot=${screenshot}`]),
     '--dump-dom', `${server.url}${query}`,
   ];
