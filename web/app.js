@@ -366,10 +366,12 @@ function wireControls() {
   $('image-index').addEventListener('input', () => pick(Number($('image-index').value)));
   $('image-random').addEventListener('click', () => pick(Math.floor(Math.random() * (page.test?.count ?? 1))));
   $('gallery').addEventListener('click', (event) => {
-    const rect = $('gallery').getBoundingClientRect();
-    const column = Math.floor(((event.clientX - rect.left) / rect.width) * 20);
-    const row = Math.floor(((event.clientY - rect.top) / rect.height) * 15);
-    pick(row * 20 + column);
+    const canvas = $('gallery');
+    const rect = canvas.getBoundingClientRect();
+    const columns = canvas.width / 28; // thumbnails of 28×28 canvas pixels, row by row
+    const column = Math.floor(((event.clientX - rect.left) / rect.width) * columns);
+    const row = Math.floor(((event.clientY - rect.top) / rect.height) * (canvas.height / 28));
+    pick(row * columns + column);
   });
   $('tab-test').addEventListener('click', () => setSource('test'));
   $('tab-draw').addEventListener('click', () => setSource('draw'));

@@ -82,8 +82,10 @@ export function toMnist(canvas) {
   const boxW = x1 - x0 + 1, boxH = y1 - y0 + 1;
   const scale = 20 / Math.max(boxW, boxH);
   const w = Math.max(1, Math.round(boxW * scale)), h = Math.max(1, Math.round(boxH * scale));
-  const small = new OffscreenCanvas(w, h);
-  const sctx = small.getContext('2d');
+  const small = document.createElement('canvas'); // not OffscreenCanvas: older Safari lacks it
+  small.width = w;
+  small.height = h;
+  const sctx = small.getContext('2d', { willReadFrequently: true });
   sctx.imageSmoothingEnabled = true;
   sctx.imageSmoothingQuality = 'high';
   sctx.drawImage(canvas, x0, y0, boxW, boxH, 0, 0, w, h);

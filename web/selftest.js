@@ -48,6 +48,10 @@ async function full() {
   await idle();
   const out = { imageIndex, label: page.test.labels[imageIndex], checks: {} };
 
+  // Picking a thumbnail of the gallery: the one in row 1, column 1 is test image 21.
+  await act(() => clickAt($('gallery'), 28 + 14, 28 + 14));
+  out.galleryPick = { index: state.imageIndex, label: $('image-label').textContent };
+
   // The fixed case compared with Node: this test image, the standard model, FGSM, ε from 0 to 0.25.
   await act(() => setValue('image-index', String(imageIndex), 'input'));
   await act(() => setValue('model', 'standard', 'change'));
@@ -137,6 +141,13 @@ function slide(eps) {
 
 function click(element) {
   element.click(); // a trusted-path click: fires click, and change for radios
+}
+
+/** A mouse click at (x, y) in canvas pixels. */
+function clickAt(canvas, x, y) {
+  const rect = canvas.getBoundingClientRect();
+  const clientX = rect.left + (x * rect.width) / canvas.width, clientY = rect.top + (y * rect.height) / canvas.height;
+  canvas.dispatchEvent(new MouseEvent('click', { bubbles: true, clientX, clientY }));
 }
 
 /** A pen stroke through `points` (pad pixels, 280×280) as pointerdown, pointermoves, pointerup. */

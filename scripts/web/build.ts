@@ -25,8 +25,14 @@ export const WEB = join(ROOT, 'web');
 /** How many test images the page offers: the first ones of the MNIST test set, in order. */
 export const SUBSET_SIZE = 300;
 
-/** Where the robustness curves come from: results.json files of `npm run reproduce`. */
-const CURVE_SOURCES = ['docs/results/default/results.json'];
+/**
+ * Where the robustness curves come from: the results.json of `npm run reproduce` (every model in
+ * its `robustness.models`, by the name it has there), or the `--json` output of `npm run audit`
+ * on one checkpoint (named by `model`). Both hold the audit's FGSM and PGD-40 curves.
+ */
+export const CURVE_SOURCES: ReadonlyArray<{ file: string; model?: string }> = [
+  { file: 'docs/results/default/results.json' },
+];
 
 export interface BuildOptions {
   /** Run `tsc -p tsconfig.build.json` first (default true); false reuses the build as it is. */
@@ -121,29 +127,34 @@ export interface CurvePoint {
   standardError: number;
 }
 
+/** The audit's curves as the page draws them (see CurvePoint). */
+interface AuditCurves {
+  count: number;
+  curves?: Record<string, { description: string; points: CurvePoint[] }>;
+}
+
 /**
- * web/data/curves.json: { sources, models: { <results name>: { count, fgsm: CurvePoint[], pgd:
- * CurvePoint[], pgdName } } }, read from `robustness.models.<name>.audit.curves` of each source.
- * web/models/index.json names, per model, which of these curves are its own.
+ * web/data/curves.json: { sources, models: { <name>: { source, count, fgsm: CurvePoint[], pgd:
+ * CurvePoint[], pgdName } } }. web/models/index.json names, per model, which of these are its own.
  */
 function writeCurves(out: string): string {
   const models: Record<string, unknown> = {};
-  for (const source of CURVE_SOURCES) {
-    const results = JSON.parse(readFileSync(join(ROOT, source), 'utf8')) as {
-      robustness?: { models?: Record<string, { audit?: { count: number; curves?: Record<string, { description: string; points: CurvePoint[] }> } }> };
-    };
-    const entries = Object.entries(results.robustness?.models ?? {});
-    if (entries.length === 0) throw new Error(`web build: ${source} has no robustness.models (a results.json of npm run reproduce has)`);
-    for (const [name, m] of entries) {
-      const curves = m.audit?.curves;
-      if (curves?.fgsm === undefined || curves.pgd === undefined) throw new Error(`web build: ${source}: robustness.models.${name}.audit.curves lacks fgsm or pgd`);
+  for (const { file, model } of CURVE_SOURCES) {
+    const json = JSON.parse(readFileSync(join(ROOT, file), 'utf8')) as AuditCurves & { robustness?: { models?: Record<string, { audit?: AuditCurves }> } };
+    const audits: Array<[string, AuditCurves | undefined]> = model === undefined
+      ? Object.entries(json.robustness?.models ?? {}).map(([name, m]) => [name, m.audit])
+      : [[model, json]];
+    if (audits.length === 0) throw new Error(`web build: ${file} has no robustness.models (a results.json of npm run reproduce has)`);
+    for (const [name, audit] of audits) {
+      const curves = audit?.curves;
+      if (curves?.fgsm === undefined || curves.pgd === undefined) throw new Error(`web build: ${file}: the audit of ${name} has no fgsm and pgd curves`);
       const points = (c: { points: CurvePoint[] }): CurvePoint[] => c.points.map(({ eps, accuracy, standardError }) => ({ eps, accuracy, standardError }));
-      models[name] = { source, count: m.audit!.count, fgsm: points(curves.fgsm), pgd: points(curves.pgd), pgdName: curves.pgd.description };
+      models[name] = { source: file, count: audit!.count, fgsm: points(curves.fgsm), pgd: points(curves.pgd), pgdName: curves.pgd.description };
     }
   }
-  const file = join(out, 'data/curves.json');
-  writeFileAtomic(file, `${JSON.stringify({ sources: CURVE_SOURCES, models }, null, 1)}\n`, 'web build');
-  return file;
+  const target = join(out, 'data/curves.json');
+  writeFileAtomic(target, `${JSON.stringify({ sources: CURVE_SOURCES.map((s) => s.file), models }, null, 1)}\n`, 'web build');
+  return target;
 }
 
 function exists(file: string): boolean {

@@ -19,7 +19,9 @@ const HELP = 'Build and serve the browser playground (web/) on 127.0.0.1.';
 async function main(argv: readonly string[]): Promise<number> {
   const { values, help } = parseFlags('demo', argv, FLAGS);
   if (help) {
-    process.stdout.write(`${formatHelp('demo', HELP, FLAGS)}\n`);
+    // The demo is a script of the clone, not a command of the installed `advgrad` bin.
+    const help = formatHelp('demo', HELP, FLAGS).replace(/^usage: .*$/m, 'usage: npm run demo -- [flags]');
+    process.stdout.write(`${help}\n`);
     return 0;
   }
   if (values.build) buildWeb({ log: (line) => process.stderr.write(`${line}\n`) });
@@ -36,7 +38,8 @@ async function main(argv: readonly string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    process.stderr.write(`demo: ${(err as Error).message}\n`);
+    const message = (err as Error).message;
+    process.stderr.write(`${message.startsWith('demo:') ? message : `demo: ${message}`}\n`);
     process.exit(err instanceof CliError ? err.exitCode : 1);
   },
 );

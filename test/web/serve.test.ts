@@ -2,10 +2,11 @@
  * scripts/web/serve.ts, the demo's static server: files under its root (and mounts) only, with
  * their content types, on 127.0.0.1, every request logged; anything else is refused clearly.
  */
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { serveStatic, type RequestLogEntry, type RunningServer } from '../../scripts/web/serve.ts';
 
@@ -78,5 +79,29 @@ describe('serveStatic', () => {
 
   test('a port in use gives a message that says what to do', async () => {
     await expect(serveStatic({ root: dir, port: server.port })).rejects.toThrow(/in use; pass another with --port N/);
+  });
+});
+
+describe('npm run demo', () => {
+  test('--no-build --port 0 prints the address it serves web/ on', async () => {
+    const root = resolve(import.meta.dirname, '../..');
+    const child = spawn(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), 'scripts/web/demo.ts', '--no-build', '--port', '0'], { cwd: root });
+    try {
+      const url = await new Promise<string>((done, fail) => {
+        let out = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          const match = /advgrad playground: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+          if (match) done(match[1]);
+        });
+        child.on('exit', (code) => fail(new Error(`demo exited with ${code} before printing its address: ${out}`)));
+      });
+      const page = await fetch(url);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('advgrad playground');
+      expect((await fetch(`${url}models/index.json`)).status).toBe(200);
+    } finally {
+      child.kill('SIGTERM');
+    }
   });
 });

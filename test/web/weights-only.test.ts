@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import {
-  checkpointFromModel, CheckpointError, createLeNet, decodeCheckpoint, encodeCheckpoint, randn, Rng, SGD, Tensor,
+  checkpointFromModel, CheckpointError, createLeNet, decodeCheckpoint, encodeCheckpoint, randn, SGD, Tensor,
 } from '../../src/node.ts';
 import { weightsOnly } from '../../scripts/web/weights-only.ts';
 
@@ -12,8 +12,8 @@ function trainingCheckpoint() {
   const model = createLeNet({ seed: 1 });
   const sgd = new SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
   // One step with a made-up gradient, so that the velocities are not zero.
-  sgd.step(model.parameters().map((p) => randn(p.value.shape, new Rng(2)).data));
-  const mean = randn([1, 1, 28, 28], new Rng(3));
+  sgd.step(model.parameters().map((p) => randn(p.value.shape, { rng: 2 }).data));
+  const mean = randn([1, 1, 28, 28], { rng: 3 });
   return checkpointFromModel(model, { optimizer: sgd, meanImage: mean, epoch: 2, config: { seed: 1 }, metrics: { accuracy: 0.5 } });
 }
 
