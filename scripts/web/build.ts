@@ -32,6 +32,7 @@ export const SUBSET_SIZE = 300;
  */
 export const CURVE_SOURCES: ReadonlyArray<{ file: string; model?: string }> = [
   { file: 'docs/results/default/results.json' },
+  { file: 'docs/results/pgd-trained/audit.json', model: 'pgd-trained' },
 ];
 
 export interface BuildOptions {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { parseIdx } from '../../src/index.ts';
-import { buildWeb, importsOf, SUBSET_SIZE } from '../../scripts/web/build.ts';
+import { buildWeb, importsOf, SUBSET_SIZE, WEB } from '../../scripts/web/build.ts';
 
 let dir: string;
 
@@ -51,11 +51,23 @@ describe('buildWeb', () => {
     expect(labels.dims).toEqual([SUBSET_SIZE]);
     expect(labels.data[0]).toBe(7); // MNIST's first test digit
     const curves = JSON.parse(readFileSync(join(out, 'data/curves.json'), 'utf8'));
-    for (const name of ['standard', 'adversarial']) {
+    for (const name of ['standard', 'adversarial', 'pgd-trained']) {
       const c = curves.models[name];
       expect(c.pgd.length, name).toBeGreaterThan(3);
       expect(c.pgd[0]).toMatchObject({ eps: 0 });
       expect(c.fgsm.every((p: { accuracy: number }) => p.accuracy >= 0 && p.accuracy <= 1)).toBe(true);
+    }
+  });
+
+  test('every model of web/models/index.json has its checkpoint, and its curves when it names them', () => {
+    const out = join(dir, 'out');
+    buildWeb({ compile: false, dist: fakeDist({ 'index.js': '' }), out });
+    const curves = JSON.parse(readFileSync(join(out, 'data/curves.json'), 'utf8'));
+    const list = JSON.parse(readFileSync(join(WEB, 'models/index.json'), 'utf8')) as { models: Array<{ id: string; file: string; curves: string | null }> };
+    expect(list.models.map((m) => m.id)).toEqual(['standard', 'fgsm-trained', 'pgd-trained']); // the ids the selftest uses
+    for (const m of list.models) {
+      expect(existsSync(join(WEB, 'models', m.file)), m.file).toBe(true);
+      if (m.curves !== null) expect(curves.models[m.curves], m.id).toBeDefined();
     }
   });
 
