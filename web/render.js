@@ -94,18 +94,25 @@ export function drawCurves(container, series) {
   svg('text', { x: (left + W - right) / 2, y: H - 6, 'text-anchor': 'middle', class: 'axis' }, root).textContent = 'ε (fraction of the pixel range)';
   svg('text', { x: 12, y: (top + H - bottom) / 2, 'text-anchor': 'middle', class: 'axis', transform: `rotate(-90 12 ${(top + H - bottom) / 2})` }, root).textContent = 'accuracy';
 
+  // Legend: one colour per model, one line style per attack (PGD-40 solid, FGSM dashed).
+  const STYLES = [['pgd', '', 'PGD-40'], ['fgsm', '5 4', 'FGSM']];
   let legendY = top + 8;
+  const legend = (stroke, dash, text) => {
+    svg('line', { x1: W - right + 12, x2: W - right + 36, y1: legendY, y2: legendY, stroke, 'stroke-width': 2, 'stroke-dasharray': dash }, root);
+    svg('text', { x: W - right + 42, y: legendY + 4, class: 'legend-text' }, root).textContent = text;
+    legendY += 18;
+  };
   for (const s of series) {
     const colour = MODEL_COLOURS[s.colourIndex % MODEL_COLOURS.length];
-    for (const [kind, dash] of [['pgd', ''], ['fgsm', '5 4']]) {
+    for (const [kind, dash] of STYLES) {
       const points = s[kind];
       svg('polyline', { points: points.map((p) => `${x(p.eps)},${y(p.accuracy)}`).join(' '), fill: 'none', stroke: colour, 'stroke-width': 2, 'stroke-dasharray': dash }, root);
       for (const p of points) svg('circle', { cx: x(p.eps), cy: y(p.accuracy), r: 2.5, fill: colour }, root);
-      svg('line', { x1: W - right + 12, x2: W - right + 36, y1: legendY, y2: legendY, stroke: colour, 'stroke-width': 2, 'stroke-dasharray': dash }, root);
-      svg('text', { x: W - right + 42, y: legendY + 4, class: 'legend-text' }, root).textContent = `${s.name}, ${kind === 'pgd' ? 'PGD-40' : 'FGSM'}`;
-      legendY += 18;
     }
+    legend(colour, '', s.name);
   }
+  legendY += 8;
+  for (const [, dash, text] of STYLES) legend('#5b6670', dash, text);
   const marker = svg('line', { y1: top, y2: H - bottom, class: 'eps-marker' }, root);
   container.replaceChildren(root);
   return (eps) => {
