@@ -70,7 +70,7 @@ export interface RandomOptions {
 /** Independent N(mean, std²) draws. */
 export function randn(shape: Shape, options: RandomOptions & { mean?: number; std?: number } = {}): Tensor {
   assertValidShape(shape, 'randn');
-  const rng = toRng(options.rng);
+  const rng = randomSource(options, 'randn');
   const mean = options.mean ?? 0;
   const std = options.std ?? 1;
   const data = allocate(options.dtype ?? 'float32', shapeSize(shape));
@@ -81,7 +81,7 @@ export function randn(shape: Shape, options: RandomOptions & { mean?: number; st
 /** Independent uniform draws in [low, high). */
 export function uniform(shape: Shape, options: RandomOptions & { low?: number; high?: number } = {}): Tensor {
   assertValidShape(shape, 'uniform');
-  const rng = toRng(options.rng);
+  const rng = randomSource(options, 'uniform');
   const low = options.low ?? 0;
   const high = options.high ?? 1;
   if (!(high >= low)) throw new RangeError(`uniform: need low ≤ high, got low=${low}, high=${high}`);
@@ -90,7 +90,13 @@ export function uniform(shape: Shape, options: RandomOptions & { low?: number; h
   return new Tensor(data, shape);
 }
 
-function toRng(rng: Rng | number | undefined): Rng {
+/**
+ * The generator of `options.rng` (an Rng, or a seed; seed 0 by default). An Rng passed in place of
+ * the options object would otherwise be read as "no rng given" and silently draw from seed 0.
+ */
+function randomSource(options: RandomOptions, fn: string): Rng {
+  if (options instanceof Rng) throw new TypeError(`${fn}: the second argument is an options object such as { rng }, got an Rng itself; write ${fn}(shape, { rng })`);
+  const rng = options.rng;
   return rng instanceof Rng ? rng : new Rng(rng ?? 0);
 }
 

@@ -4,6 +4,7 @@ import { add, dot, mul, scale, sub } from '../../src/tensor/elementwise.ts';
 import { matmul } from '../../src/tensor/matmul.ts';
 import { argmaxRows, sumAll } from '../../src/tensor/reduce.ts';
 import { stridesOf, unravelIndex } from '../../src/tensor/shape.ts';
+import { Rng } from '../../src/tensor/rng.ts';
 import { Tensor } from '../../src/tensor/tensor.ts';
 
 describe('Tensor', () => {
@@ -135,5 +136,11 @@ describe('random creation', () => {
     const u = uniform([10000], { rng: 5, low: -2, high: 3 });
     expect(Math.min(...u.data)).toBeGreaterThanOrEqual(-2);
     expect(Math.max(...u.data)).toBeLessThan(3);
+  });
+  test('an Rng passed in place of the options object is an error, not a silent seed 0', () => {
+    const misuse = (f: typeof randn | typeof uniform) => () => f([3], new Rng(2) as unknown as Parameters<typeof f>[1]);
+    expect(misuse(randn)).toThrow(/randn: the second argument is an options object such as \{ rng \}, got an Rng/);
+    expect(misuse(uniform)).toThrow(/uniform: the second argument/);
+    expect(randn([3], { rng: new Rng(2) }).toArray()).toEqual(randn([3], { rng: 2 }).toArray());
   });
 });
