@@ -32,7 +32,7 @@ export const SUBSET_SIZE = 300;
  */
 export const CURVE_SOURCES: ReadonlyArray<{ file: string; model?: string }> = [
   { file: 'docs/results/default/results.json' },
-  { file: 'docs/results/pgd-trained/audit.json', model: 'pgd-trained' },
+  { file: 'docs/results/robust/results.json' }, // npm run reproduce -- --preset robust: adds pgd and fgsmRs
 ];
 
 export interface BuildOptions {

@@ -51,7 +51,7 @@ describe('buildWeb', () => {
     expect(labels.dims).toEqual([SUBSET_SIZE]);
     expect(labels.data[0]).toBe(7); // MNIST's first test digit
     const curves = JSON.parse(readFileSync(join(out, 'data/curves.json'), 'utf8'));
-    for (const name of ['standard', 'adversarial', 'pgd-trained']) {
+    for (const name of ['standard', 'adversarial', 'pgd', 'fgsmRs']) {
       const c = curves.models[name];
       expect(c.pgd.length, name).toBeGreaterThan(3);
       expect(c.pgd[0]).toMatchObject({ eps: 0 });
