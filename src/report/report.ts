@@ -221,6 +221,27 @@ function formatLogCell(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
+/**
+ * One log entry as table cells: a nested record (the robust phases' `validation`: clean, robust,
+ * count, best) becomes one column per field, `validation clean`, `validation robust`, …, so the
+ * table shows numbers, not JSON.
+ */
+const LOG_COLUMN_NAMES: Record<string, string> = {
+  // the flag is set when the epoch is the best up to then, not the best of the whole run
+  'validation best': 'validation best so far',
+  'validation robust': 'validation PGD',
+};
+
+function flattenLogEntry(entry: Record<string, unknown>): Record<string, unknown> {
+  const row: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(entry)) {
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      for (const [field, inner] of Object.entries(value)) row[LOG_COLUMN_NAMES[`${key} ${field}`] ?? `${key} ${field}`] = inner;
+    } else row[key] = value;
+  }
+  return row;
+}
+
 /** Escapes the characters that would break a Markdown table cell. */
 function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -367,15 +388,16 @@ export function renderReport(results: Results): string {
   if (results.epochLog && results.epochLog.length > 0) {
     out.push('## Per-epoch log', '');
     const base = ['phase', 'epoch', 'loss', 'seconds'];
+    const rows = results.epochLog.map(flattenLogEntry);
     const extra: string[] = [];
-    for (const entry of results.epochLog) {
-      for (const key of Object.keys(entry)) if (!base.includes(key) && !extra.includes(key)) extra.push(key);
+    for (const row of rows) {
+      for (const key of Object.keys(row)) if (!base.includes(key) && !extra.includes(key)) extra.push(key);
     }
     const columns = [...base, ...extra];
     out.push(`| ${columns.map(cell).join(' | ')} |`);
     out.push(`|${columns.map((c) => (c === 'phase' ? '---' : '---:')).join('|')}|`);
-    for (const entry of results.epochLog) {
-      out.push(`| ${columns.map((c) => cell(formatLogCell(entry[c]))).join(' | ')} |`);
+    for (const row of rows) {
+      out.push(`| ${columns.map((c) => cell(formatLogCell(row[c]))).join(' | ')} |`);
     }
     out.push('');
   }

@@ -152,6 +152,19 @@ describe('renderReport', () => {
     expect(report).toContain('(examples.png)');
   });
 
+  test('a nested log field (validation) becomes one numeric column per field, never JSON', () => {
+    const results = handMade();
+    results.epochLog = [
+      { phase: 'pgd', epoch: 1, loss: 0.9, seconds: 200, validation: { clean: 0.977, robust: 0.506, count: 1000, best: true } },
+      { phase: 'pgd', epoch: 2, loss: 0.8, seconds: 190, validation: { clean: 0.964, robust: 0.5, count: 1000, best: false } },
+    ];
+    const text = renderReport(results);
+    expect(text).toContain('| phase | epoch | loss | seconds | validation clean | validation PGD | validation count | validation best so far |');
+    expect(text).toContain('| pgd | 1 | 0.9000 | 200 | 0.9770 | 0.5060 | 1000 | true |');
+    expect(text).toContain('| pgd | 2 | 0.8000 | 190 | 0.9640 | 0.5000 | 1000 | false |');
+    expect(text).not.toContain('{"clean"');
+  });
+
   test('warns when the test set is not the full 10,000', () => {
     const results = handMade();
     results.standard.clean.count = 500;
