@@ -18,9 +18,10 @@
  * waits (a free array is referenced by nobody), and nothing is recycled.
  *
  * Arrays are matched by dtype and exact length (a LeNet's shapes repeat step after step); small
- * ones are not pooled (V8 allocates them cheaply), and the pool is bounded, so a stream of unusual
- * sizes cannot grow it without limit. If fn throws, nothing is recycled: the caller may still look
- * at partial results, and the garbage collector takes them as before.
+ * ones are not pooled (V8 allocates them cheaply). The pool is bounded and gives up its oldest
+ * arrays first, so sizes that stop coming back (PGD's batch shrinking as rows stop, an epoch's
+ * last short batch) leave it instead of crowding out the ones in use. If fn throws, nothing is
+ * recycled: the caller may still look at partial results, and the garbage collector takes them.
  */
 
 /** The typed arrays the pool holds. */
@@ -29,11 +30,13 @@ type PooledConstructor = Float32ArrayConstructor | Float64ArrayConstructor | Int
 
 /** Arrays shorter than this are not pooled: they come from V8's heap cheaply. */
 const MIN_LENGTH = 1024;
-/** At most this many bytes wait in the pool; more are left to the garbage collector. */
-const MAX_POOLED_BYTES = 256 * 2 ** 20;
+/** At most this many bytes wait in the pool; past it the oldest are left to the garbage collector. */
+const MAX_POOLED_BYTES = 128 * 2 ** 20;
 
 /** Free arrays per type and length. */
 const free = new Map<PooledConstructor, Map<number, PooledArray[]>>();
+/** The same arrays in the order they were given back, oldest first. */
+const order: PooledArray[] = [];
 /** Every array pooledArray made (only those are ever pooled), and those waiting in the pool now. */
 const made = new WeakSet<PooledArray>();
 const waiting = new WeakSet<PooledArray>();
@@ -52,8 +55,7 @@ export function pooledArray<T extends PooledArray>(type: { new (length: number):
     a = new type(length);
     made.add(a);
   } else {
-    pooledBytes -= a.byteLength;
-    waiting.delete(a);
+    forget(a);
     a.fill(0);
   }
   if (scopes.length > 0) scopes[scopes.length - 1].push(a);
@@ -99,7 +101,7 @@ export function release(...arrays: ArrayBufferView[]): void {
 }
 
 function returnToPool(a: PooledArray): void {
-  if (waiting.has(a) || pooledBytes + a.byteLength > MAX_POOLED_BYTES) return;
+  if (waiting.has(a) || a.byteLength > MAX_POOLED_BYTES) return;
   waiting.add(a);
   const ctor = a.constructor as PooledConstructor;
   let bySize = free.get(ctor);
@@ -107,7 +109,21 @@ function returnToPool(a: PooledArray): void {
   let list = bySize.get(a.length);
   if (list === undefined) bySize.set(a.length, (list = []));
   list.push(a);
+  order.push(a);
   pooledBytes += a.byteLength;
+  while (pooledBytes > MAX_POOLED_BYTES) {
+    const oldest = order[0];
+    const same = free.get(oldest.constructor as PooledConstructor)!.get(oldest.length)!;
+    same.splice(same.indexOf(oldest), 1);
+    forget(oldest);
+  }
+}
+
+/** Takes a (waiting in its size's list, already removed from that list) out of the pool's books. */
+function forget(a: PooledArray): void {
+  order.splice(order.lastIndexOf(a), 1); // recently given back, so near the end
+  waiting.delete(a);
+  pooledBytes -= a.byteLength;
 }
 
 /** Bytes waiting in the pool (for tests). */

@@ -22,7 +22,11 @@ export interface BatchGradients {
 }
 
 export interface Engine {
-  /** Gradient of the batch-mean loss at the model's current parameters. */
+  /**
+   * Gradient of the batch-mean loss at the model's current parameters. The arrays belong to the
+   * caller, and nothing else may hold them: train() gives them back to the pool of
+   * tensor/recycle.ts after its optimiser step.
+   */
   batchGradients(x: Tensor, labels: Int32Array, batchTotal: number, step: StepKind): Promise<BatchGradients>;
   /** Logits [N, K] of x [N, C, H, W]. */
   logits(x: Tensor): Promise<Tensor>;

@@ -4,7 +4,7 @@
  * failing is never handed out again; the engines keep their results intact across later calls.
  */
 import { describe, expect, test } from 'vitest';
-import { keep, pooledArray, recycling, release } from '../../src/tensor/recycle.ts';
+import { keep, pooledArray, pooledByteCount, recycling, release } from '../../src/tensor/recycle.ts';
 import { createLeNet } from '../../src/models/lenet.ts';
 import { Rng } from '../../src/tensor/rng.ts';
 import { allocate, Tensor } from '../../src/tensor/tensor.ts';
@@ -78,6 +78,14 @@ describe('recycling scopes', () => {
     const second = pooledArray(Int32Array, SIZE + 3);
     expect(first).toBe(a);
     expect(second).not.toBe(a);
+  });
+
+  test('the pool is bounded and gives up its oldest arrays first', () => {
+    const arrays = Array.from({ length: 40 }, (_, i) => pooledArray(Float64Array, 2 ** 19 + i)); // 4 MiB each, 160 MiB in all
+    release(...arrays);
+    expect(pooledByteCount()).toBeLessThanOrEqual(128 * 2 ** 20);
+    expect(pooledArray(Float64Array, 2 ** 19 + 39)).toBe(arrays[39]); // the newest waits
+    expect(pooledArray(Float64Array, 2 ** 19)).not.toBe(arrays[0]); // the oldest was let go
   });
 });
 
