@@ -9,6 +9,7 @@ import { Session } from 'node:inspector/promises';
 import { CliError, parseFlags } from '../src/cli/args.ts';
 import { createLeNet } from '../src/models/lenet.ts';
 import { randn } from '../src/tensor/create.ts';
+import { release } from '../src/tensor/recycle.ts';
 import { Rng } from '../src/tensor/rng.ts';
 import { InProcessEngine } from '../src/train/engine.ts';
 import { SGD } from '../src/train/sgd.ts';
@@ -40,7 +41,11 @@ async function main(): Promise<void> {
   const step = async (): Promise<void> => {
     if (kind === 'inference') await engine.logits(x);
     else if (kind === 'fgsm') await engine.fgsm(x, labels, { eps: 0.25 });
-    else optimizer.step((await engine.batchGradients(x, labels, BATCH, { kind: 'standard' })).grads);
+    else {
+      const { grads } = await engine.batchGradients(x, labels, BATCH, { kind: 'standard' });
+      optimizer.step(grads);
+      release(...grads); // as train() does: the next step reuses their memory
+    }
   };
   for (let i = 0; i < 5; i++) await step();
 

@@ -20,13 +20,15 @@
  * step on every example (the per-step cost that the benchmark measures).
  *
  * Rows are independent: each example's result depends on its own pixels, label and stream only
- * (attack.ts), never on its batch. A batch that shrinks to one live row is padded with a copy of it,
- * because the GEMM takes a matrix–vector path for a single row, which sums in another order.
+ * (attack.ts), never on its batch, not even when the batch shrinks to one live row (the LeNet's
+ * GEMMs never take the matrix–vector path on the batch axis, tensor/winograd.ts: one image costs
+ * one row, and gets the bits it gets inside a batch).
  */
 import { noGrad, Variable } from '../autograd/variable.ts';
 import type { Module } from '../layers/module.ts';
 import { argmaxRows } from '../tensor/reduce.ts';
 import { Rng } from '../tensor/rng.ts';
+import { recycling } from '../tensor/recycle.ts';
 import { Tensor, type FloatArray } from '../tensor/tensor.ts';
 import {
   checkAttackOptions,
@@ -109,12 +111,13 @@ export function pgd(model: Module, x: Tensor, labels: ArrayLike<number>, options
         if (mean !== null) clipToPixels(xt, mean);
       }
       let iterate = xt;
-      for (let t = 0; ; t++) {
+      // one step: the objective (and its gradient) at the iterate, the best iterate so far per
+      // row, then the projected sign step; false when no row goes on. Nothing the step allocates
+      // outlives it, so its arrays are recycled for the next one (tensor/recycle.ts).
+      const step = (t: number): boolean => {
         const last = t === steps;
-        // one live row runs as two copies of it (file header); the copy's results are ignored
-        const rows = live.length === 1 ? [live[0], live[0]] : live;
-        const sub: Objective = { classes: gatherRows(objective.classes, 1, rows), sign: objective.sign };
-        const input = live.length === 1 ? new Tensor(gatherRows(iterate, P, [0, 0]), [2, ...x.shape.slice(1)]) : new Tensor(iterate, [live.length, ...x.shape.slice(1)]);
+        const sub: Objective = { classes: gatherRows(objective.classes, 1, live), sign: objective.sign };
+        const input = new Tensor(iterate, [live.length, ...x.shape.slice(1)]);
         const { grad, logits, value } = last ? objectiveOnly(model, input, sub, loss) : objectiveGradient(model, input, sub, loss);
         let keep: number[] | null = null; // local rows that go on, when some stop
         if (t >= 1) {
@@ -132,17 +135,19 @@ export function pgd(model: Module, x: Tensor, labels: ArrayLike<number>, options
             else keep?.push(i);
           }
         }
-        if (last) break;
+        if (last) return false;
         let g = grad!.data;
         if (keep !== null) {
-          if (keep.length === 0) break;
+          if (keep.length === 0) return false;
           live = gatherRows(live, 1, keep);
           x0 = gatherRows(x0, P, keep);
           iterate = gatherRows(iterate, P, keep);
           g = gatherRows(g, P, keep);
         }
         projectedSignStep(iterate, g, x0, alpha, radius, mean);
-      }
+        return true;
+      };
+      for (let t = 0; recycling(() => step(t)); t++);
     }
     return new Tensor(best, x.shape);
   });

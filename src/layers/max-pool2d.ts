@@ -11,6 +11,7 @@
  * Forward saves the argmax as an Int32Array of flat input indices: backward needs nothing else.
  */
 import { defineOp, isGradEnabled, type Variable } from '../autograd/variable.ts';
+import { pooledArray } from '../tensor/recycle.ts';
 import { allocate, Tensor, type FloatArray } from '../tensor/tensor.ts';
 import { windowGeometry, type WindowGeometry } from '../tensor/window.ts';
 import { Module } from './module.ts';
@@ -39,7 +40,7 @@ export function maxPool2dGeometry(x: Tensor, options: MaxPool2dOptions): WindowG
 export function maxPool2dForward(x: Tensor, options: MaxPool2dOptions, argmaxInto?: Int32Array): { y: Tensor; argmax: Int32Array } {
   const { N, C, H, W, KH, KW, stride: S, pad: P, OH, OW } = maxPool2dGeometry(x, options);
   const y = allocate(x.dtype, N * C * OH * OW); // [N, C, OH, OW]
-  const argmax = argmaxInto !== undefined && argmaxInto.length >= y.length ? argmaxInto : new Int32Array(y.length);
+  const argmax = argmaxInto !== undefined && argmaxInto.length >= y.length ? argmaxInto : pooledArray(Int32Array, y.length);
   const xd = x.data;
   if (P === 0 && KH === 2 && KW === 2 && S === 2) {
     maxPool2x2(xd, N * C, H, W, OH, OW, y, argmax);

@@ -143,7 +143,67 @@ export function gemmIndexed(M: number, N: number, K: number, A: MatrixRef, B: Ma
     if (!scatter && M > 0 && N > 0) scaleC(M, N, beta, C.data, (C as { ld: number }).ld);
     return;
   }
+  if (N === 1) {
+    oneColumn(M, K, A, packerB(B), beta, C);
+    return;
+  }
   gemmPacked(M, N, K, packerA(A), packerB(B), beta, C.data, scatter ? 0 : (C as { ld: number }).ld, scatter ? C : null);
+}
+
+/**
+ * gemmIndexed with one column (N = 1: one image through a layer whose output is 1×1, or a
+ * Winograd stage with one tile): the packed kernel's sums exactly, without its cost. Panels would
+ * pack all of A for one column and fill four of the tile's five columns with zeros; here each
+ * C[i, 0] is the same float64 sum Σ_p op(A)[i, k0+p]·op(B)[k0+p, 0], p in order, over the same
+ * depth blocks, stored the same way (C ← s + β·C, β = 1 after the first block), so a column gets
+ * the bits it gets among others (the batch-independence that layers rely on). op(B)'s column is
+ * packed as usual (one B panel); op(A) is read in place: along its rows, or, when transposed,
+ * row by row of the stored A into float64 accumulators (contiguous reads, the same order per sum).
+ */
+function oneColumn(M: number, K: number, A: MatrixRef, packB: PackB, beta: number, C: MatrixRef): void {
+  const kcMax = Math.ceil(K / Math.ceil(K / KC)); // gemmPacked's depth blocks
+  if (pack.length < K * NR) pack = new Float64Array(K * NR);
+  const x = pack;
+  packB(0, K, 0, 1, x); // x[p·NR] = op(B)[p, 0]
+  if (gemvAcc.length < M) gemvAcc = new Float64Array(M);
+  const acc = gemvAcc;
+  for (let k0 = 0; k0 < K; k0 += kcMax) {
+    const kc = Math.min(kcMax, K - k0);
+    const b = k0 === 0 ? beta : 1;
+    if ('rowOffset' in A) {
+      for (let i = 0; i < M; i++) {
+        const r = A.rowOffset[i];
+        let s = 0;
+        for (let p = 0; p < kc; p++) s += A.data[r + A.colOffset[k0 + p]] * x[(k0 + p) * NR];
+        acc[i] = s;
+      }
+    } else if (!A.trans) {
+      for (let i = 0; i < M; i++) {
+        const r = i * A.ld + k0; // seek to A[i, k0]
+        let s = 0;
+        for (let p = 0; p < kc; p++) s += A.data[r + p] * x[(k0 + p) * NR];
+        acc[i] = s;
+      }
+    } else {
+      // op(A)[i, k] = A[k, i]: walk A's rows; acc[i] still gets its terms one by one in k order
+      acc.fill(0, 0, M);
+      for (let p = 0; p < kc; p++) {
+        const r = (k0 + p) * A.ld; // seek to A[k0+p, 0]
+        const xp = x[(k0 + p) * NR];
+        for (let i = 0; i < M; i++) acc[i] += A.data[r + i] * xp;
+      }
+    }
+    storeColumn(M, acc, b, C);
+  }
+}
+
+/** C[i, 0] ← acc[i] + β·C[i, 0] (just acc[i] when β = 0), dense or gathered C, as the micro-kernel stores. */
+function storeColumn(M: number, acc: Float64Array, beta: number, C: MatrixRef): void {
+  const d = C.data;
+  for (let i = 0; i < M; i++) {
+    const o = 'rowOffset' in C ? C.rowOffset[i] + C.colOffset[0] : i * C.ld;
+    d[o] = beta === 0 ? acc[i] : acc[i] + beta * d[o];
+  }
 }
 
 /** Throws unless a gathered operand's offsets (rows × cols of them) stay inside its data. */

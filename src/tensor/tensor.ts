@@ -5,6 +5,7 @@
  *
  *   element [i₀, i₁, …, i_{r−1}] lives at data[Σ_d i_d · stride_d],  stride_d = Π_{k>d} shape_k
  */
+import { pooledArray } from './recycle.ts';
 import { assertValidShape, formatShape, shapeSize, type Shape } from './shape.ts';
 
 export type DType = 'float32' | 'float64';
@@ -72,9 +73,12 @@ export class Tensor {
   }
 }
 
-/** A new zero-filled array of `dtype`. */
+/**
+ * A zero-filled array of `dtype` that nobody else references: new, or recycled from earlier work
+ * that is over (tensor/recycle.ts).
+ */
 export function allocate(dtype: DType, size: number): FloatArray {
-  return dtype === 'float64' ? new Float64Array(size) : new Float32Array(size);
+  return dtype === 'float64' ? pooledArray(Float64Array, size) : pooledArray(Float32Array, size);
 }
 
 /** A zero tensor with the shape and dtype of `t` (or of `shape`, `dtype`). */

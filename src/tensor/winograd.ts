@@ -88,13 +88,16 @@
  *
  * Every output column t (one tile of one image) is computed from that image alone, with a
  * summation order that depends only on C, OC and the tile: a row's result does not depend on the
- * batch around it (train/workers.ts relies on that). dU sums over the batch, like dWeight always.
+ * batch around it (train/workers.ts relies on that), not even in a batch of one image (the stages
+ * whose width is T never take the GEMM's matrix–vector path, see packedGemm). dU sums over the
+ * batch, like dWeight always.
  *
  * Sizes: N batch, C / OC channels in / out, H×W input, OH×OW output, P padding, r kernel size,
  * m output tile, α = m + r − 1 input tile, TH×TW tiles per image (⌈OH/m⌉×⌈OW/m⌉), T = N·TH·TW,
  * HP×WP = (TH·m + r − 1)×(TW·m + r − 1) the zero-extended input every tile fits in.
  */
-import { gemm, gemmIndexed } from './gemm.ts';
+import { gemm, gemmIndexed, type MatrixRef } from './gemm.ts';
+import { pooledArray } from './recycle.ts';
 import { ShapeCache } from './shape-cache.ts';
 import type { FloatArray } from './tensor.ts';
 import type { WindowGeometry } from './window.ts';
@@ -287,6 +290,21 @@ function makeOutputTileIndex(wg: WinogradGeometry): Int32Array {
   return at;
 }
 
+/** A dense operand of gemmIndexed. */
+function dense(data: FloatArray, ld: number, trans: boolean): MatrixRef {
+  return { data, ld, trans };
+}
+
+/**
+ * C [M, N] ← op(A)·op(B) on the packed kernel even when N = 1. The stages whose N is T (one column
+ * per tile, so N = 1 for a single image with one tile) go through here: gemm would take its
+ * matrix–vector path there, which sums in another order, and a lone image would then not get the
+ * bits it gets inside a batch. On the packed kernel a column's sums do not depend on the others.
+ */
+function packedGemm(M: number, N: number, K: number, A: MatrixRef, B: MatrixRef, C: FloatArray, ldc: number): void {
+  gemmIndexed(M, N, K, A, B, 0, { data: C, ld: ldc, trans: false });
+}
+
 /** What the forward pass keeps for the backward one. */
 export interface WinogradSaved {
   wg: WinogradGeometry;
@@ -303,7 +321,8 @@ export interface WinogradSaved {
  * @param y [N, OC, OH, OW], written (allocated by the caller like x)
  * @param keep false when no backward pass will follow (noGrad): V then lives in reused scratch
  *   (fresh memory is page-faulted in on first touch, which costs more than the transform that
- *   fills it), and the returned V is only valid until the next call
+ *   fills it), and the returned V is only valid until the next call; true: V comes from the pool
+ *   of tensor/recycle.ts, like an op's output
  */
 export function winogradForward(x: FloatArray, U: Float64Array, bias: FloatArray | null, wg: WinogradGeometry, y: FloatArray, keep = true): WinogradSaved {
   const { C, OC, OH, OW, m, alpha, T, r } = wg;
@@ -315,7 +334,7 @@ export function winogradForward(x: FloatArray, U: Float64Array, bias: FloatArray
   const xs = extendInput(x, wg);
   const rowsDone = scratch(1, alpha * alpha * CT); // [α (i), α (w), C, T] = Σ_k Bᵀ[i, k]·d[k, w]
   gemmIndexed(alpha, alpha * CT, alpha, { data: BT, ld: alpha, trans: false }, { data: xs, ...cachedTileOffsets(wg) }, 0, { data: rowsDone, ld: alpha * CT, trans: false });
-  const V = keep ? new Float64Array(alpha * alpha * CT) : scratch(6, alpha * alpha * CT); // [α (i), α (j), C, T]
+  const V = keep ? pooledArray(Float64Array, alpha * alpha * CT) : scratch(6, alpha * alpha * CT); // [α (i), α (j), C, T]
   for (let i = 0; i < alpha; i++) {
     const at = i * alpha * CT; // seek to row i
     gemm(false, false, alpha, CT, alpha, BT, alpha, rowsDone.subarray(at), CT, 0, V.subarray(at), CT);
@@ -323,7 +342,7 @@ export function winogradForward(x: FloatArray, U: Float64Array, bias: FloatArray
   // M[ξ] = U[ξ]·V[ξ]: the element-wise stage, summed over channels
   const M = scratch(1, alpha * alpha * OT); // [α², OC, T]
   for (let xi = 0; xi < alpha * alpha; xi++) {
-    gemm(false, false, OC, T, C, U.subarray(xi * OC * C), C, V.subarray(xi * CT), T, 0, M.subarray(xi * OT), T);
+    packedGemm(OC, T, C, dense(U.subarray(xi * OC * C), C, false), dense(V.subarray(xi * CT), T, false), M.subarray(xi * OT), T);
   }
   // Y = Aᵀ·M·A: along i (one GEMM), then along j (one per output row a)
   const half = scratch(2, m * alpha * OT); // [m (a), α (j), OC, T]
@@ -385,7 +404,7 @@ export function winogradBackward(dy: FloatArray, saved: WinogradSaved, dx: Float
     // dV[ξ] = U[ξ]ᵀ·dM[ξ], then dd = B·dV·Bᵀ added into the (extended) dx through the tile offsets
     const dV = scratch(2, alpha * alpha * CT); // [α (i), α (j), C, T]
     for (let xi = 0; xi < alpha * alpha; xi++) {
-      gemm(true, false, C, T, OC, U.subarray(xi * OC * C), C, dM.subarray(xi * OT), T, 0, dV.subarray(xi * CT), T);
+      packedGemm(C, T, OC, dense(U.subarray(xi * OC * C), C, true), dense(dM.subarray(xi * OT), T, false), dV.subarray(xi * CT), T);
     }
     const dRows = scratch(3, alpha * alpha * CT); // [α (i), α (w), C, T]
     for (let i = 0; i < alpha; i++) {

@@ -10,7 +10,8 @@ import type { ExampleIndex } from '../attacks/attack.ts';
 import { runAttack, type AttackSpec } from '../attacks/spec.ts';
 import { noGrad, Variable } from '../autograd/variable.ts';
 import type { Module } from '../layers/module.ts';
-import { Tensor } from '../tensor/tensor.ts';
+import { keep, recycling } from '../tensor/recycle.ts';
+import { allocate, Tensor } from '../tensor/tensor.ts';
 import { shardGradients, shardRange, sumShards, type StepKind } from './step.ts';
 
 export interface BatchGradients {
@@ -21,7 +22,11 @@ export interface BatchGradients {
 }
 
 export interface Engine {
-  /** Gradient of the batch-mean loss at the model's current parameters. */
+  /**
+   * Gradient of the batch-mean loss at the model's current parameters. The arrays belong to the
+   * caller, and nothing else may hold them: train() gives them back to the pool of
+   * tensor/recycle.ts after its optimiser step.
+   */
   batchGradients(x: Tensor, labels: Int32Array, batchTotal: number, step: StepKind): Promise<BatchGradients>;
   /** Logits [N, K] of x [N, C, H, W]. */
   logits(x: Tensor): Promise<Tensor>;
@@ -41,8 +46,21 @@ export interface Engine {
 /** Copies rows [start, end) of a batch tensor [N, …]. */
 export function sliceBatch(x: Tensor, start: number, end: number): Tensor {
   const per = x.shape[0] === 0 ? 0 : x.size / x.shape[0];
-  const data = x.data.slice(start * per, end * per);
+  const data = allocate(x.dtype, (end - start) * per);
+  data.set(x.data.subarray(start * per, end * per));
   return new Tensor(data, [end - start, ...x.shape.slice(1)]);
+}
+
+/**
+ * fn's result, with everything else fn allocated recycled for the next call (tensor/recycle.ts):
+ * an engine call's intermediates die with it.
+ */
+function recycled(fn: () => Tensor): Tensor {
+  return recycling(() => {
+    const result = fn();
+    keep(result.data);
+    return result;
+  });
 }
 
 /** Everything on the calling thread; the reference the worker engine must match bit for bit. */
@@ -55,15 +73,15 @@ export class InProcessEngine implements Engine {
   }
 
   async logits(x: Tensor): Promise<Tensor> {
-    return noGrad(() => this.model.forward(new Variable(x)).value);
+    return recycled(() => noGrad(() => this.model.forward(new Variable(x)).value));
   }
 
   async fgsm(x: Tensor, labels: Int32Array, options: FgsmOptions): Promise<Tensor> {
-    return fgsm(this.model, x, labels, options);
+    return recycled(() => fgsm(this.model, x, labels, options));
   }
 
   async attack(x: Tensor, labels: Int32Array, spec: AttackSpec, index: ExampleIndex = 0): Promise<Tensor> {
-    return runAttack(this.model, x, labels, spec, index);
+    return recycled(() => runAttack(this.model, x, labels, spec, index));
   }
 
   async close(): Promise<void> {}

@@ -10,7 +10,10 @@ export interface Optimizer {
   readonly params: readonly Variable[];
   /** η, read by error messages (a diverged run suggests a lower one). */
   lr: number;
-  /** One update from the batch-mean loss's gradients, one array per parameter in params order. */
+  /**
+   * One update from the batch-mean loss's gradients, one array per parameter in params order. The
+   * arrays are valid during the call only: training recycles their memory afterwards.
+   */
   step(grads?: ReadonlyArray<ArrayLike<number> | undefined>): void;
 }
 

@@ -23,6 +23,7 @@ import { fgsm, fgsmFromGradient, type FgsmOptions } from '../attacks/fgsm.ts';
 import { runAttack, type AttackSpec } from '../attacks/spec.ts';
 import type { Module } from '../layers/module.ts';
 import { softmaxCrossEntropy } from '../layers/softmax-cross-entropy.ts';
+import { pooledArray, recycling } from '../tensor/recycle.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 
 export type StepKind =
@@ -46,24 +47,30 @@ export function shardRange(n: number, s: number, shards = SHARDS): [number, numb
  * sum through this one loop, so their sums are the same float additions in the same order.
  * @param sizes elements of each parameter, in model.parameters() order
  * @param shard computes shard s (rows shardRange(n, s)) and returns its Σ J and its gradient per
- *   parameter (null: none); called in shard order, each result added before the next call
+ *   parameter (null: none); called in shard order, each result added before the next call. What
+ *   it allocates is recycled once its gradient is added (tensor/recycle.ts): nothing it made may
+ *   be used afterwards (the model's .grad is reset by the next call or by the caller).
  */
 export function sumShards(
   n: number,
   sizes: readonly number[],
   shard: (s: number) => { loss: number; grads: ReadonlyArray<ArrayLike<number> | null> },
 ): { lossSum: number; grads: Float64Array[] } {
-  const grads = sizes.map((size) => new Float64Array(size));
+  const grads = sizes.map((size) => pooledArray(Float64Array, size)); // zeroed; the training loop releases them after its step
   let lossSum = 0;
   for (let s = 0; s < SHARDS; s++) {
     const [start, end] = shardRange(n, s);
     if (end === start) continue;
-    const result = shard(s);
-    lossSum += result.loss;
-    result.grads.forEach((g, i) => {
-      if (g === null) return;
-      const acc = grads[i];
-      for (let j = 0; j < acc.length; j++) acc[j] += g[j];
+    // a shard's arrays (activations, gradients) die once its gradient is summed: the next shard
+    // reuses them (tensor/recycle.ts)
+    lossSum += recycling(() => {
+      const result = shard(s);
+      result.grads.forEach((g, i) => {
+        if (g === null) return;
+        const acc = grads[i];
+        for (let j = 0; j < acc.length; j++) acc[j] += g[j];
+      });
+      return result.loss;
     });
   }
   return { lossSum, grads };

@@ -22,6 +22,7 @@ import type { FgsmOptions } from '../attacks/fgsm.ts';
 import type { Dataset } from '../data/dataset.ts';
 import { batchIndices, gatherBatch } from '../data/dataset.ts';
 import type { Module } from '../layers/module.ts';
+import { release } from '../tensor/recycle.ts';
 import { Rng } from '../tensor/rng.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import { InProcessEngine, sliceBatch, type Engine } from './engine.ts';
@@ -145,6 +146,7 @@ export async function train(model: Module, data: Dataset, options: TrainOptions)
       const { lossSum: l, grads } = await engine.batchGradients(x, labels, total, step);
       if (!Number.isFinite(l)) throw new DivergenceError(epoch, b + 1, batches.length, l / total, optimizer.lr);
       optimizer.step(grads);
+      release(...grads, x.data); // done with: the next step reuses their memory (tensor/recycle.ts)
       lossSum += l;
       samples += total;
       options.onBatch?.({ epoch, batch: b + 1, batches: batches.length, loss: l / total, samples, seconds: (performance.now() - started) / 1000 });

@@ -9,6 +9,7 @@ import { sliceExampleIndex } from '../attacks/attack.ts';
 import { fromWire as attackFromWire, runAttack, sliceSpec } from '../attacks/spec.ts';
 import { noGrad, Variable } from '../autograd/variable.ts';
 import { modelSpec } from '../models/registry.ts';
+import { recycling } from '../tensor/recycle.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import { sliceBatch } from './engine.ts';
 import { shardGradients, shardRange } from './step.ts';
@@ -77,13 +78,17 @@ function gradShards(task: Extract<Task, { type: 'grad' }>, x: Tensor, labels: In
   for (const s of task.shards) {
     Atomics.store(control, layout.current + index, s);
     const [start, end] = shardRange(task.n, s);
-    model.zeroGrad();
-    // sliceBatch and slice copy out of shared memory, exactly the tensors the in-process loop builds
-    losses[s] = shardGradients(model, sliceBatch(x, start, end), labels.slice(start, end), task.batchTotal, step, start);
-    params.forEach((p, i) => {
-      const has = p.grad !== null;
-      if (has) grads.set(p.grad!.data, s * P + offsets[i]); // seek to shard s's slot of parameter i
-      control[layout.present + s * NP + i] = has ? 1 : 0;
+    // the shard's arrays die once its gradient is in shared memory (tensor/recycle.ts)
+    recycling(() => {
+      model.zeroGrad();
+      // sliceBatch and slice copy out of shared memory, exactly the tensors the in-process loop builds
+      losses[s] = shardGradients(model, sliceBatch(x, start, end), labels.slice(start, end), task.batchTotal, step, start);
+      params.forEach((p, i) => {
+        const has = p.grad !== null;
+        if (has) grads.set(p.grad!.data, s * P + offsets[i]); // seek to shard s's slot of parameter i
+        control[layout.present + s * NP + i] = has ? 1 : 0;
+      });
+      model.zeroGrad();
     });
   }
   model.zeroGrad();
@@ -97,12 +102,15 @@ function rowTask(task: Extract<Task, { type: 'logits' | 'attack' }>, x: Tensor, 
   for (const c of task.shards) {
     Atomics.store(control, layout.current + index, c);
     const [start, end] = shardRange(task.n, c, task.chunks);
-    const xc = sliceBatch(x, start, end); // [end − start, C, H, W]
-    const y =
-      task.type === 'logits'
-        ? noGrad(() => model.forward(new Variable(xc)).value) // [end − start, classes]
-        : runAttack(model, xc, labels.slice(start, end), sliceSpec(attack!, start, end), sliceExampleIndex(task.index ?? 0, start, end)); // [end − start, C, H, W]
-    out.set(y.data, start * per);
+    // the chunk's arrays die once its output is in shared memory (tensor/recycle.ts)
+    recycling(() => {
+      const xc = sliceBatch(x, start, end); // [end − start, C, H, W]
+      const y =
+        task.type === 'logits'
+          ? noGrad(() => model.forward(new Variable(xc)).value) // [end − start, classes]
+          : runAttack(model, xc, labels.slice(start, end), sliceSpec(attack!, start, end), sliceExampleIndex(task.index ?? 0, start, end)); // [end − start, C, H, W]
+      out.set(y.data, start * per);
+    });
   }
 }
 

@@ -1,10 +1,13 @@
 /**
- * PGD with early stop when all rows but one are fooled: the last live row is padded to two rows
- * for the GEMM (pgd.ts), and its class must be padded with it (the per-example loss needs one
- * class per logits row). Validation during training met this on real batches.
+ * One image alone: the LeNet gives it the bits it gets inside a batch (no GEMM of the forward or
+ * ∂L/∂x pass takes the matrix–vector path on the batch axis), so PGD runs a lone live row as one
+ * row. And PGD with early stop when all rows but one are fooled, which validation during training
+ * met on real batches.
  */
 import { expect, test } from 'vitest';
+import { backward } from '../../src/autograd/backward.ts';
 import { Variable, noGrad } from '../../src/autograd/variable.ts';
+import { crossEntropyPerExample } from '../../src/layers/example-losses.ts';
 import { pgd } from '../../src/attacks/pgd.ts';
 import { createLeNet } from '../../src/models/lenet.ts';
 import { argmaxRows } from '../../src/tensor/reduce.ts';
@@ -21,4 +24,55 @@ test('early stop down to one live row: the row is still attacked, the fooled one
   const xAdv = pgd(model, x, labels, { eps: 1e-4, steps: 3, randomStart: false }, 0);
   expect(xAdv.shape).toEqual(x.shape);
   for (let i = 0; i < xAdv.size; i++) expect(Math.abs(xAdv.data[i] - x.data[i])).toBeLessThanOrEqual(255e-4 + 1e-4); // float32 rounding of values near ±200 (ulp ≈ 1.5e-5)
+});
+
+/** Exact equality, reporting the first difference. */
+function expectSameBits(a: ArrayLike<number>, b: ArrayLike<number>, what: string): void {
+  expect(a.length, `${what}: length`).toBe(b.length);
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) expect.fail(`${what}: element ${i} differs: ${a[i]} vs ${b[i]}`);
+}
+
+// float64 shows what float32 rounding mostly hides (a matrix–vector product summing in another
+// order changes the float64 intermediates' last bits, which rarely survive rounding to float32)
+test.each(['float32', 'float64'] as const)('one image alone gets the logits and ∂L/∂x it gets as the first row of a batch, bit for bit (%s)', (dtype) => {
+  // (the first row: conv1's ∂L/∂x adds overlapping windows in an order that follows the GEMM's
+  // 5-column panels, so a row whose columns start elsewhere mod 5 may differ in the last bit)
+  const model = createLeNet({ seed: 0, dtype });
+  for (const p of model.parameters()) p.requiresGrad = false;
+  const rng = new Rng(2);
+  const N = 3;
+  const x = Float64Array.from({ length: N * 784 }, () => 60 * rng.normal());
+  const labels = Int32Array.from([3, 1, 4]);
+  const pass = (images: number[], classes: Int32Array) => {
+    const data = dtype === 'float64' ? Float64Array.from(images) : Float32Array.from(images);
+    const xv = new Variable(new Tensor(data, [classes.length, 1, 28, 28]), { requiresGrad: true });
+    const logits = model.forward(xv);
+    const loss = crossEntropyPerExample(logits, classes);
+    backward(loss, new Tensor(dtype === 'float64' ? new Float64Array(classes.length).fill(1) : new Float32Array(classes.length).fill(1), [classes.length]));
+    return { logits: logits.value.data.slice(0, 10), dx: xv.grad!.data.slice(0, 784) };
+  };
+  const image = (r: number) => Array.from(x.subarray(r * 784, (r + 1) * 784));
+  for (let n = 0; n < N; n++) {
+    const rows = [n, (n + 1) % N, (n + 2) % N]; // image n first, then the others
+    const batch = pass(rows.flatMap(image), Int32Array.from(rows, (r) => labels[r]));
+    const one = pass(image(n), labels.subarray(n, n + 1));
+    expectSameBits(one.logits, batch.logits, `logits of image ${n}`);
+    expectSameBits(one.dx, batch.dx, `∂L/∂x of image ${n}`);
+  }
+});
+
+test('pgd on one image equals its row of the batch result, bit for bit', () => {
+  const model = createLeNet({ seed: 0 });
+  const rng = new Rng(4);
+  const N = 3;
+  const x = new Tensor(Float32Array.from({ length: N * 784 }, () => 60 * rng.normal()), [N, 1, 28, 28]);
+  const labels = Int32Array.from([7, 0, 2]);
+  for (const earlyStop of [false, true]) {
+    const options = { eps: 0.1, steps: 4, earlyStop, seed: 5 };
+    const all = pgd(model, x, labels, options, 0);
+    for (let n = 0; n < N; n++) {
+      const one = pgd(model, new Tensor(x.data.slice(n * 784, (n + 1) * 784), [1, 1, 28, 28]), labels.subarray(n, n + 1), options, n);
+      expectSameBits(one.data, all.data.subarray(n * 784, (n + 1) * 784), `row ${n}, earlyStop ${earlyStop}`);
+    }
+  }
 });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { gemm } from '../../src/tensor/gemm.ts';
+import { gemm, gemmIndexed, type MatrixRef } from '../../src/tensor/gemm.ts';
 import { gemmNaive } from '../../src/tensor/gemm-naive.ts';
 import { Rng } from '../../src/tensor/rng.ts';
 
@@ -215,5 +215,47 @@ describe('gemm special cases', () => {
     gemm(false, false, M, N, K, A, K, B, N, 0, fast, N);
     gemmNaive(false, false, M, N, K, A, K, B, N, 0, slow, N);
     expect(Array.from(fast)).toEqual(Array.from(slow));
+  });
+});
+
+describe('gemmIndexed with one column', () => {
+  // N = 1 skips the panels (gemm.ts, oneColumn) but must keep the packed kernel's sums: a column
+  // alone gets the bits it gets among others, for every operand form, over several depth blocks
+  const forms = ['dense', 'transposed', 'gathered'] as const;
+  const cases = forms.flatMap((a) => forms.flatMap((b) => [0, 1].flatMap((beta) => [7, 300, 801].flatMap((K) => (['float32', 'float64'] as const).map((dtype) => ({ a, b, beta, K, dtype }))))));
+  test.each(cases.map((c) => [`A ${c.a}, B ${c.b}, β=${c.beta}, K=${c.K}, ${c.dtype}`, c] as const))('%s: column 0 alone equals column 0 among 3, bit for bit, and the naive product', (_, c) => {
+    const rng = new Rng(c.K + 7 * c.beta);
+    const M = 13;
+    const N = 3;
+    const { K, dtype } = c;
+    const ref = (form: string, rows: number, cols: number, data: FloatArray): MatrixRef => {
+      // the same logical matrix [rows, cols], stored as asked: row-major, transposed, or gathered with offsets
+      if (form === 'dense') return { data, ld: cols, trans: false };
+      if (form === 'transposed') {
+        const t = alloc(dtype, rows * cols);
+        for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) t[j * rows + i] = data[i * cols + j];
+        return { data: t, ld: rows, trans: true };
+      }
+      return { data, rowOffset: Int32Array.from({ length: rows }, (_, i) => i * cols), colOffset: Int32Array.from({ length: cols }, (_, j) => j) };
+    };
+    const a = randomArray(rng, dtype, M * K); // op(A) [M, K]
+    const b = randomArray(rng, dtype, K * N); // op(B) [K, N]
+    const b0 = alloc(dtype, K); // op(B)[:, 0] as [K, 1]
+    for (let k = 0; k < K; k++) b0[k] = b[k * N];
+    const c0 = randomArray(rng, dtype, M * N);
+    const wide = c0.slice();
+    gemmIndexed(M, N, K, ref(c.a, M, K, a), ref(c.b, K, N, b), c.beta, { data: wide, ld: N, trans: false });
+    const alone = alloc(dtype, M);
+    for (let i = 0; i < M; i++) alone[i] = c0[i * N];
+    // C gathered when β = 1 (a scatter target), dense otherwise
+    const cRef: MatrixRef = c.beta === 1 ? { data: alone, rowOffset: Int32Array.from({ length: M }, (_, i) => i), colOffset: Int32Array.of(0) } : { data: alone, ld: 1, trans: false };
+    gemmIndexed(M, 1, K, ref(c.a, M, K, a), ref(c.b, K, 1, b0), c.beta, cRef);
+    const naive = alloc(dtype, M);
+    for (let i = 0; i < M; i++) naive[i] = c0[i * N];
+    gemmNaive(false, false, M, 1, K, a, K, b0, 1, c.beta, naive, 1);
+    for (let i = 0; i < M; i++) {
+      if (!Object.is(alone[i], wide[i * N])) expect.fail(`row ${i}: ${alone[i]} alone vs ${wide[i * N]} among 3`);
+      expect(Math.abs(alone[i] - naive[i])).toBeLessThanOrEqual((dtype === 'float32' ? 1e-5 : 1e-12) * (K + 1));
+    }
   });
 });
