@@ -25,7 +25,7 @@ import { argmaxRows } from '../tensor/reduce.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { InProcessEngine, sliceBatch, type Engine } from '../train/engine.ts';
 import { evaluateAttack, ROUNDING_TOLERANCE, type AttackEvaluation } from './attack-evaluation.ts';
-import { checkEpsilons, DEFAULT_EPSILONS, robustnessCurve, type Curve } from './curve.ts';
+import { checkEpsilons, DEFAULT_EPSILONS, robustnessCurve, type Curve, type CurvePoint } from './curve.ts';
 import { exceedsBeyondNoise, standardError } from './stats.ts';
 
 export type Verdict = 'pass' | 'flag' | 'skipped';
@@ -122,9 +122,7 @@ export async function audit(model: Module, images: Tensor, labels: Int32Array, o
   add(1, 'iterative beats single-step', `PGD-${steps} accuracy ≤ FGSM accuracy at ε = ${eps}`, `PGD-${steps} ${f(pgd)}, FGSM ${f(fgsm)}`, exceedsBeyondNoise(pgd, fgsm, N),
     'many steps in the gradient direction do worse than one: the gradient does not point where the loss rises (gradient masking), so neither figure measures robustness.');
 
-  const rises = [fgsmCurve, pgdCurve].flatMap((c) =>
-    c.points.slice(1).flatMap((p, i) => (exceedsBeyondNoise(p.accuracy, c.points[i].accuracy, N) ? [`${c.attack.toUpperCase()} rises from ${c.points[i].accuracy.toFixed(4)} at ε = ${c.points[i].eps} to ${p.accuracy.toFixed(4)} at ε = ${p.eps}`] : [])),
-  );
+  const rises = [fgsmCurve, pgdCurve].flatMap((c) => curveRise(c, N) ?? []);
   add(2, 'accuracy does not rise with ε', 'each curve (FGSM, PGD) falls or stays level as ε grows', rises.length === 0 ? `no rise beyond noise over ε ∈ {${epsilons.join(', ')}}` : rises.join('; '), rises.length > 0,
     'a bigger perturbation budget cannot make the model safer: the attack is failing, not the model succeeding (masking).');
 
@@ -177,6 +175,24 @@ async function transferAccuracy(surrogate: Engine, target: Engine, images: Tenso
 }
 
 /** The share of inputs whose cross-entropy gradient ∂L/∂x is zero in every pixel. */
+/**
+ * Check 2's test: the largest rise beyond noise of a curve, or null. Every later point is compared
+ * with the lowest earlier one, not only with its neighbour: a curve that creeps up by less than
+ * the noise per step (0.949, 0.962, 0.971 at ε = 0.1, 0.2, 0.25, measured on the 30-epoch
+ * FGSM-trained LeNet) still rises beyond noise over the range.
+ */
+export function curveRise(c: Curve, n: number): string | null {
+  let low = c.points[0];
+  let worst: { from: CurvePoint; to: CurvePoint } | null = null;
+  for (const p of c.points.slice(1)) {
+    const rise = p.accuracy - low.accuracy;
+    if (exceedsBeyondNoise(p.accuracy, low.accuracy, n) && (worst === null || rise > worst.to.accuracy - worst.from.accuracy)) worst = { from: low, to: p };
+    if (p.accuracy < low.accuracy) low = p;
+  }
+  if (worst === null) return null;
+  return `${c.attack.toUpperCase()} rises from ${worst.from.accuracy.toFixed(4)} at ε = ${worst.from.eps} to ${worst.to.accuracy.toFixed(4)} at ε = ${worst.to.eps}`;
+}
+
 export function zeroGradientShare(model: Module, images: Tensor, labels: Int32Array, batchSize = 500): number {
   const N = images.shape[0];
   const P = images.size / N;
