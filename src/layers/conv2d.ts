@@ -28,9 +28,10 @@
  */
 import { defineOp, isGradEnabled, type Variable } from '../autograd/variable.ts';
 import { gemmIndexed } from '../tensor/gemm.ts';
+import { NR } from '../tensor/gemm-pack.ts';
 import { cropImages, im2colOffsets, nchwAsMatrix, padImages } from '../tensor/im2col.ts';
 import { formatShape } from '../tensor/shape.ts';
-import { allocate, Tensor } from '../tensor/tensor.ts';
+import { allocate, Tensor, type FloatArray } from '../tensor/tensor.ts';
 import { windowGeometry, type WindowGeometry } from '../tensor/window.ts';
 import { bestWinogradTile, cachedKernelTransform, winogradBackward, winogradForward, winogradGeometry, winogradMatrices, type WinogradSaved } from '../tensor/winograd.ts';
 import { Module } from './module.ts';
@@ -232,10 +233,34 @@ export function conv2dBackward(
   if (needs.dx) {
     const dsrc = allocate(x.dtype, lowered.src.length); // like src: [N, C, H + 2P, W + 2P]
     const weightT = { data: weight.data, ld: R, trans: true }; // [R, OC]
-    gemmIndexed(R, N * Q, OC, weightT, dY, 1, { data: dsrc, rowOffset: lowered.rowOffset, colOffset: lowered.colOffset });
+    const dsrcAt = { data: dsrc, rowOffset: lowered.rowOffset, colOffset: lowered.colOffset };
+    if (!sharedPanels(g, Q)) {
+      gemmIndexed(R, N * Q, OC, weightT, dY, 1, dsrcAt);
+    } else {
+      // one product per image, so that every image's columns start a panel (see sharedPanels)
+      for (let n = 0; n < N; n++) {
+        const cols = (ref: { data: FloatArray; rowOffset: Int32Array; colOffset: Int32Array }) => ({ ...ref, colOffset: ref.colOffset.subarray(n * Q, (n + 1) * Q) });
+        gemmIndexed(R, Q, OC, weightT, cols(dY), 1, cols(dsrcAt));
+      }
+    }
     dx = new Tensor(g.pad === 0 ? dsrc : cropImages(dsrc, g), x.shape);
   }
   return { dx, dWeight, dBias };
+}
+
+/**
+ * Whether col2im over the whole batch would make an image's ∂L/∂x depend on its place in the
+ * batch. The GEMM cuts the N·Q columns into panels of NR = 5 and adds a panel's values into dx
+ * panel by panel; where windows overlap (KH > S or KW > S), several columns add into one dx cell,
+ * and the order of those float additions follows the panel boundaries. When Q is not a multiple
+ * of NR (the LeNet's conv1: Q = 576), image n's columns start at n·Q, at another place within a
+ * panel for each n mod 5, so the same image could get other last bits at another row of the batch
+ * (with Q = 1, as in conv3, an image has one window and no cell gets two of its columns).
+ * Then the product runs image by image (every image starts a panel), which costs an A packing per
+ * image (R·OC values, 500 for conv1) and makes a row's ∂L/∂x independent of the batch around it.
+ */
+function sharedPanels(g: WindowGeometry, Q: number): boolean {
+  return g.N > 1 && Q > 1 && Q % NR !== 0 && (g.KH > g.stride || g.KW > g.stride); // Q = 1: one window per image, nothing overlaps
 }
 
 /** dBias [OC] = Σ over images and positions of dy [N, OC, Q], summed in double precision whatever the dtype. */

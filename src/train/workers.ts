@@ -7,11 +7,15 @@
  *                   main thread then adds the shard gradients into float64 accumulators with
  *                   sumShards, the loop the in-process engine uses: the same float additions in
  *                   the same order, so the sum cannot depend on T.
- *   logits, attack  the rows are cut into C = min(SHARDS, ⌊n/2⌋) contiguous chunks (1 if n < 2),
- *                   chunk c on worker c mod T. A row's logits and adversarial example depend on that row
- *                   only, so any cut gives the whole-batch result; C depends on n alone, so 1 and
- *                   2 workers run literally the same chunks; and every chunk has ≥ 2 rows, so no
- *                   GEMM degenerates to the GEMV path (tensor/gemm.ts), which sums in another order.
+ *   logits, attack  the rows are cut into C = min(T, n) contiguous chunks (1 if n < 1), chunk c on
+ *                   worker c: one chunk per worker, as large as it can be, since every call on a
+ *                   chunk packs the weights again and a small batch keeps the GEMMs short (4
+ *                   chunks of 25 rows against 1 of 100 cost about 5% more per image). Any cut gives
+ *                   the whole-batch result bit for bit, because a row's logits, ∂L/∂x and
+ *                   adversarial example depend on that row only, whatever its place and whatever
+ *                   the batch around it, even alone (test/attacks/pgd-one-row.test.ts): the GEMMs
+ *                   whose width is the batch never take a matrix–vector path for one column, and
+ *                   conv1's col2im runs image by image (layers/conv2d.ts, sharedPanels).
  *
  * Data moves through SharedArrayBuffers, never through messages (P = 431,080 parameters):
  *
@@ -110,9 +114,9 @@ export function floatView(dtype: DType, buffer: SharedArrayBuffer, length?: numb
   return dtype === 'float64' ? new Float64Array(buffer, 0, length) : new Float32Array(buffer, 0, length);
 }
 
-/** Number of row chunks logits and FGSM cut n rows into: depends on n only, each chunk ≥ 2 rows. */
-export function rowChunks(n: number): number {
-  return n < 2 ? 1 : Math.min(SHARDS, Math.floor(n / 2));
+/** Number of row chunks logits and attacks cut n rows into with T workers: one per worker, none empty. */
+export function rowChunks(n: number, T: number): number {
+  return Math.max(1, Math.min(T, n));
 }
 
 /** FgsmOptions as a message can carry them. */
@@ -322,10 +326,10 @@ export class WorkerEngine implements Engine {
     return (i + 1 < this.offsets.length ? this.offsets[i + 1] : this.P) - this.offsets[i];
   }
 
-  /** Logits or an attack: rows in rowChunks(n) chunks, chunk c on worker c mod T; output in `out`. */
+  /** Logits or an attack: rows in rowChunks(n, T) chunks, chunk c on worker c; output in `out`. */
   private async rowTask(type: 'logits' | 'attack', x: Tensor, labels: Int32Array, outSize: number, attack?: AttackSpecWire, index?: number | number[]): Promise<void> {
     const n = x.shape[0];
-    const chunks = rowChunks(n);
+    const chunks = rowChunks(n, this.workers);
     const assigned: number[][] = this.threads.map(() => []);
     for (let c = 0; c < chunks; c++) assigned[c % this.workers].push(c);
     const inputs = this.writeInputs(x, labels);

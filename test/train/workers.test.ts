@@ -127,8 +127,10 @@ describe('WorkerEngine', () => {
     }
   });
 
-  test('rowChunks depends on n only and never makes a one-row chunk (the GEMV path sums in another order)', () => {
-    expect([0, 1, 2, 3, 4, 5, 7, 8, 9, 500].map(rowChunks)).toEqual([1, 1, 1, 1, 2, 2, 3, 4, 4, 4]);
+  test('rowChunks gives each worker one chunk, and no chunk is empty', () => {
+    expect([0, 1, 2, 3, 100].map((n) => rowChunks(n, 1))).toEqual([1, 1, 1, 1, 1]);
+    expect([0, 1, 2, 3, 100].map((n) => rowChunks(n, 2))).toEqual([1, 1, 2, 2, 2]);
+    expect([0, 1, 2, 3, 100].map((n) => rowChunks(n, 4))).toEqual([1, 1, 2, 3, 4]);
   });
 
   test('errors in a worker reject the call with the worker, the shard and the message; the engine stays usable', async () => {
