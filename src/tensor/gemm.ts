@@ -76,8 +76,9 @@ const NC = 2000;
 
 /** Both packed blocks: B panels [⌈nc/NR⌉, kc, NR] from 0, A panels [⌈mc/MR⌉, kc, MR] from aBase. */
 let pack = new Float64Array((MC + NR * 8) * KC);
-/** Scratch tile for edge tiles, [MR, NR]. */
+/** Scratch tile for edge tiles, [MR, NR], and where its rows start. */
 const tile = new Float64Array(MR * NR);
+const TILE_ROWS = Int32Array.from({ length: MR }, (_, r) => r * NR);
 /** Column offsets of a dense C block: C[r + IDENTITY[c]] = C[r + c]. */
 const IDENTITY = Int32Array.from({ length: NC }, (_, c) => c);
 /** Scratch accumulator for the transposed GEMV, grown on demand. */
@@ -255,30 +256,76 @@ function gemmPacked(
       for (let i0 = 0; i0 < M; i0 += MC) {
         const mc = Math.min(MC, M - i0);
         packA(i0, mc, k0, kc, P, aBase);
+        // where each row of the block starts in C, and the columns' offsets from there: C[rowAt[ir] + cols[j + c]]
+        const rowAt = rowStarts;
+        for (let ir = 0; ir < mc; ir++) rowAt[ir] = scatter === null ? (i0 + ir) * ldc + j0 : scatter.rowOffset[i0 + ir];
+        const cols = scatter === null ? IDENTITY : scatter.colOffset;
+        const jBase = scatter === null ? 0 : j0;
+        const mFull = mc - (mc % MR); // rows in full MR-row panels
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = Math.min(NR, nc - jr);
           const bOff = jr * kc; // seek to B panel jr/NR: kc rows of NR
-          for (let ir = 0; ir < mc; ir += MR) {
+          if (nr === NR) microPanel(kc, P, aBase, mFull, bOff, b, C, rowAt, cols, jBase + jr);
+          // the tiles that stick out of C: a short last row panel, or every row panel of a short last column panel
+          for (let ir = nr === NR ? mFull : 0; ir < mc; ir += MR) {
             const mr = Math.min(MR, mc - ir);
             const aOff = aBase + ir * kc; // seek to A panel ir/MR: kc rows of MR
-            // where the tile's two rows start in C, and its columns' offsets from there: C[r + cols[j + c]]
-            let r0: number, r1: number, cols: Int32Array, j: number;
-            if (scatter === null) {
-              r0 = (i0 + ir) * ldc + j0; // seek to C[i0+ir, j0]
-              r1 = r0 + ldc;
-              cols = IDENTITY;
-              j = jr;
-            } else {
-              r0 = scatter.rowOffset[i0 + ir];
-              r1 = mr === MR ? scatter.rowOffset[i0 + ir + 1] : r0;
-              cols = scatter.colOffset;
-              j = j0 + jr;
-            }
-            if (mr === MR && nr === NR) microKernel(kc, P, aOff, bOff, b, C, r0, r1, cols, j);
-            else microKernelEdge(kc, P, aOff, bOff, b, C, r0, r1, cols, j, mr, nr);
+            microKernelEdge(kc, P, aOff, bOff, b, C, rowAt[ir], mr === MR ? rowAt[ir + 1] : rowAt[ir], cols, jBase + jr, mr, nr);
           }
         }
       }
+    }
+  }
+}
+
+/** Row starts in C of the current row block, [MC]. */
+const rowStarts = new Int32Array(MC);
+
+/**
+ * The hot loop: one B panel against the first `rows` rows of the A block (a multiple of MR). For
+ * each A panel ir/MR in turn, the MR×NR tile Σ_p a[p] ⊗ b[p], a[p] = P[aBase + ir·kc + p·MR : +MR],
+ * b[p] = P[bOff + p·NR : +NR], goes to C[rowAt[ir + r] + cols[j + c]] for r < MR, c < NR:
+ * C ← tile + β·C. A dense C passes its row starts and the identity for cols; a scattered C
+ * (gemmIndexed) passes its own offsets and β = 1, so col2im-like additions happen straight from
+ * the registers. Always full tiles; edges go elsewhere. Every index is `| 0` so that TurboFan
+ * emits plain int32 adds (see the file header). The loop over A panels lives here, not in
+ * gemmPacked, so that a GEMM of small depth (the Winograd transforms: kc = 8–12, a tile of 120
+ * multiply-adds) does not pay a function call and its arguments per tile.
+ */
+function microPanel(
+  kc: number, P: Float64Array, aBase: number, rows: number, bOff: number,
+  beta: number, C: FloatArray, rowAt: Int32Array, cols: Int32Array, j: number,
+): void {
+  const o0 = cols[j], o1 = cols[j + 1], o2 = cols[j + 2], o3 = cols[j + 3], o4 = cols[j + 4];
+  for (let ir = 0; ir < rows; ir += MR) {
+    let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c04 = 0;
+    let c10 = 0, c11 = 0, c12 = 0, c13 = 0, c14 = 0;
+    let ai = (aBase + ir * kc) | 0;
+    let bi = bOff;
+    const aEnd = ai + kc * MR;
+    while (ai < aEnd) {
+      const a0 = P[ai], a1 = P[(ai + 1) | 0];
+      const b0 = P[bi], b1 = P[(bi + 1) | 0], b2 = P[(bi + 2) | 0], b3 = P[(bi + 3) | 0], b4 = P[(bi + 4) | 0];
+      c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3; c04 += a0 * b4;
+      c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3; c14 += a1 * b4;
+      ai = (ai + MR) | 0;
+      bi = (bi + NR) | 0;
+    }
+    const r0 = rowAt[ir], r1 = rowAt[ir + 1];
+    if (beta === 0) {
+      C[r0 + o0] = c00; C[r0 + o1] = c01; C[r0 + o2] = c02; C[r0 + o3] = c03; C[r0 + o4] = c04;
+      C[r1 + o0] = c10; C[r1 + o1] = c11; C[r1 + o2] = c12; C[r1 + o3] = c13; C[r1 + o4] = c14;
+    } else {
+      C[r0 + o0] = c00 + beta * C[r0 + o0];
+      C[r0 + o1] = c01 + beta * C[r0 + o1];
+      C[r0 + o2] = c02 + beta * C[r0 + o2];
+      C[r0 + o3] = c03 + beta * C[r0 + o3];
+      C[r0 + o4] = c04 + beta * C[r0 + o4];
+      C[r1 + o0] = c10 + beta * C[r1 + o0];
+      C[r1 + o1] = c11 + beta * C[r1 + o1];
+      C[r1 + o2] = c12 + beta * C[r1 + o2];
+      C[r1 + o3] = c13 + beta * C[r1 + o3];
+      C[r1 + o4] = c14 + beta * C[r1 + o4];
     }
   }
 }
@@ -288,59 +335,16 @@ function roundUp(x: number, m: number): number {
 }
 
 /**
- * The hot loop: the MR×NR tile Σ_p a[p] ⊗ b[p], a[p] = P[aOff + p·MR : +MR], b[p] = P[bOff + p·NR : +NR],
- * goes to C[r + cols[j + c]] for row starts r = r0, r1 and columns c < NR:  C ← tile + β·C.
- * A dense C passes its row starts and the identity for cols; a scattered C (gemmIndexed) passes
- * its own offsets and β = 1, so col2im-like additions happen straight from the registers.
- * Always a full tile; edges go elsewhere. Every index is `| 0` so that TurboFan emits plain int32
- * adds (see the file header).
- */
-function microKernel(
-  kc: number, P: Float64Array, aOff: number, bOff: number,
-  beta: number, C: FloatArray, r0: number, r1: number, cols: Int32Array, j: number,
-): void {
-  let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c04 = 0;
-  let c10 = 0, c11 = 0, c12 = 0, c13 = 0, c14 = 0;
-  let ai = aOff;
-  let bi = bOff;
-  const aEnd = aOff + kc * MR;
-  while (ai < aEnd) {
-    const a0 = P[ai], a1 = P[(ai + 1) | 0];
-    const b0 = P[bi], b1 = P[(bi + 1) | 0], b2 = P[(bi + 2) | 0], b3 = P[(bi + 3) | 0], b4 = P[(bi + 4) | 0];
-    c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3; c04 += a0 * b4;
-    c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3; c14 += a1 * b4;
-    ai = (ai + MR) | 0;
-    bi = (bi + NR) | 0;
-  }
-  const o0 = cols[j], o1 = cols[j + 1], o2 = cols[j + 2], o3 = cols[j + 3], o4 = cols[j + 4];
-  if (beta === 0) {
-    C[r0 + o0] = c00; C[r0 + o1] = c01; C[r0 + o2] = c02; C[r0 + o3] = c03; C[r0 + o4] = c04;
-    C[r1 + o0] = c10; C[r1 + o1] = c11; C[r1 + o2] = c12; C[r1 + o3] = c13; C[r1 + o4] = c14;
-  } else {
-    C[r0 + o0] = c00 + beta * C[r0 + o0];
-    C[r0 + o1] = c01 + beta * C[r0 + o1];
-    C[r0 + o2] = c02 + beta * C[r0 + o2];
-    C[r0 + o3] = c03 + beta * C[r0 + o3];
-    C[r0 + o4] = c04 + beta * C[r0 + o4];
-    C[r1 + o0] = c10 + beta * C[r1 + o0];
-    C[r1 + o1] = c11 + beta * C[r1 + o1];
-    C[r1 + o2] = c12 + beta * C[r1 + o2];
-    C[r1 + o3] = c13 + beta * C[r1 + o3];
-    C[r1 + o4] = c14 + beta * C[r1 + o4];
-  }
-}
-
-/**
  * An edge tile (mr ≤ MR rows, nr ≤ NR columns): the micro-kernel computes the full MR×NR product
  * over the zero-padded panels into the scratch tile, of which only mr×nr goes to C, addressed as
- * in microKernel. With 2×5 tiles the LeNet has almost no edges (only M = 25 leaves one row).
+ * in microPanel. With 2×5 tiles the LeNet has almost no edges (only M = 25 leaves one row).
  */
 function microKernelEdge(
   kc: number, P: Float64Array, aOff: number, bOff: number,
   beta: number, C: FloatArray, r0: number, r1: number, cols: Int32Array, j: number, mr: number, nr: number,
 ): void {
   const T = tile;
-  microKernel(kc, P, aOff, bOff, 0, T, 0, NR, IDENTITY, 0);
+  microPanel(kc, P, aOff, MR, bOff, 0, T, TILE_ROWS, IDENTITY, 0);
   for (let r = 0; r < mr; r++) {
     const row = r === 0 ? r0 : r1;
     for (let c = 0; c < nr; c++) {
