@@ -15,6 +15,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CliError, parseFlags } from '../src/cli/args.ts';
 import { median } from './gemm.ts';
+import { alternate, pairRatio } from './paired.ts';
 
 const BATCH = 100;
 const PGD_STEPS = 10;
@@ -63,31 +64,12 @@ async function main(): Promise<void> {
   const before = await setup(values.before as string, kind, workers);
   const after = await setup(values.after as string, kind, workers);
   try {
-    for (let i = 0; i < 4; i++) {
-      await before.call();
-      await after.call();
-    }
-    const time = async (side: typeof before): Promise<number> => {
-      const t0 = performance.now();
-      await side.call();
-      return performance.now() - t0;
-    };
-    const tBefore: number[] = [];
-    const tAfter: number[] = [];
-    for (let r = 0; r < (values.pairs as number); r++) {
-      if (r % 2 === 0) {
-        tBefore.push(await time(before));
-        tAfter.push(await time(after));
-      } else {
-        tAfter.push(await time(after));
-        tBefore.push(await time(before));
-      }
-    }
+    const t = await alternate(values.pairs as number, 4, before.call, after.call); // t.a: before, t.b: after
     const images = kind === 'pgd' ? BATCH * PGD_STEPS : BATCH;
     const rate = (t: number[]): string => ((images * 1000) / median(t)).toFixed(0);
     process.stdout.write(
-      `${kind}, ${workers} worker(s): before ${rate(tBefore)} images/s, after ${rate(tAfter)} images/s, ` +
-        `after / before ${median(tBefore.map((t, i) => t / tAfter[i])).toFixed(3)}× (median of ${values.pairs} paired ratios)\n`,
+      `${kind}, ${workers} worker(s): before ${rate(t.a)} images/s, after ${rate(t.b)} images/s, ` +
+        `after / before ${pairRatio(t).toFixed(3)}× (median of ${values.pairs} paired ratios)\n`,
     );
   } finally {
     await Promise.all([before.close(), after.close()]);

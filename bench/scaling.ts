@@ -10,9 +10,10 @@
  *              the worker engine with 1 and with 2 workers on the same batch of 100, calls
  *              alternated: speed-up = t(1 worker) / t(2 workers).
  *
- * Every figure is the median over paired repetitions of the per-pair ratio. On the machines this
- * project is measured on, consecutive single-thread timings drift by up to 1.5× within minutes,
- * so a ratio of two medians taken minutes apart (bench/main.ts prints one) says less than these.
+ * Every figure is the median over paired repetitions of the per-pair ratio (bench/paired.ts). On
+ * the machines this project is measured on, consecutive single-thread timings drift by up to 1.5×
+ * within minutes, so a ratio of two medians taken minutes apart (bench/main.ts prints one) says
+ * less than these.
  *
  * Run: npx tsx bench/scaling.ts [--reps N]
  */
@@ -25,7 +26,7 @@ import { Rng } from '../src/tensor/rng.ts';
 import { SGD } from '../src/train/sgd.ts';
 import type { Engine } from '../src/train/engine.ts';
 import { createEngine } from '../src/train/workers.ts';
-import { median } from './gemm.ts';
+import { alternate, pairRatio } from './paired.ts';
 
 const BATCH = 100;
 
@@ -63,31 +64,6 @@ function spin(workers: Worker[], calls: number): Promise<number> {
   }))).then(() => performance.now() - t0);
 }
 
-/** Median of t(first)/t(second) over `reps` alternating pairs, after one untimed pair. */
-async function pairedRatio(reps: number, first: () => Promise<unknown>, second: () => Promise<unknown>): Promise<number> {
-  const time = async (fn: () => Promise<unknown>): Promise<number> => {
-    const t0 = performance.now();
-    await fn();
-    return performance.now() - t0;
-  };
-  await first();
-  await second();
-  const ratios: number[] = [];
-  for (let r = 0; r < reps; r++) {
-    // alternate which goes first, so a drift within a pair favours neither
-    let a: number, b: number;
-    if (r % 2 === 0) {
-      a = await time(first);
-      b = await time(second);
-    } else {
-      b = await time(second);
-      a = await time(first);
-    }
-    ratios.push(a / b);
-  }
-  return median(ratios);
-}
-
 /** One call of `kind` on `engine` (train: gradients of the batch and an SGD step). */
 function work(kind: string, engine: Engine, optimizer: SGD, x: ReturnType<typeof randn>, labels: Int32Array): () => Promise<unknown> {
   if (kind === 'inference') return () => engine.logits(x);
@@ -110,7 +86,7 @@ async function main(): Promise<void> {
   const reps = values.reps as number;
   const threads = [new Worker(SPIN, { eval: true }), new Worker(SPIN, { eval: true })];
   const calls = 20_000; // ≈ 0.1 s of one thread
-  const machine = await pairedRatio(reps, () => spin(threads.slice(0, 1), calls), () => spin(threads, calls));
+  const machine = pairRatio(await alternate(reps, 1, () => spin(threads.slice(0, 1), calls), () => spin(threads, calls)));
   await Promise.all(threads.map((t) => t.terminate()));
   process.stdout.write(`2 threads / 1 thread, median of ${reps} paired ratios (1 = no gain, 2 = ideal)\n`);
   process.stdout.write(`machine (micro-kernel in L1)  ${(2 * machine).toFixed(2)}×\n`);
@@ -123,7 +99,7 @@ async function main(): Promise<void> {
     const engines = [await createEngine(models[0], 1), await createEngine(models[1], 2)];
     try {
       const [one, two] = engines.map((e, i) => work(kind, e, new SGD(models[i].parameters()), x, labels));
-      const speedUp = await pairedRatio(reps, one, two);
+      const speedUp = pairRatio(await alternate(reps, 1, one, two));
       process.stdout.write(`LeNet ${kind.padEnd(22)} ${speedUp.toFixed(2)}×\n`);
     } finally {
       await Promise.all(engines.map((e) => e.close()));
