@@ -186,8 +186,8 @@ export function lowerInput(x: Tensor, g: WindowGeometry): LoweredInput {
 }
 
 /**
- * Fast forward: Y [OC, N·Q] = weight [OC, R] · cols [R, N·Q], with cols gathered from x and Y
- * added straight into y [N, OC, OH, OW] (which starts as the bias). Returns y and the lowered x
+ * Fast forward: Y [OC, N·Q] = weight [OC, R] · cols [R, N·Q], with cols gathered from x and Y + bias
+ * stored straight into y [N, OC, OH, OW]. Returns y and the lowered x
  * that backward needs for dWeight.
  */
 export function conv2dForward(x: Tensor, weight: Tensor, bias: Tensor | null, options: Conv2dOptions = {}): { y: Tensor; lowered: LoweredInput } {
@@ -197,12 +197,10 @@ export function conv2dForward(x: Tensor, weight: Tensor, bias: Tensor | null, op
   const Q = OH * OW;
   const lowered = lowerInput(x, g);
   const y = allocate(x.dtype, N * OC * Q); // [N, OC, OH, OW]
-  if (bias !== null) {
-    for (let n = 0; n < N; n++) for (let oc = 0; oc < OC; oc++) y.fill(bias.data[oc], (n * OC + oc) * Q, (n * OC + oc + 1) * Q);
-  }
-  gemmIndexed(OC, N * Q, R, { data: weight.data, ld: R, trans: false }, { data: lowered.src, rowOffset: lowered.rowOffset, colOffset: lowered.colOffset }, 1, {
+  // every cell of y is written once, as the product plus bias[oc] (the GEMM's row addend)
+  gemmIndexed(OC, N * Q, R, { data: weight.data, ld: R, trans: false }, { data: lowered.src, rowOffset: lowered.rowOffset, colOffset: lowered.colOffset }, 0, {
     data: y, ...nchwAsMatrix(N, OC, Q),
-  });
+  }, bias === null ? undefined : { rows: bias.data });
   return { y: new Tensor(y, [N, OC, OH, OW]), lowered };
 }
 

@@ -117,7 +117,7 @@ export function gemm(
     gemv(!transB, N, K, B, ldb, A, transA ? lda : 1, beta, C, 1);
     return;
   }
-  gemmPacked(M, N, K, packerA({ data: A, ld: lda, trans: transA }), packerB({ data: B, ld: ldb, trans: transB }), beta, C, ldc, null);
+  gemmPacked(M, N, K, packerA({ data: A, ld: lda, trans: transA }), packerB({ data: B, ld: ldb, trans: transB }), beta, C, ldc, null, null, null);
 }
 
 /**
@@ -126,29 +126,78 @@ export function gemm(
  * regrouping copies:
  *
  *   C dense (trans false):  C ← op(A)·op(B) + β·C
- *   C gathered:             C.data[rowOffset[i] + colOffset[j]] += (op(A)·op(B))[i, j]   (β must be 1;
- *                           several (i, j) may share a cell, as in col2im: they add up)
+ *   C gathered, β = 1:      C.data[rowOffset[i] + colOffset[j]] += (op(A)·op(B))[i, j]   (several
+ *                           (i, j) may share a cell, as in col2im: they add up)
+ *   C gathered, β = 0:      C.data[rowOffset[i] + colOffset[j]] = (op(A)·op(B))[i, j]   (every (i, j)
+ *                           must then have a cell of its own: the caller's tables promise it)
+ *
+ * With β = 0, `add` puts a bias into the same stores: C[i, j] ← (op(A)·op(B))[i, j] + (rows[i] + cols[j])
+ * (a missing side counts as 0), which is what filling C with the bias and accumulating (β = 1) gave,
+ * bit for bit: the product's float64 sum s is never −0 (it starts at +0, and x + (−x) = +0), so
+ * s + (b + 0) = s + b = b + s whichever side b is on; the fill pass and the reads of C are saved.
  *
  * Gathered offsets are checked to stay inside their arrays, so a wrong table throws instead of
  * reading `undefined`.
  * @param A op(A), [M, K]   @param B op(B), [K, N]   @param C [M, N]
+ * @param add a value per row of C ([M]) and/or per column ([N]), added to the product (β = 0 only)
  */
-export function gemmIndexed(M: number, N: number, K: number, A: MatrixRef, B: MatrixRef, beta: number, C: MatrixRef): void {
+export function gemmIndexed(M: number, N: number, K: number, A: MatrixRef, B: MatrixRef, beta: number, C: MatrixRef, add?: Addend): void {
   checkRef('A', A, M, K);
   checkRef('B', B, K, N);
   checkRef('C', C, M, N);
   const scatter = 'rowOffset' in C;
   if (!scatter && C.trans) throw new RangeError('gemmIndexed: a dense C cannot be transposed');
-  if (scatter && beta !== 1) throw new RangeError(`gemmIndexed: a gathered C is accumulated into, so β must be 1, got ${beta}`);
+  if (scatter && beta !== 1 && beta !== 0) throw new RangeError(`gemmIndexed: a gathered C is accumulated into (β = 1) or overwritten (β = 0), got β = ${beta}`);
+  const adding = add !== undefined && (add.rows !== undefined || add.cols !== undefined);
+  if (adding && beta !== 0) throw new RangeError(`gemmIndexed: an addend needs β = 0 (it replaces C's old contents), got β = ${beta}`);
+  if (adding) checkAddend(add, M, N);
   if (M <= 0 || N <= 0 || K <= 0) {
-    if (!scatter && M > 0 && N > 0) scaleC(M, N, beta, C.data, (C as { ld: number }).ld);
+    if (M > 0 && N > 0 && (adding || !scatter)) {
+      if (adding) throw new RangeError('gemmIndexed: an addend needs K ≥ 1');
+      scaleC(M, N, beta, C.data, (C as { ld: number }).ld);
+    }
     return;
   }
+  const addCols = adding ? addendSide(add.cols, N, 0) : null;
   if (N === 1) {
-    oneColumn(M, K, A, packerB(B), beta, C);
+    oneColumn(M, K, A, packerB(B), beta, C, adding ? addendSide(add.rows, M, 1) : null, addCols);
     return;
   }
-  gemmPacked(M, N, K, packerA(A), packerB(B), beta, C.data, scatter ? 0 : (C as { ld: number }).ld, scatter ? C : null);
+  gemmPacked(M, N, K, packerA(A), packerB(B), beta, C.data, scatter ? 0 : (C as { ld: number }).ld, scatter ? C : null, adding ? (add.rows ?? null) : null, addCols);
+}
+
+/** A bias added to a product by gemmIndexed: a value per row of C and/or one per column. */
+export interface Addend {
+  /** [M] */
+  rows?: FloatArray;
+  /** [N] */
+  cols?: FloatArray;
+}
+
+function checkAddend(add: Addend, M: number, N: number): void {
+  if (add.rows !== undefined && add.rows.length < M) throw new RangeError(`gemmIndexed: the row addend needs ${M} values, got ${add.rows.length}`);
+  if (add.cols !== undefined && add.cols.length < N) throw new RangeError(`gemmIndexed: the column addend needs ${N} values, got ${add.cols.length}`);
+}
+
+/** Float64 scratch for the addend's sides (0: columns, 1: rows of a one-column product), grown on demand. */
+const addendScratch = [new Float64Array(0), new Float64Array(0)];
+/** Zeros for an absent side, grown on demand and never written. */
+let addendZeros = new Float64Array(0);
+
+/**
+ * An addend side as float64, so that the kernel sees one array type: the caller's array itself
+ * when it is one, zeros when it is absent, else its values copied into scratch slot `slot`.
+ */
+function addendSide(values: FloatArray | undefined, n: number, slot: number): Float64Array {
+  if (values instanceof Float64Array) return values;
+  if (values === undefined) {
+    if (addendZeros.length < n) addendZeros = new Float64Array(n);
+    return addendZeros;
+  }
+  if (addendScratch[slot].length < n) addendScratch[slot] = new Float64Array(n);
+  const out = addendScratch[slot];
+  for (let i = 0; i < n; i++) out[i] = values[i];
+  return out;
 }
 
 /**
@@ -161,7 +210,7 @@ export function gemmIndexed(M: number, N: number, K: number, A: MatrixRef, B: Ma
  * packed as usual (one B panel); op(A) is read in place: along its rows, or, when transposed,
  * row by row of the stored A into float64 accumulators (contiguous reads, the same order per sum).
  */
-function oneColumn(M: number, K: number, A: MatrixRef, packB: PackB, beta: number, C: MatrixRef): void {
+function oneColumn(M: number, K: number, A: MatrixRef, packB: PackB, beta: number, C: MatrixRef, addRows: Float64Array | null, addCols: Float64Array | null): void {
   const kcMax = Math.ceil(K / Math.ceil(K / KC)); // gemmPacked's depth blocks
   if (pack.length < K * NR) pack = new Float64Array(K * NR);
   const x = pack;
@@ -194,6 +243,7 @@ function oneColumn(M: number, K: number, A: MatrixRef, packB: PackB, beta: numbe
         for (let i = 0; i < M; i++) acc[i] += A.data[r + i] * xp;
       }
     }
+    if (k0 === 0 && addCols !== null) for (let i = 0; i < M; i++) acc[i] += addRows![i] + addCols[0]; // as microPanel's first block
     storeColumn(M, acc, b, C);
   }
 }
@@ -234,11 +284,14 @@ function range(a: Int32Array, n: number): [number, number] {
 
 /**
  * The blocked loop nest of the file header, for M, N, K ≥ 1; A and B arrive through their packers.
- * C is dense (C[i·ldc + j], scatter null) or gathered (C[scatter.rowOffset[i] + scatter.colOffset[j]] +=).
+ * C is dense (C[i·ldc + j], scatter null) or gathered (C[scatter.rowOffset[i] + scatter.colOffset[j]]).
+ * addCols non-null (β = 0): the first depth block stores s + (addRows[i] + addCols[j]), addRows
+ * null counting as zeros (see gemmIndexed).
  */
 function gemmPacked(
   M: number, N: number, K: number, packA: PackA, packB: PackB,
   beta: number, C: FloatArray, ldc: number, scatter: { rowOffset: Int32Array; colOffset: Int32Array } | null,
+  addRows: FloatArray | null, addCols: Float64Array | null,
 ): void {
   // depth blocks of equal size (K = 800 → 2 × 400, not 512 + 288): no short block pays the
   // per-tile costs (stores, scatter) for little work
@@ -261,16 +314,20 @@ function gemmPacked(
         for (let ir = 0; ir < mc; ir++) rowAt[ir] = scatter === null ? (i0 + ir) * ldc + j0 : scatter.rowOffset[i0 + ir];
         const cols = scatter === null ? IDENTITY : scatter.colOffset;
         const jBase = scatter === null ? 0 : j0;
+        // the addend, on the first depth block only: per block row, and per column of C
+        const eRow = k0 === 0 && addCols !== null ? rowAddend : null;
+        if (eRow !== null) for (let ir = 0; ir < mc; ir++) eRow[ir] = addRows === null ? 0 : addRows[i0 + ir];
+        const eCol = eRow === null ? null : addCols;
         const mFull = mc - (mc % MR); // rows in full MR-row panels
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = Math.min(NR, nc - jr);
           const bOff = jr * kc; // seek to B panel jr/NR: kc rows of NR
-          if (nr === NR) microPanel(kc, P, aBase, mFull, bOff, b, C, rowAt, cols, jBase + jr);
+          if (nr === NR) microPanel(kc, P, aBase, mFull, bOff, b, C, rowAt, cols, jBase + jr, eRow, eCol, j0 + jr);
           // the tiles that stick out of C: a short last row panel, or every row panel of a short last column panel
           for (let ir = nr === NR ? mFull : 0; ir < mc; ir += MR) {
             const mr = Math.min(MR, mc - ir);
             const aOff = aBase + ir * kc; // seek to A panel ir/MR: kc rows of MR
-            microKernelEdge(kc, P, aOff, bOff, b, C, rowAt[ir], mr === MR ? rowAt[ir + 1] : rowAt[ir], cols, jBase + jr, mr, nr);
+            microKernelEdge(kc, P, aOff, bOff, b, C, rowAt, ir, cols, jBase + jr, mr, nr, eRow, eCol, j0 + jr);
           }
         }
       }
@@ -280,6 +337,8 @@ function gemmPacked(
 
 /** Row starts in C of the current row block, [MC]. */
 const rowStarts = new Int32Array(MC);
+/** The row addend of the current row block, [MC]. */
+const rowAddend = new Float64Array(MC);
 
 /**
  * The hot loop: one B panel against the first `rows` rows of the A block (a multiple of MR). For
@@ -287,7 +346,8 @@ const rowStarts = new Int32Array(MC);
  * b[p] = P[bOff + p·NR : +NR], goes to C[rowAt[ir + r] + cols[j + c]] for r < MR, c < NR:
  * C ← tile + β·C. A dense C passes its row starts and the identity for cols; a scattered C
  * (gemmIndexed) passes its own offsets and β = 1, so col2im-like additions happen straight from
- * the registers. Always full tiles; edges go elsewhere. Every index is `| 0` so that TurboFan
+ * the registers. With eRow (β = 0 and an addend, gemmIndexed) the store is tile + (eRow[ir + r] +
+ * eCol[je + c]) instead. Always full tiles; edges go elsewhere. Every index is `| 0` so that TurboFan
  * emits plain int32 adds (see the file header). The loop over A panels lives here, not in
  * gemmPacked, so that a GEMM of small depth (the Winograd transforms: kc = 8–12, a tile of 120
  * multiply-adds) does not pay a function call and its arguments per tile.
@@ -295,6 +355,7 @@ const rowStarts = new Int32Array(MC);
 function microPanel(
   kc: number, P: Float64Array, aBase: number, rows: number, bOff: number,
   beta: number, C: FloatArray, rowAt: Int32Array, cols: Int32Array, j: number,
+  eRow: Float64Array | null, eCol: Float64Array | null, je: number,
 ): void {
   const o0 = cols[j], o1 = cols[j + 1], o2 = cols[j + 2], o3 = cols[j + 3], o4 = cols[j + 4];
   for (let ir = 0; ir < rows; ir += MR) {
@@ -312,7 +373,13 @@ function microPanel(
       bi = (bi + NR) | 0;
     }
     const r0 = rowAt[ir], r1 = rowAt[ir + 1];
-    if (beta === 0) {
+    if (eRow !== null) {
+      // β = 0 plus the addend (gemmIndexed): s + (row value + column value)
+      const e0 = eRow[ir], e1 = eRow[ir + 1];
+      const f0 = eCol![je], f1 = eCol![je + 1], f2 = eCol![je + 2], f3 = eCol![je + 3], f4 = eCol![je + 4];
+      C[r0 + o0] = c00 + (e0 + f0); C[r0 + o1] = c01 + (e0 + f1); C[r0 + o2] = c02 + (e0 + f2); C[r0 + o3] = c03 + (e0 + f3); C[r0 + o4] = c04 + (e0 + f4);
+      C[r1 + o0] = c10 + (e1 + f0); C[r1 + o1] = c11 + (e1 + f1); C[r1 + o2] = c12 + (e1 + f2); C[r1 + o3] = c13 + (e1 + f3); C[r1 + o4] = c14 + (e1 + f4);
+    } else if (beta === 0) {
       C[r0 + o0] = c00; C[r0 + o1] = c01; C[r0 + o2] = c02; C[r0 + o3] = c03; C[r0 + o4] = c04;
       C[r1 + o0] = c10; C[r1 + o1] = c11; C[r1 + o2] = c12; C[r1 + o3] = c13; C[r1 + o4] = c14;
     } else {
@@ -341,15 +408,17 @@ function roundUp(x: number, m: number): number {
  */
 function microKernelEdge(
   kc: number, P: Float64Array, aOff: number, bOff: number,
-  beta: number, C: FloatArray, r0: number, r1: number, cols: Int32Array, j: number, mr: number, nr: number,
+  beta: number, C: FloatArray, rowAt: Int32Array, ir: number, cols: Int32Array, j: number, mr: number, nr: number,
+  eRow: Float64Array | null, eCol: Float64Array | null, je: number,
 ): void {
   const T = tile;
-  microPanel(kc, P, aOff, MR, bOff, 0, T, TILE_ROWS, IDENTITY, 0);
+  microPanel(kc, P, aOff, MR, bOff, 0, T, TILE_ROWS, IDENTITY, 0, null, null, 0);
   for (let r = 0; r < mr; r++) {
-    const row = r === 0 ? r0 : r1;
+    const row = rowAt[ir + r];
     for (let c = 0; c < nr; c++) {
       const o = row + cols[j + c];
-      C[o] = beta === 0 ? T[r * NR + c] : T[r * NR + c] + beta * C[o];
+      const s = T[r * NR + c];
+      C[o] = eRow !== null ? s + (eRow[ir + r] + eCol![je + c]) : beta === 0 ? s : s + beta * C[o];
     }
   }
 }

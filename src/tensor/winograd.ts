@@ -347,6 +347,17 @@ export function winogradForward(x: FloatArray, U: Float64Array, bias: FloatArray
   // Y = Aᵀ·M·A: along i (one GEMM), then along j (one per output row a)
   const half = scratch(2, m * alpha * OT); // [m (a), α (j), OC, T]
   gemm(false, false, m, alpha * OT, alpha, AT, alpha, M, alpha * OT, 0, half, alpha * OT);
+  if (OH % m === 0 && OW % m === 0 && m > 1 && OT > 1) {
+    // every tile lies inside y: each output row a of the tiles goes straight to its place in y,
+    // bias added in the same store (y[n, oc, th·m + a, tw·m + b] = tilesOut[a, b, oc, t] + bias[oc])
+    const { rowOffset, colOffset } = cachedOutputOffsets(wg);
+    const add = bias === null ? undefined : { cols: columnBias(bias, OC, T) };
+    for (let a = 0; a < m; a++) {
+      const A = dense(AT, alpha, false);
+      gemmIndexed(m, OT, alpha, A, dense(half.subarray(a * alpha * OT), OT, false), 0, { data: y, rowOffset: rowOffset.subarray(a * m, (a + 1) * m), colOffset }, add);
+    }
+    return { wg, mat, U, V };
+  }
   const tilesOut = scratch(1, m * m * OT); // [m (a), m (b), OC, T]
   for (let a = 0; a < m; a++) {
     gemm(false, false, m, OT, alpha, AT, alpha, half.subarray(a * alpha * OT), OT, 0, tilesOut.subarray(a * m * OT), OT);
@@ -359,6 +370,34 @@ export function winogradForward(x: FloatArray, U: Float64Array, bias: FloatArray
     for (let q = 0; q < Q; q++, i++) y[i] = b0 + tilesOut[at[i]];
   }
   return { wg, mat, U, V };
+}
+
+/** bias [OC] as one value per column (oc, t) of the output transform: [OC·T]. */
+function columnBias(bias: FloatArray, OC: number, T: number): Float64Array {
+  const cols = scratch(7, OC * T); // [OC, T]
+  for (let oc = 0; oc < OC; oc++) cols.fill(bias[oc], oc * T, (oc + 1) * T);
+  return cols;
+}
+
+const outputOffsetsCache = new ShapeCache<{ rowOffset: Int32Array; colOffset: Int32Array }>();
+
+/**
+ * Where the output transform's rows and columns go in y when every tile lies inside it (OH and OW
+ * multiples of m): row b of output row a at rowOffset[a·m + b] = a·OW + b, column (oc, t) with
+ * t = n·tiles + th·TW + tw at colOffset[oc·T + t] = (n·OC + oc)·OH·OW + th·m·OW + tw·m.
+ */
+function cachedOutputOffsets(wg: WinogradGeometry): { rowOffset: Int32Array; colOffset: Int32Array } {
+  const { N, OC, OH, OW, m, TH, TW, tiles, T } = wg;
+  return outputOffsetsCache.get(`${N},${OC},${OH},${OW},${m}`, () => {
+    const rowOffset = new Int32Array(m * m); // [m (a), m (b)]
+    for (let a = 0; a < m; a++) for (let b = 0; b < m; b++) rowOffset[a * m + b] = a * OW + b;
+    const colOffset = new Int32Array(OC * T); // [OC, T]
+    for (let oc = 0; oc < OC; oc++)
+      for (let n = 0; n < N; n++)
+        for (let th = 0; th < TH; th++)
+          for (let tw = 0; tw < TW; tw++) colOffset[oc * T + n * tiles + th * TW + tw] = (n * OC + oc) * OH * OW + th * m * OW + tw * m;
+    return { rowOffset, colOffset };
+  });
 }
 
 /**

@@ -259,3 +259,34 @@ describe('gemmIndexed with one column', () => {
     }
   });
 });
+
+describe('gemmIndexed with an addend', () => {
+  // C ← product + (rows[i] + cols[j]) with β = 0 must give what filling C with rows[i] + cols[j] and
+  // accumulating (β = 1) gives, bit for bit (the layers' bias relies on it): over full and edge tiles
+  // (M odd, N not a multiple of 5), several row, column and depth blocks, one column, dense and
+  // gathered C, rows, columns or both (both in float64 only: a float32 fill would round
+  // rows[i] + cols[j] before the product is added, where the addend adds it in float64)
+  const shapes: Array<[number, number, number]> = [[20, 576, 25], [13, 17, 7], [130, 37, 300], [7, 2100, 9], [9, 1, 801], [500, 100, 800]];
+  const sides = ['rows', 'cols', 'both'] as const;
+  const cases = shapes.flatMap(([M, N, K]) => sides.flatMap((side) => [false, true].flatMap((gathered) => (side === 'both' ? (['float64'] as const) : (['float32', 'float64'] as const)).map((dtype) => ({ M, N, K, side, gathered, dtype })))));
+  test.each(cases.map((c) => [`M=${c.M} N=${c.N} K=${c.K} ${c.side} ${c.gathered ? 'gathered' : 'dense'} C ${c.dtype}`, c] as const))('%s: equals the fill and β = 1, bit for bit', (_, c) => {
+    const { M, N, K, dtype } = c;
+    const rng = new Rng(M * 31 + N * 7 + K);
+    const A = randomArray(rng, dtype, M * K); // [M, K]
+    const B = randomArray(rng, dtype, K * N); // [K, N]
+    const rows = c.side === 'cols' ? undefined : randomArray(rng, dtype, M); // [M]
+    const cols = c.side === 'rows' ? undefined : randomArray(rng, dtype, N); // [N]
+    // gathered C: the transpose stored column-major, C[i, j] at j·M + i
+    const cRef = (data: FloatArray): MatrixRef =>
+      c.gathered ? { data, rowOffset: Int32Array.from({ length: M }, (_, i) => i), colOffset: Int32Array.from({ length: N }, (_, j) => j * M) } : { data, ld: N, trans: false };
+    const at = (i: number, j: number) => (c.gathered ? j * M + i : i * N + j);
+    const filled = alloc(dtype, M * N);
+    for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) filled[at(i, j)] = (rows?.[i] ?? 0) + (cols?.[j] ?? 0);
+    const got = alloc(dtype, M * N).fill(NaN); // β = 0: old contents never read
+    const a = { data: A, ld: K, trans: false };
+    const b = { data: B, ld: N, trans: false };
+    gemmIndexed(M, N, K, a, b, 1, cRef(filled));
+    gemmIndexed(M, N, K, a, b, 0, cRef(got), { rows, cols });
+    for (let i = 0; i < M * N; i++) if (!Object.is(got[i], filled[i])) expect.fail(`cell ${i}: ${got[i]} with the addend vs ${filled[i]} filled`);
+  });
+});

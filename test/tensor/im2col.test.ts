@@ -88,7 +88,7 @@ describe('bad input', () => {
   test('im2colOffsets refuses a padded geometry', () => {
     expect(() => im2colOffsets(windowGeometry('test', [1, 1, 4, 4], 3, 3, 1, 1))).toThrow(/must be unpadded .* got pad 1/);
   });
-  test('gemmIndexed refuses offsets outside the data, too few offsets, and β ≠ 1 on a gathered C', () => {
+  test('gemmIndexed refuses offsets outside the data, too few offsets, β other than 0 or 1 on a gathered C, and a wrong addend', () => {
     const dense = { data: new Float64Array(4), ld: 2, trans: false };
     const gathered = (rows: number[], cols: number[]) => ({ data: new Float64Array(10), rowOffset: Int32Array.from(rows), colOffset: Int32Array.from(cols) });
     expect(() => gemmIndexed(2, 2, 2, dense, gathered([0, 5], [0, 5]), 0, dense)).toThrow(
@@ -98,6 +98,9 @@ describe('bad input', () => {
     expect(() => gemmIndexed(2, 2, 2, dense, gathered([0], [0, 1]), 0, dense)).toThrow(
       'gemmIndexed: B needs 2 row offsets and 2 column offsets, got 1 and 2',
     );
-    expect(() => gemmIndexed(2, 2, 2, dense, dense, 0, gathered([0, 2], [0, 1]))).toThrow(/β must be 1, got 0/);
+    expect(() => gemmIndexed(2, 2, 2, dense, dense, 0.5, gathered([0, 2], [0, 1]))).toThrow(/accumulated into \(β = 1\) or overwritten \(β = 0\), got β = 0.5/);
+    expect(() => gemmIndexed(2, 2, 2, dense, dense, 1, dense, { rows: new Float64Array(2) })).toThrow('gemmIndexed: an addend needs β = 0 (it replaces C\'s old contents), got β = 1');
+    expect(() => gemmIndexed(2, 2, 2, dense, dense, 0, dense, { cols: new Float64Array(1) })).toThrow('gemmIndexed: the column addend needs 2 values, got 1');
+    expect(() => gemmIndexed(2, 2, 2, dense, dense, 0, dense, { rows: new Float32Array(1) })).toThrow('gemmIndexed: the row addend needs 2 values, got 1');
   });
 });
