@@ -34,6 +34,7 @@ import { formatShape } from '../tensor/shape.ts';
 import { allocate, Tensor, type FloatArray } from '../tensor/tensor.ts';
 import { windowGeometry, type WindowGeometry } from '../tensor/window.ts';
 import { bestWinogradTile, cachedKernelTransform, winogradBackward, winogradForward, winogradGeometry, winogradMatrices, type WinogradSaved } from '../tensor/winograd.ts';
+import { winogradForwardPanels, winogradPanelsApply } from '../tensor/winograd-panels.ts';
 import { Module } from './module.ts';
 import { initWeight, type Init } from './init.ts';
 import { parameter } from '../autograd/variable.ts';
@@ -285,7 +286,9 @@ export function conv2dForwardWinograd(x: Tensor, weight: Tensor, bias: Tensor | 
   const wg = winogradGeometry(g, m);
   const U = cachedKernelTransform(weight.data, g.OC, g.C, winogradMatrices(m, wg.r));
   const y = allocate(x.dtype, g.N * g.OC * g.OH * g.OW); // [N, OC, OH, OW]
-  const saved = winogradForward(x.data, U, bias === null ? null : bias.data, wg, y, keep);
+  // the same results either way; the panel chain skips the packing of every stage but the first
+  const forward = winogradPanelsApply(wg) ? winogradForwardPanels : winogradForward;
+  const saved = forward(x.data, U, bias === null ? null : bias.data, wg, y, keep);
   return { y: new Tensor(y, [g.N, g.OC, g.OH, g.OW]), saved };
 }
 

@@ -69,6 +69,8 @@ if (MR !== PACK_MR || NR !== PACK_NR) throw new Error(`gemm: tile ${MR}×${NR} d
 
 /** Depth block: a KC×NR B panel stays in L1. */
 const KC = 256;
+/** The deepest op(B) gemmOnPanels takes (one depth block). */
+export const MAX_PANEL_DEPTH = KC;
 /** Row block: an MC×KC A block stays in L2 (a multiple of MR). */
 const MC = 120;
 /** Column block: a KC×NC B block stays in L3 (a multiple of NR). */
@@ -201,6 +203,48 @@ function addendSide(values: FloatArray | undefined, n: number, slot: number): Fl
 }
 
 /**
+ * gemmIndexed with op(B) already in panels, so that a chain of products (Winograd's stages,
+ * tensor/winograd.ts) can write each result straight into the panels of the next one, through a
+ * gathered C (see panelOffset), and never pack it: op(B) [K, N] is the ⌈N/NR⌉ panels [K, NR] in W
+ * from bBase, element (k, j) at W[bBase + panelOffset(k, j, K)]; op(A) is packed into
+ * W[0 : panelARegion(M, K)], which the caller keeps free. The same panels and kernel as gemmIndexed,
+ * so the same sums, bit for bit. K ≤ KC (one depth block); columns past N in the last panel may
+ * hold anything (their results are not stored).
+ */
+export function gemmOnPanels(M: number, N: number, K: number, A: MatrixRef, W: Float64Array, bBase: number, beta: number, C: MatrixRef, add?: Addend): void {
+  if (K < 1 || K > KC) throw new RangeError(`gemmOnPanels: the depth must be 1 … ${KC} (one block), got ${K}`);
+  checkRef('A', A, M, K);
+  checkRef('C', C, M, N);
+  if (M <= 0 || N <= 0) return;
+  if (panelARegion(M, K) > bBase || bBase + roundUp(N, NR) * K > W.length) {
+    throw new RangeError(`gemmOnPanels: the panels need W[${panelARegion(M, K)} …] for A and W[${bBase} … ${bBase + roundUp(N, NR) * K}) for B, in ${W.length} elements`);
+  }
+  const scatter = 'rowOffset' in C;
+  if (!scatter && C.trans) throw new RangeError('gemmOnPanels: a dense C cannot be transposed');
+  if (beta !== 0 && beta !== 1) throw new RangeError(`gemmOnPanels: β must be 0 or 1, got ${beta}`);
+  const adding = add !== undefined && (add.rows !== undefined || add.cols !== undefined);
+  if (adding && beta !== 0) throw new RangeError(`gemmOnPanels: an addend needs β = 0, got β = ${beta}`);
+  if (adding) checkAddend(add, M, N);
+  const addCols = adding ? addendSide(add.cols, N, 0) : null;
+  gemmPacked(M, N, K, packerA(A), null, beta, C.data, scatter ? 0 : (C as { ld: number }).ld, scatter ? C : null, adding ? (add.rows ?? null) : null, addCols, { W, bBase });
+}
+
+/** Where element (k, j) of a K-deep op(B) sits in its panels (gemmOnPanels): panel ⌊j/NR⌋, row k, lane j mod NR. */
+export function panelOffset(k: number, j: number, K: number): number {
+  return Math.floor(j / NR) * K * NR + k * NR + (j % NR);
+}
+
+/** Elements of the panels of a K×N op(B): ⌈N/NR⌉ panels of K·NR. */
+export function panelSize(K: number, N: number): number {
+  return roundUp(N, NR) * K;
+}
+
+/** Elements gemmOnPanels packs op(A) [M, K] into at the start of W. */
+export function panelARegion(M: number, K: number): number {
+  return roundUp(Math.min(M, MC), MR) * K;
+}
+
+/**
  * gemmIndexed with one column (N = 1: one image through a layer whose output is 1×1, or a
  * Winograd stage with one tile): the packed kernel's sums exactly, without its cost. Panels would
  * pack all of A for one column and fill four of the tile's five columns with zeros; here each
@@ -289,23 +333,31 @@ function range(a: Int32Array, n: number): [number, number] {
  * null counting as zeros (see gemmIndexed).
  */
 function gemmPacked(
-  M: number, N: number, K: number, packA: PackA, packB: PackB,
+  M: number, N: number, K: number, packA: PackA, packB: PackB | null,
   beta: number, C: FloatArray, ldc: number, scatter: { rowOffset: Int32Array; colOffset: Int32Array } | null,
-  addRows: FloatArray | null, addCols: Float64Array | null,
+  addRows: FloatArray | null, addCols: Float64Array | null, panels: { W: Float64Array; bBase: number } | null = null,
 ): void {
   // depth blocks of equal size (K = 800 → 2 × 400, not 512 + 288): no short block pays the
   // per-tile costs (stores, scatter) for little work
   const kcMax = Math.ceil(K / Math.ceil(K / KC));
-  const aBase = Math.min(NC, roundUp(N, NR)) * kcMax; // B panels first, then A panels
-  const need = aBase + Math.min(MC, roundUp(M, MR)) * kcMax;
-  if (pack.length < need) pack = new Float64Array(need);
-  const P = pack;
+  let P: Float64Array;
+  let aBase: number;
+  if (panels === null) {
+    aBase = Math.min(NC, roundUp(N, NR)) * kcMax; // B panels first, then A panels
+    const need = aBase + Math.min(MC, roundUp(M, MR)) * kcMax;
+    if (pack.length < need) pack = new Float64Array(need);
+    P = pack;
+  } else {
+    P = panels.W; // A panels at the start, B panels (all of them, K ≤ KC) from bBase
+    aBase = 0;
+  }
   for (let j0 = 0; j0 < N; j0 += NC) {
     const nc = Math.min(NC, N - j0);
     for (let k0 = 0; k0 < K; k0 += kcMax) {
       const kc = Math.min(kcMax, K - k0);
       const b = k0 === 0 ? beta : 1; // later depth blocks add to what the first one wrote
-      packB(k0, kc, j0, nc, P);
+      if (packB !== null) packB(k0, kc, j0, nc, P);
+      const bStart = panels === null ? 0 : panels.bBase + j0 * kc; // seek to the block's first B panel
       for (let i0 = 0; i0 < M; i0 += MC) {
         const mc = Math.min(MC, M - i0);
         packA(i0, mc, k0, kc, P, aBase);
@@ -321,7 +373,7 @@ function gemmPacked(
         const mFull = mc - (mc % MR); // rows in full MR-row panels
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = Math.min(NR, nc - jr);
-          const bOff = jr * kc; // seek to B panel jr/NR: kc rows of NR
+          const bOff = bStart + jr * kc; // seek to B panel jr/NR: kc rows of NR
           if (nr === NR) microPanel(kc, P, aBase, mFull, bOff, b, C, rowAt, cols, jBase + jr, eRow, eCol, j0 + jr);
           // the tiles that stick out of C: a short last row panel, or every row panel of a short last column panel
           for (let ir = nr === NR ? mFull : 0; ir < mc; ir += MR) {

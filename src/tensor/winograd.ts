@@ -70,7 +70,9 @@
  * ── Arithmetic and accuracy ─────────────────────────────────────────────────────────────────────
  *
  * Every stage, transforms included, is a GEMM on tensor/gemm.ts's packed kernel (dense, or reading
- * x and writing dx through offset tables), over Float64 intermediates: the kernel accumulates in
+ * x and writing dx through offset tables); tensor/winograd-panels.ts chains the forward stages so
+ * that each writes the next one's packed operand directly (same sums, fewer copies), and
+ * layers/conv2d.ts uses it where it applies. The intermediates are Float64: the kernel accumulates in
  * double precision anyway, so a float32 convolution is rounded to float32 once, at the end, and
  * Winograd's error amplification (large for big tiles in float32 arithmetic) acts on float64
  * rounding errors instead. Measured with bench/winograd-accuracy.ts on LeNet's conv2 with real
@@ -96,7 +98,7 @@
  * m output tile, α = m + r − 1 input tile, TH×TW tiles per image (⌈OH/m⌉×⌈OW/m⌉), T = N·TH·TW,
  * HP×WP = (TH·m + r − 1)×(TW·m + r − 1) the zero-extended input every tile fits in.
  */
-import { gemm, gemmIndexed, type MatrixRef } from './gemm.ts';
+import { gemm, gemmIndexed, panelOffset, type MatrixRef } from './gemm.ts';
 import { pooledArray } from './recycle.ts';
 import { ShapeCache } from './shape-cache.ts';
 import type { FloatArray } from './tensor.ts';
@@ -209,7 +211,7 @@ function tileOffsets(wg: WinogradGeometry): { rowOffset: Int32Array; colOffset: 
 
 const offsetsCache = new ShapeCache<{ rowOffset: Int32Array; colOffset: Int32Array }>();
 
-function cachedTileOffsets(wg: WinogradGeometry): { rowOffset: Int32Array; colOffset: Int32Array } {
+export function cachedTileOffsets(wg: WinogradGeometry): { rowOffset: Int32Array; colOffset: Int32Array } {
   return offsetsCache.get(`${wg.N},${wg.C},${wg.HP},${wg.WP},${wg.m},${wg.r}`, () => tileOffsets(wg));
 }
 
@@ -219,13 +221,13 @@ function cachedTileOffsets(wg: WinogradGeometry): { rowOffset: Int32Array; colOf
  * chosen for that.
  */
 const scratchSlots: Float64Array[] = [];
-function scratch(slot: number, size: number): Float64Array {
+export function scratch(slot: number, size: number): Float64Array {
   if ((scratchSlots[slot]?.length ?? 0) < size) scratchSlots[slot] = new Float64Array(size);
   return scratchSlots[slot];
 }
 
 /** x [N, C, H, W] in the middle of xs [N, C, HP, WP] (offset by pad, zero around), or x itself when they coincide. */
-function extendInput(x: FloatArray, wg: WinogradGeometry): FloatArray {
+export function extendInput(x: FloatArray, wg: WinogradGeometry): FloatArray {
   const { N, C, H, W, HP, WP, pad } = wg;
   if (pad === 0 && HP === H && WP === W) return x;
   const xs = scratch(5, N * C * HP * WP); // [N, C, HP, WP]
@@ -291,7 +293,7 @@ function makeOutputTileIndex(wg: WinogradGeometry): Int32Array {
 }
 
 /** A dense operand of gemmIndexed. */
-function dense(data: FloatArray, ld: number, trans: boolean): MatrixRef {
+export function dense(data: FloatArray, ld: number, trans: boolean): MatrixRef {
   return { data, ld, trans };
 }
 
@@ -311,8 +313,9 @@ export interface WinogradSaved {
   mat: WinogradMatrices;
   /** [α², OC, C] */
   U: Float64Array;
-  /** [α², C, T] */
+  /** [α², C, T], or in panels (tensor/winograd-panels.ts): V_ξ[c, t] at V[base + ξ·stride + panelOffset(c, t, C)] */
   V: Float64Array;
+  vPanels: { base: number; stride: number } | null;
 }
 
 /**
@@ -356,7 +359,7 @@ export function winogradForward(x: FloatArray, U: Float64Array, bias: FloatArray
       const A = dense(AT, alpha, false);
       gemmIndexed(m, OT, alpha, A, dense(half.subarray(a * alpha * OT), OT, false), 0, { data: y, rowOffset: rowOffset.subarray(a * m, (a + 1) * m), colOffset }, add);
     }
-    return { wg, mat, U, V };
+    return { wg, mat, U, V, vPanels: null };
   }
   const tilesOut = scratch(1, m * m * OT); // [m (a), m (b), OC, T]
   for (let a = 0; a < m; a++) {
@@ -369,11 +372,11 @@ export function winogradForward(x: FloatArray, U: Float64Array, bias: FloatArray
     const b0 = bias === null ? 0 : bias[plane % OC];
     for (let q = 0; q < Q; q++, i++) y[i] = b0 + tilesOut[at[i]];
   }
-  return { wg, mat, U, V };
+  return { wg, mat, U, V, vPanels: null };
 }
 
 /** bias [OC] as one value per column (oc, t) of the output transform: [OC·T]. */
-function columnBias(bias: FloatArray, OC: number, T: number): Float64Array {
+export function columnBias(bias: FloatArray, OC: number, T: number): Float64Array {
   const cols = scratch(7, OC * T); // [OC, T]
   for (let oc = 0; oc < OC; oc++) cols.fill(bias[oc], oc * T, (oc + 1) * T);
   return cols;
@@ -386,7 +389,7 @@ const outputOffsetsCache = new ShapeCache<{ rowOffset: Int32Array; colOffset: In
  * multiples of m): row b of output row a at rowOffset[a·m + b] = a·OW + b, column (oc, t) with
  * t = n·tiles + th·TW + tw at colOffset[oc·T + t] = (n·OC + oc)·OH·OW + th·m·OW + tw·m.
  */
-function cachedOutputOffsets(wg: WinogradGeometry): { rowOffset: Int32Array; colOffset: Int32Array } {
+export function cachedOutputOffsets(wg: WinogradGeometry): { rowOffset: Int32Array; colOffset: Int32Array } {
   const { N, OC, OH, OW, m, TH, TW, tiles, T } = wg;
   return outputOffsetsCache.get(`${N},${OC},${OH},${OW},${m}`, () => {
     const rowOffset = new Int32Array(m * m); // [m (a), m (b)]
@@ -429,8 +432,11 @@ export function winogradBackward(dy: FloatArray, saved: WinogradSaved, dx: Float
     // dU[ξ] = dM[ξ]·V[ξ]ᵀ, then dWeight = Gᵀ·dU·G
     const OCC = OC * C;
     const dU = scratch(3, alpha * alpha * OCC); // [α (a), α (b), OC, C]
+    const vp = saved.vPanels;
+    const vt = vp === null ? null : panelColumnsAsRows(T, C); // V_ξᵀ [T, C] read from the panels
     for (let xi = 0; xi < alpha * alpha; xi++) {
-      gemm(false, true, OC, C, T, dM.subarray(xi * OT), T, V.subarray(xi * CT), T, 0, dU.subarray(xi * OCC), C);
+      const Vt: MatrixRef = vp === null ? dense(V.subarray(xi * CT), T, true) : { data: V.subarray(vp.base + xi * vp.stride), ...vt! };
+      packedGemm(OC, C, T, dense(dM.subarray(xi * OT), T, false), Vt, dU.subarray(xi * OCC), C);
     }
     const dHalf = scratch(4, alpha * r * OCC); // [α (a), r (kw), OC, C]
     for (let a = 0; a < alpha; a++) {
@@ -461,6 +467,16 @@ export function winogradBackward(dy: FloatArray, saved: WinogradSaved, dx: Float
         for (let w = 0; w < W; w++) dx[to + w] = dxs[from + w];
       }
   }
+}
+
+const panelColumnsCache = new ShapeCache<{ rowOffset: Int32Array; colOffset: Int32Array }>();
+
+/** A K×N matrix in panels (gemmOnPanels) read as its transpose [N, K]: element (j, k) at rowOffset[j] + colOffset[k]. */
+function panelColumnsAsRows(N: number, K: number): { rowOffset: Int32Array; colOffset: Int32Array } {
+  return panelColumnsCache.get(`${N},${K}`, () => ({
+    rowOffset: Int32Array.from({ length: N }, (_, j) => panelOffset(0, j, K)),
+    colOffset: Int32Array.from({ length: K }, (_, k) => panelOffset(k, 0, K)),
+  }));
 }
 
 /** Output tile sizes the automatic choice considers. */

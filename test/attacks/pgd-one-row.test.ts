@@ -37,13 +37,15 @@ function expectSameBits(a: ArrayLike<number>, b: ArrayLike<number>, what: string
 test.each(['float32', 'float64'] as const)('one image alone gets the logits and ∂L/∂x it gets at any row of a batch, bit for bit (%s)', (dtype) => {
   // at any row: conv1's ∂L/∂x adds overlapping windows in an order that follows the GEMM's
   // 5-column panels, and conv1 has 576 columns per image, so rows 0 … 5 put the image at every
-  // place within a panel (layers/conv2d.ts runs that product image by image for this reason)
+  // place within a panel (layers/conv2d.ts runs that product image by image for this reason);
+  // and a batch of 10 takes conv2's Winograd panel chain (tensor/winograd-panels.ts, T a multiple
+  // of 5) where one image takes the plain stages
   const model = createLeNet({ seed: 0, dtype });
   for (const p of model.parameters()) p.requiresGrad = false;
   const rng = new Rng(2);
-  const N = 6;
+  const N = 10;
   const x = Float64Array.from({ length: N * 784 }, () => 60 * rng.normal());
-  const labels = Int32Array.from([3, 1, 4, 1, 5, 9]);
+  const labels = Int32Array.from([3, 1, 4, 1, 5, 9, 2, 6, 5, 3]);
   const pass = (images: number[], classes: Int32Array, row: number) => {
     const data = dtype === 'float64' ? Float64Array.from(images) : Float32Array.from(images);
     const xv = new Variable(new Tensor(data, [classes.length, 1, 28, 28]), { requiresGrad: true });
