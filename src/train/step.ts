@@ -77,6 +77,49 @@ export function sumShards(
 }
 
 /**
+ * sumShards for shards whose gradients are all computed already (the worker engine's, waiting in
+ * shared memory): for every element the same float64 additions in the same order (0, then shard
+ * 0, 1, … of those that are non-empty and have a gradient), hence the same bits, but in one pass
+ * that reads each shard's gradient once and writes the sum once, where sumShards, which must add
+ * each shard before the next one exists, reads and writes its accumulators SHARDS times: the sum
+ * is bound by memory traffic, and it runs on the main thread while the workers wait.
+ * @param shards shard s's Σ J and its gradient per parameter (null: none), for s = 0..SHARDS−1
+ */
+export function sumComputedShards(
+  n: number,
+  sizes: readonly number[],
+  shards: ReadonlyArray<{ loss: number; grads: ReadonlyArray<Float32Array | Float64Array | null> }>,
+): { lossSum: number; grads: Float64Array[] } {
+  const live = shards.filter((_, s) => {
+    const [start, end] = shardRange(n, s);
+    return end > start;
+  });
+  let lossSum = 0;
+  for (const shard of live) lossSum += shard.loss;
+  const grads = sizes.map((size, i) => {
+    const acc = pooledArray(Float64Array, size); // the training loop releases it after its step
+    const terms = live.map((shard) => shard.grads[i]).filter((g): g is Float32Array | Float64Array => g !== null);
+    addInOrder(acc, terms);
+    return acc;
+  });
+  return { lossSum, grads };
+}
+
+/** acc[j] = ((0 + g₀[j]) + g₁[j]) + … in float64, the g in the order given (at most SHARDS of them). */
+function addInOrder(acc: Float64Array, g: ReadonlyArray<Float32Array | Float64Array>): void {
+  const [g0, g1, g2, g3] = g;
+  if (g.length === 4) {
+    for (let j = 0; j < acc.length; j++) acc[j] = 0 + g0[j] + g1[j] + g2[j] + g3[j];
+  } else {
+    for (let j = 0; j < acc.length; j++) {
+      let s = 0;
+      for (let k = 0; k < g.length; k++) s += g[k][j];
+      acc[j] = s;
+    }
+  }
+}
+
+/**
  * Accumulates this shard's gradient into the parameters' `.grad` (the caller zeroes them first)
  * and returns the shard's summed loss Σ J (both halves for the adversarial step).
  * @param x [n, C, H, W] the shard's (clean) images   @param labels [n]

@@ -5,8 +5,8 @@
  *   batchGradients  shard s (s = 0..SHARDS−1, train/step.ts) runs on worker s mod T, exactly as
  *                   computeBatchGradients runs it: zeroGrad, shardGradients, copy of p.grad. The
  *                   main thread then adds the shard gradients into float64 accumulators with
- *                   sumShards, the loop the in-process engine uses: the same float additions in
- *                   the same order, so the sum cannot depend on T.
+ *                   sumComputedShards: the float additions of the in-process engine's sumShards,
+ *                   in the same order, so the sum cannot depend on T.
  *   logits, attack  the rows are cut into C = min(T, n) contiguous chunks (1 if n < 1), chunk c on
  *                   worker c: one chunk per worker, as large as it can be, since every call on a
  *                   chunk packs the weights again and a small batch keeps the GEMMs short (4
@@ -47,7 +47,7 @@ import type { Module } from '../layers/module.ts';
 import { architectures, isNamedModel, modelSpec, type NamedModel } from '../models/registry.ts';
 import { Tensor, type DType, type FloatArray } from '../tensor/tensor.ts';
 import { InProcessEngine, type BatchGradients, type Engine } from './engine.ts';
-import { SHARDS, shardRange, sumShards, type StepKind } from './step.ts';
+import { SHARDS, shardRange, sumComputedShards, type StepKind } from './step.ts';
 
 /** control[SEQ]: the number of the call whose inputs are in the shared buffers. */
 export const SEQ = 0;
@@ -270,10 +270,11 @@ export class WorkerEngine implements Engine {
         return `gradient shard ${s} (rows ${start}..${end} of ${n})`;
       });
 
-      // The shards are computed; sum what they left in shared memory, as computeBatchGradients does.
+      // The shards are computed; sum what they left in shared memory, with computeBatchGradients'
+      // additions in its order (sumComputedShards)
       const NP = this.offsets.length;
       const sizes = this.offsets.map((_, i) => this.sizeOf(i));
-      const result = sumShards(n, sizes, (s) => ({
+      const shards = Array.from({ length: SHARDS }, (_, s) => ({
         loss: this.losses[s],
         grads: this.offsets.map((offset, i) => {
           if (Atomics.load(this.control, this.layout.present + s * NP + i) === 0) return null;
@@ -281,6 +282,7 @@ export class WorkerEngine implements Engine {
           return this.grads.subarray(gOff, gOff + sizes[i]);
         }),
       }));
+      const result = sumComputedShards(n, sizes, shards);
       this.model.zeroGrad(); // as computeBatchGradients leaves the model
       return result;
     });
