@@ -34,7 +34,7 @@ import { formatShape } from '../tensor/shape.ts';
 import { allocate, Tensor, type FloatArray } from '../tensor/tensor.ts';
 import { windowGeometry, type WindowGeometry } from '../tensor/window.ts';
 import { bestWinogradTile, cachedKernelTransform, winogradBackward, winogradForward, winogradGeometry, winogradMatrices, type WinogradSaved } from '../tensor/winograd.ts';
-import { winogradForwardPanels, winogradPanelsApply } from '../tensor/winograd-panels.ts';
+import { winogradBackwardPanels, winogradForwardPanels, winogradPanelsApply } from '../tensor/winograd-panels.ts';
 import { Module } from './module.ts';
 import { initWeight, type Init } from './init.ts';
 import { parameter } from '../autograd/variable.ts';
@@ -300,7 +300,7 @@ export function conv2dBackwardWinograd(
   const { N, OC, OH, OW } = saved.wg;
   const dx = needs.dx ? allocate(x.dtype, x.size) : null; // [N, C, H, W]
   const dWeight = needs.dWeight ? allocate(x.dtype, weight.size) : null; // [OC, C, r, r]
-  if (dx !== null || dWeight !== null) winogradBackward(dy.data, saved, dx, dWeight);
+  if (dx !== null || dWeight !== null) (winogradPanelsApply(saved.wg) ? winogradBackwardPanels : winogradBackward)(dy.data, saved, dx, dWeight);
   return {
     dx: dx === null ? null : new Tensor(dx, x.shape),
     dWeight: dWeight === null ? null : new Tensor(dWeight, weight.shape),

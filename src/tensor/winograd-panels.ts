@@ -29,14 +29,14 @@ import { pooledArray } from './recycle.ts';
 import { ShapeCache } from './shape-cache.ts';
 import type { FloatArray } from './tensor.ts';
 import {
-  cachedOutputOffsets, cachedTileOffsets, columnBias, dense, extendInput, scratch, winogradMatrices,
-  type WinogradGeometry, type WinogradSaved,
+  cachedOutputOffsets, cachedTileOffsets, columnBias, cropInput, dense, extendInput, panelColumnsAsRows, scratch,
+  weightGradient, winogradMatrices, type WinogradGeometry, type WinogradSaved,
 } from './winograd.ts';
 
 /** Whether winogradForwardPanels can run this geometry (see the file header). */
 export function winogradPanelsApply(wg: WinogradGeometry): boolean {
   const { T, OH, OW, m, C, alpha, OC } = wg;
-  return T % NR === 0 && OH % m === 0 && OW % m === 0 && m > 1 && OC * T > 1 && C <= MAX_PANEL_DEPTH && alpha <= MAX_PANEL_DEPTH;
+  return T % NR === 0 && OH % m === 0 && OW % m === 0 && m > 1 && OC * T > 1 && Math.max(C, OC, alpha) <= MAX_PANEL_DEPTH;
 }
 
 /** Where each stage stores its result: rows and columns of its C, as offsets into the next stage's buffer. */
@@ -122,3 +122,107 @@ export function winogradForwardPanels(x: FloatArray, U: Float64Array, bias: Floa
   }
   return { wg, mat, U, V, vPanels: { base: aV, stride: sV } };
 }
+
+/**
+ * The backward chain: winogradBackward's stages (dM = A·dY·Aᵀ, dV_ξ = U[ξ]ᵀ·dM_ξ, dd = B·dV·Bᵀ),
+ * each storing its result into the next one's panels, the first reading dy through offsets:
+ *
+ *   stage    its product                                       stored as the next stage's op(B)
+ *   dy-rows  D[a, (j,oc,t)] = Σ_b A[j,b]·dy[n,oc,th·m+a,tw·m+b]  D = [m (a), α·OC·T]    (dy-cols)
+ *   dy-cols  dM[(i,j), (oc,t)] = Σ_a A[i,a]·D[a, (j,oc,t)]      dM_ξ = [OC, T]          (∂V, one per ξ; ∂U reads it too)
+ *   ∂V       dV[(i,j), (c,t)] = Σ_oc U[ξ,oc,c]·dM_ξ[oc, t]      dV_i = [α (j), C·T]     (∂d-rows, one per i)
+ *   ∂d-rows  E[w, (i,c,t)] = Σ_j B[w,j]·dV_i[j, (c,t)]           E = [α (i), α·C·T]      (∂d-cols)
+ *   ∂d-cols  dx[n,c,th·m+k,tw·m+w] += Σ_i B[k,i]·E[i, (w,c,t)]    (through the tile offsets, as col2im)
+ *
+ * Same results as winogradBackward bit for bit, under winogradPanelsApply(saved.wg).
+ * @param dy [N, OC, OH, OW]   @param dx [N, C, H, W] zeroed, or null   @param dWeight [OC, C, r, r] zeroed, or null
+ */
+export function winogradBackwardPanels(dy: FloatArray, saved: WinogradSaved, dx: FloatArray | null, dWeight: FloatArray | null): void {
+  const { wg, mat, U } = saved;
+  if (!winogradPanelsApply(wg)) throw new RangeError(`winogradBackwardPanels: needs T a multiple of ${NR} and whole tiles, got T = ${wg.T}, ${wg.OH}×${wg.OW} outputs in ${wg.m}×${wg.m} tiles`);
+  const { N, C, OC, m, alpha, T, HP, WP } = wg;
+  const { AT, BT } = mat;
+  const CT = C * T;
+  const OT = OC * T;
+  const L = backwardLayout(wg);
+  const tb = backwardTablesCache.get(`${N},${C},${OC},${wg.H},${wg.W},${wg.pad},${m},${wg.r}`, () => makeBackwardTables(wg));
+  // dy-rows: A·dy along b, dy read in place through the output offsets
+  const D = scratch(2, L.aD + panelSize(m, alpha * OT));
+  const out = cachedOutputOffsets(wg);
+  for (let a = 0; a < m; a++) {
+    const dyRows = { data: dy, rowOffset: out.rowOffset.subarray(a * m, (a + 1) * m), colOffset: out.colOffset }; // [m (b), OC·T]
+    gemmIndexed(alpha, OT, m, dense(AT, alpha, true), dyRows, 0, { data: D, rowOffset: tb.dRows.subarray(a * alpha, (a + 1) * alpha), colOffset: tb.dCols });
+  }
+  // dy-cols: dM = A·dY·Aᵀ
+  const dM = scratch(1, L.aM + alpha * alpha * L.sM);
+  gemmOnPanels(alpha, alpha * OT, m, dense(AT, alpha, true), D, L.aD, 0, { data: dM, rowOffset: tb.mRows, colOffset: tb.mCols });
+  if (dWeight !== null) {
+    const asA = panelColumnsAsRows(T, OC); // dM_ξ [OC, T] read from its panels
+    const dMAt = { rowOffset: asA.colOffset, colOffset: asA.rowOffset };
+    weightGradient((xi) => ({ data: dM.subarray(L.aM + xi * L.sM), ...dMAt }), saved, dWeight);
+  }
+  if (dx === null) return;
+  // ∂V: dV_ξ = U[ξ]ᵀ·dM_ξ
+  const dV = scratch(2, L.aV + alpha * L.sV); // D is no longer needed
+  for (let xi = 0; xi < alpha * alpha; xi++) {
+    gemmOnPanels(C, T, OC, dense(U.subarray(xi * OC * C), C, true), dM, L.aM + xi * L.sM, 0, { data: dV, rowOffset: tb.vRows.subarray(xi * C, (xi + 1) * C), colOffset: tb.vCols });
+  }
+  // ∂d-rows: B along j
+  const E = scratch(3, L.aE + panelSize(alpha, alpha * CT)); // ∂U's scratch is no longer needed
+  for (let i = 0; i < alpha; i++) {
+    gemmOnPanels(alpha, CT, alpha, dense(BT, alpha, true), dV, L.aV + i * L.sV, 0, { data: E, rowOffset: tb.eRows.subarray(i * alpha, (i + 1) * alpha), colOffset: tb.eCols });
+  }
+  // ∂d-cols: B along i, overlapping tiles added up in float64 (a float32 dx is rounded once)
+  const dxs = scratch(1, N * C * HP * WP); // [N, C, HP, WP]; dM is no longer needed
+  dxs.fill(0, 0, N * C * HP * WP);
+  gemmOnPanels(alpha, alpha * CT, alpha, dense(BT, alpha, true), E, L.aE, 1, { data: dxs, ...cachedTileOffsets(wg) });
+  cropInput(dxs, dx, wg);
+}
+
+/** The backward buffers: op(A) region, then one op(B) of `s·` elements per row of the previous stage. */
+function backwardLayout(wg: WinogradGeometry): { aD: number; aM: number; sM: number; aV: number; sV: number; aE: number } {
+  const { C, OC, m, alpha, T } = wg;
+  return {
+    aD: panelARegion(alpha, m), // D: [m, α·OC·T]
+    aM: panelARegion(C, OC), sM: panelSize(OC, T), // dM_ξ: [OC, T]
+    aV: panelARegion(alpha, alpha), sV: panelSize(alpha, C * T), // dV_i: [α, C·T]
+    aE: panelARegion(alpha, alpha), // E: [α, α·C·T]
+  };
+}
+
+/** Where each backward stage stores its result (see winogradBackwardPanels). */
+interface BackwardTables {
+  /** dy-rows: [m, α] (a, j) and [OC·T] into D */
+  dRows: Int32Array; dCols: Int32Array;
+  /** dy-cols: [α] (i) and [α·OC·T] (j, oc, t) into dM */
+  mRows: Int32Array; mCols: Int32Array;
+  /** ∂V: [α², C] (ξ, c) and [T] into dV */
+  vRows: Int32Array; vCols: Int32Array;
+  /** ∂d-rows: [α, α] (i, w) and [C·T] into E */
+  eRows: Int32Array; eCols: Int32Array;
+}
+
+function makeBackwardTables(wg: WinogradGeometry): BackwardTables {
+  const { C, OC, m, alpha, T } = wg;
+  const { aD, aM, sM, aV, sV, aE } = backwardLayout(wg);
+  const CT = C * T;
+  const OT = OC * T;
+  // D[a, j·OT + q]: OT is a multiple of NR, so the panel splits into j's part and q's
+  const dRows = new Int32Array(m * alpha);
+  for (let a = 0, k = 0; a < m; a++) for (let j = 0; j < alpha; j++, k++) dRows[k] = aD + panelOffset(a, j * OT, m);
+  const dCols = Int32Array.from({ length: OT }, (_, q) => panelOffset(0, q, m));
+  const mRows = Int32Array.from({ length: alpha }, (_, i) => aM + i * alpha * sM);
+  const mCols = new Int32Array(alpha * OT); // column (j, oc, t) of dy-cols is element (oc, t) of dM_(i,j)
+  for (let j = 0, k = 0; j < alpha; j++) for (let q = 0; q < OT; q++, k++) mCols[k] = j * sM + panelOffset(Math.floor(q / T), q % T, OC);
+  // dV_i[j, c·T + t]: T is a multiple of NR
+  const vRows = new Int32Array(alpha * alpha * C);
+  for (let i = 0, k = 0; i < alpha; i++) for (let j = 0; j < alpha; j++) for (let c = 0; c < C; c++, k++) vRows[k] = aV + i * sV + panelOffset(j, c * T, alpha);
+  const vCols = Int32Array.from({ length: T }, (_, t) => panelOffset(0, t, alpha));
+  // E[i, w·CT + ct]: CT is a multiple of NR
+  const eRows = new Int32Array(alpha * alpha);
+  for (let i = 0, k = 0; i < alpha; i++) for (let w = 0; w < alpha; w++, k++) eRows[k] = aE + panelOffset(i, w * CT, alpha);
+  const eCols = Int32Array.from({ length: CT }, (_, ct) => panelOffset(0, ct, alpha));
+  return { dRows, dCols, mRows, mCols, vRows, vCols, eRows, eCols };
+}
+
+const backwardTablesCache = new ShapeCache<BackwardTables>();

@@ -410,9 +410,9 @@ export function cachedOutputOffsets(wg: WinogradGeometry): { rowOffset: Int32Arr
  * @param dWeight [OC, C, r, r] zeroed, or null
  */
 export function winogradBackward(dy: FloatArray, saved: WinogradSaved, dx: FloatArray | null, dWeight: FloatArray | null): void {
-  const { wg, mat, U, V } = saved;
-  const { N, C, H, W, OC, OH, OW, pad, m, alpha, T, r, HP, WP } = wg;
-  const { AT, BT, G } = mat;
+  const { wg, mat, U } = saved;
+  const { N, C, OC, OH, OW, m, alpha, T, HP, WP } = wg;
+  const { AT, BT } = mat;
   const CT = C * T;
   const OT = OC * T;
   // dy as tiles [m (a), m (b), OC, T], zero past OH, OW
@@ -428,22 +428,7 @@ export function winogradBackward(dy: FloatArray, saved: WinogradSaved, dx: Float
   const dM = scratch(1, alpha * alpha * OT); // [α², OC, T]
   gemm(true, false, alpha, alpha * OT, m, AT, alpha, half, alpha * OT, 0, dM, alpha * OT);
 
-  if (dWeight !== null) {
-    // dU[ξ] = dM[ξ]·V[ξ]ᵀ, then dWeight = Gᵀ·dU·G
-    const OCC = OC * C;
-    const dU = scratch(3, alpha * alpha * OCC); // [α (a), α (b), OC, C]
-    const vp = saved.vPanels;
-    const vt = vp === null ? null : panelColumnsAsRows(T, C); // V_ξᵀ [T, C] read from the panels
-    for (let xi = 0; xi < alpha * alpha; xi++) {
-      const Vt: MatrixRef = vp === null ? dense(V.subarray(xi * CT), T, true) : { data: V.subarray(vp.base + xi * vp.stride), ...vt! };
-      packedGemm(OC, C, T, dense(dM.subarray(xi * OT), T, false), Vt, dU.subarray(xi * OCC), C);
-    }
-    const dHalf = scratch(4, alpha * r * OCC); // [α (a), r (kw), OC, C]
-    for (let a = 0; a < alpha; a++) {
-      gemm(true, false, r, OCC, alpha, G, r, dU.subarray(a * alpha * OCC), OCC, 0, dHalf.subarray(a * r * OCC), OCC);
-    }
-    gemmIndexed(r, r * OCC, alpha, { data: G, ld: r, trans: true }, { data: dHalf, ld: r * OCC, trans: false }, 1, { data: dWeight, ...kernelOffsets(OC, C, r) });
-  }
+  if (dWeight !== null) weightGradient((xi) => dense(dM.subarray(xi * OT), T, false), saved, dWeight);
 
   if (dx !== null) {
     // dV[ξ] = U[ξ]ᵀ·dM[ξ], then dd = B·dV·Bᵀ added into the (extended) dx through the tile offsets
@@ -460,19 +445,49 @@ export function winogradBackward(dy: FloatArray, saved: WinogradSaved, dx: Float
     const dxs = scratch(1, N * C * HP * WP); // [N, C, HP, WP]
     dxs.fill(0, 0, N * C * HP * WP);
     gemmIndexed(alpha, alpha * CT, alpha, { data: BT, ld: alpha, trans: true }, { data: dRows, ld: alpha * CT, trans: false }, 1, { data: dxs, ...cachedTileOffsets(wg) });
-    for (let img = 0; img < N * C; img++)
-      for (let h = 0; h < H; h++) {
-        const to = (img * H + h) * W; // seek to dx[n, c, h, 0]
-        const from = (img * HP + h + pad) * WP + pad; // seek to dxs[n, c, h + pad, pad]
-        for (let w = 0; w < W; w++) dx[to + w] = dxs[from + w];
-      }
+    cropInput(dxs, dx, wg);
   }
+}
+
+/**
+ * dWeight += the kernel gradient from dM: dU[ξ] = dM[ξ]·V_ξᵀ (V as forward kept it, plain or in
+ * panels), then dWeight = Gᵀ·dU·G. Both backward passes end their ∂L/∂W here.
+ * @param dMAt dM[ξ] [OC, T] as a GEMM operand
+ */
+export function weightGradient(dMAt: (xi: number) => MatrixRef, saved: WinogradSaved, dWeight: FloatArray): void {
+  const { wg, mat, V } = saved;
+  const { C, OC, alpha, T, r } = wg;
+  const { G } = mat;
+  const OCC = OC * C;
+  const dU = scratch(3, alpha * alpha * OCC); // [α (a), α (b), OC, C]
+  const vp = saved.vPanels;
+  const vt = vp === null ? null : panelColumnsAsRows(T, C); // V_ξᵀ [T, C] read from the panels
+  for (let xi = 0; xi < alpha * alpha; xi++) {
+    const Vt: MatrixRef = vp === null ? dense(V.subarray(xi * C * T), T, true) : { data: V.subarray(vp.base + xi * vp.stride), ...vt! };
+    packedGemm(OC, C, T, dMAt(xi), Vt, dU.subarray(xi * OCC), C);
+  }
+  const dHalf = scratch(4, alpha * r * OCC); // [α (a), r (kw), OC, C]
+  for (let a = 0; a < alpha; a++) {
+    gemm(true, false, r, OCC, alpha, G, r, dU.subarray(a * alpha * OCC), OCC, 0, dHalf.subarray(a * r * OCC), OCC);
+  }
+  gemmIndexed(r, r * OCC, alpha, { data: G, ld: r, trans: true }, { data: dHalf, ld: r * OCC, trans: false }, 1, { data: dWeight, ...kernelOffsets(OC, C, r) });
+}
+
+/** dx [N, C, H, W] = the middle of the extended dxs [N, C, HP, WP] (the inverse of extendInput). */
+export function cropInput(dxs: Float64Array, dx: FloatArray, wg: WinogradGeometry): void {
+  const { N, C, H, W, HP, WP, pad } = wg;
+  for (let img = 0; img < N * C; img++)
+    for (let h = 0; h < H; h++) {
+      const to = (img * H + h) * W; // seek to dx[n, c, h, 0]
+      const from = (img * HP + h + pad) * WP + pad; // seek to dxs[n, c, h + pad, pad]
+      for (let w = 0; w < W; w++) dx[to + w] = dxs[from + w];
+    }
 }
 
 const panelColumnsCache = new ShapeCache<{ rowOffset: Int32Array; colOffset: Int32Array }>();
 
 /** A K×N matrix in panels (gemmOnPanels) read as its transpose [N, K]: element (j, k) at rowOffset[j] + colOffset[k]. */
-function panelColumnsAsRows(N: number, K: number): { rowOffset: Int32Array; colOffset: Int32Array } {
+export function panelColumnsAsRows(N: number, K: number): { rowOffset: Int32Array; colOffset: Int32Array } {
   return panelColumnsCache.get(`${N},${K}`, () => ({
     rowOffset: Int32Array.from({ length: N }, (_, j) => panelOffset(0, j, K)),
     colOffset: Int32Array.from({ length: K }, (_, k) => panelOffset(k, 0, K)),

@@ -3,7 +3,7 @@ import { randn } from '../../src/tensor/create.ts';
 import { gemmIndexed, gemmOnPanels, panelARegion, panelOffset, panelSize } from '../../src/tensor/gemm.ts';
 import type { DType, FloatArray } from '../../src/tensor/tensor.ts';
 import { windowGeometry } from '../../src/tensor/window.ts';
-import { winogradForwardPanels, winogradPanelsApply } from '../../src/tensor/winograd-panels.ts';
+import { winogradBackwardPanels, winogradForwardPanels, winogradPanelsApply } from '../../src/tensor/winograd-panels.ts';
 import { winogradBackward, winogradForward, winogradGeometry, winogradKernelTransform, winogradMatrices, type WinogradSaved } from '../../src/tensor/winograd.ts';
 
 /** Fails at the first element whose bits differ. */
@@ -43,8 +43,10 @@ interface Case {
   N: number; C: number; OC: number; H: number; W: number; r: number; pad: number; m: number; dtype: DType; bias: boolean;
 }
 
-/** Runs both forward paths and the backward pass after each; returns what they produced. */
-function bothPaths(c: Case): { plain: WinogradSaved & { y: FloatArray; dx: FloatArray; dW: FloatArray }; panels: WinogradSaved & { y: FloatArray; dx: FloatArray; dW: FloatArray } } {
+type Run = WinogradSaved & { y: FloatArray; dx: FloatArray; dW: FloatArray };
+
+/** Plain forward and backward; panel forward, plain backward; both in panels. */
+function bothPaths(c: Case): { plain: Run; panels: Run; chained: Run } {
   const { N, C, OC, H, W, r, pad, m, dtype } = c;
   const seed = N * 1000 + C * 100 + OC * 10 + m;
   const x = randn([N, C, H, W], { rng: seed, dtype }).data;
@@ -54,19 +56,19 @@ function bothPaths(c: Case): { plain: WinogradSaved & { y: FloatArray; dx: Float
   const wg = winogradGeometry(g, m);
   const U = winogradKernelTransform(weight, OC, C, winogradMatrices(m, r));
   const dy = randn([N, OC, g.OH, g.OW], { rng: seed + 3, dtype }).data;
-  const run = (forward: typeof winogradForward) => {
+  const run = (forward: typeof winogradForward, backward: typeof winogradBackward) => {
     const alloc = (n: number): FloatArray => (dtype === 'float32' ? new Float32Array(n) : new Float64Array(n));
     const y = alloc(N * OC * g.OH * g.OW);
     const saved = forward(x, U, bias, wg, y, true);
     const dx = alloc(x.length);
     const dW = alloc(weight.length);
-    winogradBackward(dy, saved, dx, dW);
+    backward(dy, saved, dx, dW);
     return { ...saved, V: saved.V.slice(), y, dx, dW };
   };
-  return { plain: run(winogradForward), panels: run(winogradForwardPanels) };
+  return { plain: run(winogradForward, winogradBackward), panels: run(winogradForwardPanels, winogradBackward), chained: run(winogradForwardPanels, winogradBackwardPanels) };
 }
 
-describe('winogradForwardPanels: the same results as winogradForward, bit for bit', () => {
+describe('winogradForwardPanels and winogradBackwardPanels: the same results as the plain passes, bit for bit', () => {
   const cases: Case[] = [
     { N: 5, C: 20, OC: 50, H: 12, W: 12, r: 5, pad: 0, m: 8, dtype: 'float32', bias: true }, // LeNet's conv2, 5 images
     { N: 25, C: 20, OC: 50, H: 12, W: 12, r: 5, pad: 0, m: 8, dtype: 'float32', bias: true }, // a training shard
@@ -76,7 +78,7 @@ describe('winogradForwardPanels: the same results as winogradForward, bit for bi
     { N: 5, C: 4, OC: 2, H: 9, W: 9, r: 5, pad: 2, m: 3, dtype: 'float32', bias: false }, // odd m
   ];
   test.each(cases.map((c) => [`N=${c.N} C=${c.C} OC=${c.OC} ${c.H}×${c.W} r=${c.r} pad=${c.pad} m=${c.m} ${c.dtype}${c.bias ? ' bias' : ''}`, c] as const))('%s: y, V, ∂L/∂x and ∂L/∂W', (_, c) => {
-    const { plain, panels } = bothPaths(c);
+    const { plain, panels, chained } = bothPaths(c);
     expect(winogradPanelsApply(panels.wg)).toBe(true);
     expect(panels.vPanels).not.toBeNull();
     expectSameBits(panels.y, plain.y, 'y');
@@ -88,6 +90,8 @@ describe('winogradForwardPanels: the same results as winogradForward, bit for bi
     expectSameBits(V, plain.V, 'V');
     expectSameBits(panels.dx, plain.dx, '∂L/∂x');
     expectSameBits(panels.dW, plain.dW, '∂L/∂W');
+    expectSameBits(chained.dx, plain.dx, '∂L/∂x of the backward chain');
+    expectSameBits(chained.dW, plain.dW, '∂L/∂W of the backward chain');
   });
 
   test('applies only with T a multiple of 5 and every tile inside y, and says so when called anyway', () => {
@@ -98,6 +102,10 @@ describe('winogradForwardPanels: the same results as winogradForward, bit for bi
     const wg = geometry(3, 10);
     expect(() => winogradForwardPanels(new Float64Array(300), new Float64Array(36 * 4), null, wg, new Float64Array(3 * 2 * 64))).toThrow(
       'winogradForwardPanels: needs T a multiple of 5 and whole tiles, got T = 12, 8×8 outputs in 4×4 tiles',
+    );
+    const saved = { wg, mat: winogradMatrices(4, 3), U: new Float64Array(36 * 4), V: new Float64Array(36 * 2 * 12), vPanels: null };
+    expect(() => winogradBackwardPanels(new Float64Array(3 * 2 * 64), saved, new Float64Array(300), null)).toThrow(
+      'winogradBackwardPanels: needs T a multiple of 5 and whole tiles, got T = 12, 8×8 outputs in 4×4 tiles',
     );
   });
 });
