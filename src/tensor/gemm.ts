@@ -154,10 +154,8 @@ export function gemmIndexed(M: number, N: number, K: number, A: MatrixRef, B: Ma
   if (adding && beta !== 0) throw new RangeError(`gemmIndexed: an addend needs β = 0 (it replaces C's old contents), got β = ${beta}`);
   if (adding) checkAddend(add, M, N);
   if (M <= 0 || N <= 0 || K <= 0) {
-    if (M > 0 && N > 0 && (adding || !scatter)) {
-      if (adding) throw new RangeError('gemmIndexed: an addend needs K ≥ 1');
-      scaleC(M, N, beta, C.data, (C as { ld: number }).ld);
-    }
+    if (M > 0 && N > 0 && adding) emptyProductPlusAddend(M, N, C, add);
+    else if (M > 0 && N > 0 && !scatter) scaleC(M, N, beta, C.data, (C as { ld: number }).ld);
     return;
   }
   const addCols = adding ? addendSide(add.cols, N, 0) : null;
@@ -179,6 +177,15 @@ export interface Addend {
 function checkAddend(add: Addend, M: number, N: number): void {
   if (add.rows !== undefined && add.rows.length < M) throw new RangeError(`gemmIndexed: the row addend needs ${M} values, got ${add.rows.length}`);
   if (add.cols !== undefined && add.cols.length < N) throw new RangeError(`gemmIndexed: the column addend needs ${N} values, got ${add.cols.length}`);
+}
+
+/** K = 0 with an addend: the product is empty, so C[i, j] ← 0 + (rows[i] + cols[j]). */
+function emptyProductPlusAddend(M: number, N: number, C: MatrixRef, add: Addend): void {
+  for (let i = 0; i < M; i++)
+    for (let j = 0; j < N; j++) {
+      const o = 'rowOffset' in C ? C.rowOffset[i] + C.colOffset[j] : i * C.ld + j;
+      C.data[o] = 0 + ((add.rows?.[i] ?? 0) + (add.cols?.[j] ?? 0));
+    }
 }
 
 /** Float64 scratch for the addend's sides (0: columns, 1: rows of a one-column product), grown on demand. */

@@ -289,4 +289,11 @@ describe('gemmIndexed with an addend', () => {
     gemmIndexed(M, N, K, a, b, 0, cRef(got), { rows, cols });
     for (let i = 0; i < M * N; i++) if (!Object.is(got[i], filled[i])) expect.fail(`cell ${i}: ${got[i]} with the addend vs ${filled[i]} filled`);
   });
+
+  test('K = 0: the product is empty, C is the addend', () => {
+    const C = new Float64Array(6).fill(NaN);
+    const none = { data: new Float64Array(0), ld: 0, trans: false };
+    gemmIndexed(2, 3, 0, none, none, 0, { data: C, ld: 3, trans: false }, { rows: Float64Array.of(1, 2), cols: Float64Array.of(10, 20, 30) });
+    expect(Array.from(C)).toEqual([11, 21, 31, 12, 22, 32]);
+  });
 });
