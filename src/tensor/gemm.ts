@@ -146,24 +146,18 @@ export function gemm(
 export function gemmIndexed(M: number, N: number, K: number, A: MatrixRef, B: MatrixRef, beta: number, C: MatrixRef, add?: Addend): void {
   checkRef('A', A, M, K);
   checkRef('B', B, K, N);
-  checkRef('C', C, M, N);
-  const scatter = 'rowOffset' in C;
-  if (!scatter && C.trans) throw new RangeError('gemmIndexed: a dense C cannot be transposed');
-  if (scatter && beta !== 1 && beta !== 0) throw new RangeError(`gemmIndexed: a gathered C is accumulated into (β = 1) or overwritten (β = 0), got β = ${beta}`);
-  const adding = add !== undefined && (add.rows !== undefined || add.cols !== undefined);
-  if (adding && beta !== 0) throw new RangeError(`gemmIndexed: an addend needs β = 0 (it replaces C's old contents), got β = ${beta}`);
-  if (adding) checkAddend(add, M, N);
+  const { gathered, ldc, addend } = checkStore('gemmIndexed', M, N, beta, C, add);
   if (M <= 0 || N <= 0 || K <= 0) {
-    if (M > 0 && N > 0 && adding) emptyProductPlusAddend(M, N, C, add);
-    else if (M > 0 && N > 0 && !scatter) scaleC(M, N, beta, C.data, (C as { ld: number }).ld);
+    if (M > 0 && N > 0 && addend !== null) emptyProductPlusAddend(M, N, C, addend);
+    else if (M > 0 && N > 0 && gathered === null) scaleC(M, N, beta, C.data, ldc);
     return;
   }
-  const addCols = adding ? addendSide(add.cols, N, 0) : null;
+  const addCols = addend === null ? null : addendSide(addend.cols, N, 0);
   if (N === 1) {
-    oneColumn(M, K, A, packerB(B), beta, C, adding ? addendSide(add.rows, M, 1) : null, addCols);
+    oneColumn(M, K, A, packerB(B), beta, C, addend === null ? null : addendSide(addend.rows, M, 1), addCols);
     return;
   }
-  gemmPacked(M, N, K, packerA(A), packerB(B), beta, C.data, scatter ? 0 : (C as { ld: number }).ld, scatter ? C : null, adding ? (add.rows ?? null) : null, addCols);
+  gemmPacked(M, N, K, packerA(A), packerB(B), beta, C.data, ldc, gathered, addend?.rows ?? null, addCols);
 }
 
 /** A bias added to a product by gemmIndexed: a value per row of C and/or one per column. */
@@ -174,9 +168,24 @@ export interface Addend {
   cols?: FloatArray;
 }
 
-function checkAddend(add: Addend, M: number, N: number): void {
-  if (add.rows !== undefined && add.rows.length < M) throw new RangeError(`gemmIndexed: the row addend needs ${M} values, got ${add.rows.length}`);
-  if (add.cols !== undefined && add.cols.length < N) throw new RangeError(`gemmIndexed: the column addend needs ${N} values, got ${add.cols.length}`);
+/**
+ * Checks C [M, N], β and the addend of gemmIndexed or gemmOnPanels (`name`): a gathered C's
+ * offsets stay inside its data, a dense C is not transposed, a gathered C is accumulated into
+ * (β = 1) or overwritten (β = 0), an addend comes with β = 0 and has M rows / N columns.
+ * @returns C's offsets when it is gathered (else null), C's row stride when it is dense (else 0),
+ *   and the addend when it has a side (else null)
+ */
+function checkStore(
+  name: string, M: number, N: number, beta: number, C: MatrixRef, add: Addend | undefined,
+): { gathered: { rowOffset: Int32Array; colOffset: Int32Array } | null; ldc: number; addend: Addend | null } {
+  checkRef('C', C, M, N);
+  if (!('rowOffset' in C) && C.trans) throw new RangeError(`${name}: a dense C cannot be transposed`);
+  if ('rowOffset' in C && beta !== 1 && beta !== 0) throw new RangeError(`${name}: a gathered C is accumulated into (β = 1) or overwritten (β = 0), got β = ${beta}`);
+  const addend = add !== undefined && (add.rows !== undefined || add.cols !== undefined) ? add : null;
+  if (addend !== null && beta !== 0) throw new RangeError(`${name}: an addend needs β = 0 (it replaces C's old contents), got β = ${beta}`);
+  if (add?.rows !== undefined && add.rows.length < M) throw new RangeError(`${name}: the row addend needs ${M} values, got ${add.rows.length}`);
+  if (add?.cols !== undefined && add.cols.length < N) throw new RangeError(`${name}: the column addend needs ${N} values, got ${add.cols.length}`);
+  return 'rowOffset' in C ? { gathered: C, ldc: 0, addend } : { gathered: null, ldc: C.ld, addend };
 }
 
 /** K = 0 with an addend: the product is empty, so C[i, j] ← 0 + (rows[i] + cols[j]). */
@@ -220,20 +229,15 @@ function addendSide(values: FloatArray | undefined, n: number, slot: number): Fl
  */
 export function gemmOnPanels(M: number, N: number, K: number, A: MatrixRef, W: Float64Array, bBase: number, beta: number, C: MatrixRef, add?: Addend): void {
   if (K < 1 || K > KC) throw new RangeError(`gemmOnPanels: the depth must be 1 … ${KC} (one block), got ${K}`);
+  if (beta !== 0 && beta !== 1) throw new RangeError(`gemmOnPanels: β must be 0 or 1, got ${beta}`);
   checkRef('A', A, M, K);
-  checkRef('C', C, M, N);
+  const { gathered, ldc, addend } = checkStore('gemmOnPanels', M, N, beta, C, add);
   if (M <= 0 || N <= 0) return;
   if (panelARegion(M, K) > bBase || bBase + roundUp(N, NR) * K > W.length) {
     throw new RangeError(`gemmOnPanels: the panels need W[${panelARegion(M, K)} …] for A and W[${bBase} … ${bBase + roundUp(N, NR) * K}) for B, in ${W.length} elements`);
   }
-  const scatter = 'rowOffset' in C;
-  if (!scatter && C.trans) throw new RangeError('gemmOnPanels: a dense C cannot be transposed');
-  if (beta !== 0 && beta !== 1) throw new RangeError(`gemmOnPanels: β must be 0 or 1, got ${beta}`);
-  const adding = add !== undefined && (add.rows !== undefined || add.cols !== undefined);
-  if (adding && beta !== 0) throw new RangeError(`gemmOnPanels: an addend needs β = 0, got β = ${beta}`);
-  if (adding) checkAddend(add, M, N);
-  const addCols = adding ? addendSide(add.cols, N, 0) : null;
-  gemmPacked(M, N, K, packerA(A), null, beta, C.data, scatter ? 0 : (C as { ld: number }).ld, scatter ? C : null, adding ? (add.rows ?? null) : null, addCols, { W, bBase });
+  const addCols = addend === null ? null : addendSide(addend.cols, N, 0);
+  gemmPacked(M, N, K, packerA(A), null, beta, C.data, ldc, gathered, addend?.rows ?? null, addCols, { W, bBase });
 }
 
 /** Where element (k, j) of a K-deep op(B) sits in its panels (gemmOnPanels): panel ⌊j/NR⌋, row k, lane j mod NR. */
