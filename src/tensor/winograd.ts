@@ -70,8 +70,8 @@
  * ── Arithmetic and accuracy ─────────────────────────────────────────────────────────────────────
  *
  * Every stage, transforms included, is a GEMM on tensor/gemm.ts's packed kernel (dense, or reading
- * x and writing dx through offset tables); tensor/winograd-panels.ts chains the forward stages so
- * that each writes the next one's packed operand directly (same sums, fewer copies), and
+ * x and writing dx through offset tables); tensor/winograd-panels.ts chains the stages of both
+ * passes so that each writes the next one's packed operand directly (same sums, fewer copies), and
  * layers/conv2d.ts uses it where it applies. The intermediates are Float64: the kernel accumulates in
  * double precision anyway, so a float32 convolution is rounded to float32 once, at the end, and
  * Winograd's error amplification (large for big tiles in float32 arithmetic) acts on float64
@@ -355,8 +355,8 @@ export function winogradForward(x: FloatArray, U: Float64Array, bias: FloatArray
     // bias added in the same store (y[n, oc, th·m + a, tw·m + b] = tilesOut[a, b, oc, t] + bias[oc])
     const { rowOffset, colOffset } = cachedOutputOffsets(wg);
     const add = bias === null ? undefined : { cols: columnBias(bias, OC, T) };
+    const A = dense(AT, alpha, false);
     for (let a = 0; a < m; a++) {
-      const A = dense(AT, alpha, false);
       gemmIndexed(m, OT, alpha, A, dense(half.subarray(a * alpha * OT), OT, false), 0, { data: y, rowOffset: rowOffset.subarray(a * m, (a + 1) * m), colOffset }, add);
     }
     return { wg, mat, U, V, vPanels: null };
