@@ -38,6 +38,8 @@ async function setup(root: string, kind: string, workers: number): Promise<{ cal
     fgsm: () => engine.fgsm(x, labels, { eps: 0.25 }),
     pgd: () => engine.attack(x, labels, { attack: 'pgd', eps: 0.25, steps: PGD_STEPS, earlyStop: false, seed: 1 }),
     train: async () => {
+      // as train() does; a checkout older than Engine.trainStep steps on the returned gradients
+      if (engine.trainStep !== undefined) return engine.trainStep(x, labels, BATCH, { kind: 'standard' }, optimizer);
       const { grads } = await engine.batchGradients(x, labels, BATCH, { kind: 'standard' });
       optimizer.step(grads);
       release(...grads);

@@ -24,7 +24,6 @@ import { CliError, parseFlags } from '../src/cli/args.ts';
 import { setConv2dAlgorithm, type Conv2dAlgorithm } from '../src/layers/conv2d.ts';
 import { createLeNet } from '../src/models/lenet.ts';
 import { randn } from '../src/tensor/create.ts';
-import { release } from '../src/tensor/recycle.ts';
 import { Rng } from '../src/tensor/rng.ts';
 import { SGD } from '../src/train/sgd.ts';
 import { createEngine } from '../src/train/workers.ts';
@@ -63,9 +62,7 @@ async function benchModel(workers: number, reps: number, algorithm: Conv2dAlgori
   const labels = Int32Array.from({ length: BATCH }, () => rng.int(10));
   try {
     const train = await time(reps, 3, async () => {
-      const { grads } = await engine.batchGradients(x, labels, BATCH, { kind: 'standard' });
-      optimizer.step(grads);
-      release(...grads); // as train() does: the next step reuses their memory
+      await engine.trainStep(x, labels, BATCH, { kind: 'standard' }, optimizer); // as train() does
     });
     const fgsm = await time(reps, 3, async () => {
       await engine.fgsm(x, labels, { eps: 0.25 });

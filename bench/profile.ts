@@ -9,7 +9,6 @@ import { Session } from 'node:inspector/promises';
 import { CliError, parseFlags } from '../src/cli/args.ts';
 import { createLeNet } from '../src/models/lenet.ts';
 import { randn } from '../src/tensor/create.ts';
-import { release } from '../src/tensor/recycle.ts';
 import { Rng } from '../src/tensor/rng.ts';
 import { InProcessEngine } from '../src/train/engine.ts';
 import { SGD } from '../src/train/sgd.ts';
@@ -42,9 +41,7 @@ async function main(): Promise<void> {
     if (kind === 'inference') await engine.logits(x);
     else if (kind === 'fgsm') await engine.fgsm(x, labels, { eps: 0.25 });
     else {
-      const { grads } = await engine.batchGradients(x, labels, BATCH, { kind: 'standard' });
-      optimizer.step(grads);
-      release(...grads); // as train() does: the next step reuses their memory
+      await engine.trainStep(x, labels, BATCH, { kind: 'standard' }, optimizer); // as train() does
     }
   };
   for (let i = 0; i < 5; i++) await step();

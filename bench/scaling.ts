@@ -21,7 +21,6 @@ import { Worker } from 'node:worker_threads';
 import { parseFlags } from '../src/cli/args.ts';
 import { createLeNet } from '../src/models/lenet.ts';
 import { randn } from '../src/tensor/create.ts';
-import { release } from '../src/tensor/recycle.ts';
 import { Rng } from '../src/tensor/rng.ts';
 import { SGD } from '../src/train/sgd.ts';
 import type { Engine } from '../src/train/engine.ts';
@@ -69,9 +68,7 @@ function work(kind: string, engine: Engine, optimizer: SGD, x: ReturnType<typeof
   if (kind === 'inference') return () => engine.logits(x);
   if (kind === 'FGSM') return () => engine.fgsm(x, labels, { eps: 0.25 });
   return async () => {
-    const { grads } = await engine.batchGradients(x, labels, BATCH, { kind: 'standard' });
-    optimizer.step(grads);
-    release(...grads);
+    await engine.trainStep(x, labels, BATCH, { kind: 'standard' }, optimizer); // as train() does
   };
 }
 

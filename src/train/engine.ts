@@ -10,8 +10,9 @@ import type { ExampleIndex } from '../attacks/attack.ts';
 import { runAttack, type AttackSpec } from '../attacks/spec.ts';
 import { noGrad, Variable } from '../autograd/variable.ts';
 import type { Module } from '../layers/module.ts';
-import { keep, recycling } from '../tensor/recycle.ts';
+import { keep, recycling, release } from '../tensor/recycle.ts';
 import { allocate, Tensor } from '../tensor/tensor.ts';
+import type { Optimizer } from './optimizer.ts';
 import { shardGradients, shardRange, sumShards, type StepKind } from './step.ts';
 
 export interface BatchGradients {
@@ -28,6 +29,12 @@ export interface Engine {
    * tensor/recycle.ts after its optimiser step.
    */
   batchGradients(x: Tensor, labels: Int32Array, batchTotal: number, step: StepKind): Promise<BatchGradients>;
+  /**
+   * One training step: the batch gradient (as batchGradients), then `optimizer.step` with it, taken
+   * only if Σ J is finite; returns Σ J. The optimiser must be over the engine's model's parameters.
+   * The worker engine takes SGD's step in its threads (train/workers.ts).
+   */
+  trainStep(x: Tensor, labels: Int32Array, batchTotal: number, step: StepKind, optimizer: Optimizer): Promise<{ lossSum: number }>;
   /** Logits [N, K] of x [N, C, H, W]. */
   logits(x: Tensor): Promise<Tensor>;
   /** FGSM examples of x [N, C, H, W]. */
@@ -72,6 +79,10 @@ export class InProcessEngine implements Engine {
     return computeBatchGradients(this.model, x, labels, batchTotal, step);
   }
 
+  async trainStep(x: Tensor, labels: Int32Array, batchTotal: number, step: StepKind, optimizer: Optimizer): Promise<{ lossSum: number }> {
+    return stepOnGradients(this, x, labels, batchTotal, step, optimizer);
+  }
+
   async logits(x: Tensor): Promise<Tensor> {
     return recycled(() => noGrad(() => this.model.forward(new Variable(x)).value));
   }
@@ -85,6 +96,20 @@ export class InProcessEngine implements Engine {
   }
 
   async close(): Promise<void> {}
+}
+
+/**
+ * Engine.trainStep from the engine's batchGradients and the optimiser's own step: the in-process
+ * engine's, and the worker engine's for an optimiser its threads do not run. The gradients go back
+ * to the pool afterwards (tensor/recycle.ts).
+ */
+export async function stepOnGradients(
+  engine: Engine, x: Tensor, labels: Int32Array, batchTotal: number, step: StepKind, optimizer: Optimizer,
+): Promise<{ lossSum: number }> {
+  const { lossSum, grads } = await engine.batchGradients(x, labels, batchTotal, step);
+  if (Number.isFinite(lossSum)) optimizer.step(grads);
+  release(...grads);
+  return { lossSum };
 }
 
 /** The shard loop of the in-process engine: shards in order, summed in order (sumShards). */

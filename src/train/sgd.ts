@@ -7,9 +7,14 @@
  *
  * Velocities are float64 (so a float32 model and a float64 one follow the same arithmetic), one per
  * parameter in the order of `params`, and are part of a checkpoint so training can resume.
+ *
+ * `sgdStepOnShards` is the same update with the gradient summed on the fly from shard gradients:
+ * the worker engine's threads take the step with it, each on its own range of the weights
+ * (train/workers.ts).
  */
 import type { Variable } from '../autograd/variable.ts';
 import { formatShape } from '../tensor/shape.ts';
+import type { FloatArray } from '../tensor/tensor.ts';
 
 export interface SGDOptions {
   /** η (default 0.001). */
@@ -25,7 +30,7 @@ export class SGD {
   lr: number;
   readonly momentum: number;
   readonly weightDecay: number;
-  /** v, one per parameter, same size. */
+  /** v, one per parameter, same size (see relocate: hold this array, not its elements). */
   readonly velocity: Float64Array[];
   /** Steps taken. */
   steps = 0;
@@ -65,6 +70,23 @@ export class SGD {
     this.steps++;
   }
 
+  /**
+   * Moves the velocities into `storage` (Σ sizes elements; parameter i's after those of the
+   * parameters before it), keeping their values: `velocity` then holds views of `storage`. The
+   * worker engine passes shared memory, so that its threads can take the step (train/workers.ts).
+   */
+  relocate(storage: Float64Array): void {
+    const total = this.velocity.reduce((sum, v) => sum + v.length, 0);
+    if (storage.length !== total) throw new RangeError(`SGD.relocate: the velocities have ${total} elements, the storage ${storage.length}`);
+    let offset = 0;
+    this.velocity.forEach((v, i) => {
+      const view = storage.subarray(offset, offset + v.length);
+      view.set(v);
+      this.velocity[i] = view;
+      offset += v.length;
+    });
+  }
+
   /** Sets every parameter's grad to null. */
   zeroGrad(): void {
     for (const p of this.params) p.grad = null;
@@ -85,5 +107,41 @@ export class SGD {
       this.velocity[i].set(v);
     });
     this.steps = state.steps;
+  }
+}
+
+/**
+ * SGD's update of the weights j ∈ [from, to) of a flat parameter vector w with velocities v (same
+ * indexing), the gradient being the sum of shard gradients read in place, G[o + j] for each
+ * offset o of `terms` (at most 4 of them, in shard order):
+ *
+ *   g = ((0 + G[o₀ + j]) + G[o₁ + j]) + …,   v[j] ← μ·v[j] − (g + λ·w[j]),   w[j] ← w[j] + η·v[j]
+ *
+ * These are the float operations of summing the shards into float64 accumulators (sumShards,
+ * train/step.ts) and then calling SGD.step with them, in the same order: the sum waits in a
+ * register instead of an array, which changes no bit. Reading each shard gradient once and writing
+ * no sum is what makes it cheaper than the two passes.
+ */
+export function sgdStepOnShards(
+  w: FloatArray, v: Float64Array, G: FloatArray, terms: readonly number[], from: number, to: number,
+  lr: number, momentum: number, weightDecay: number,
+): void {
+  if (terms.length > 4) throw new RangeError(`sgdStepOnShards: at most 4 gradient terms, got ${terms.length}`);
+  const [o0, o1, o2, o3] = terms;
+  if (terms.length === 4) {
+    for (let j = from; j < to; j++) {
+      const g = 0 + G[o0 + j] + G[o1 + j] + G[o2 + j] + G[o3 + j];
+      const vj = momentum * v[j] - (g + weightDecay * w[j]);
+      v[j] = vj;
+      w[j] += lr * vj;
+    }
+    return;
+  }
+  for (let j = from; j < to; j++) {
+    let g = 0;
+    for (let t = 0; t < terms.length; t++) g += G[terms[t] + j];
+    const vj = momentum * v[j] - (g + weightDecay * w[j]);
+    v[j] = vj;
+    w[j] += lr * vj;
   }
 }

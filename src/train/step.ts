@@ -76,6 +76,21 @@ export function sumShards(
   return { lossSum, grads };
 }
 
+/** The shards of n samples that hold any, in shard order. */
+export function liveShards(n: number): number[] {
+  return Array.from({ length: SHARDS }, (_, s) => s).filter((s) => {
+    const [start, end] = shardRange(n, s);
+    return end > start;
+  });
+}
+
+/** Σ J of a batch of n samples from its shards' (losses[s] for shard s): sumShards' additions, in its order. */
+export function shardLossSum(n: number, losses: ArrayLike<number>): number {
+  let lossSum = 0;
+  for (const s of liveShards(n)) lossSum += losses[s];
+  return lossSum;
+}
+
 /**
  * sumShards for shards whose gradients are all computed already (the worker engine's, waiting in
  * shared memory): for every element the same float64 additions in the same order (0, then shard
@@ -90,12 +105,8 @@ export function sumComputedShards(
   sizes: readonly number[],
   shards: ReadonlyArray<{ loss: number; grads: ReadonlyArray<Float32Array | Float64Array | null> }>,
 ): { lossSum: number; grads: Float64Array[] } {
-  const live = shards.filter((_, s) => {
-    const [start, end] = shardRange(n, s);
-    return end > start;
-  });
-  let lossSum = 0;
-  for (const shard of live) lossSum += shard.loss;
+  const live = liveShards(n).map((s) => shards[s]);
+  const lossSum = shardLossSum(n, shards.map((shard) => shard.loss));
   const grads = sizes.map((size, i) => {
     const acc = pooledArray(Float64Array, size); // the training loop releases it after its step
     const terms = live.map((shard) => shard.grads[i]).filter((g): g is Float32Array | Float64Array => g !== null);

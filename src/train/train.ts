@@ -143,10 +143,9 @@ export async function train(model: Module, data: Dataset, options: TrainOptions)
           total = 2 * x.shape[0];
         }
       } else if (adversarial) eps = adversarial.fgsm.eps;
-      const { lossSum: l, grads } = await engine.batchGradients(x, labels, total, step);
+      const { lossSum: l } = await engine.trainStep(x, labels, total, step, optimizer); // no step when l is not finite
       if (!Number.isFinite(l)) throw new DivergenceError(epoch, b + 1, batches.length, l / total, optimizer.lr);
-      optimizer.step(grads);
-      release(...grads, x.data); // done with: the next step reuses their memory (tensor/recycle.ts)
+      release(x.data); // done with: the next step reuses its memory (tensor/recycle.ts)
       lossSum += l;
       samples += total;
       options.onBatch?.({ epoch, batch: b + 1, batches: batches.length, loss: l / total, samples, seconds: (performance.now() - started) / 1000 });

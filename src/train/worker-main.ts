@@ -12,8 +12,9 @@ import { modelSpec } from '../models/registry.ts';
 import { recycling } from '../tensor/recycle.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import { sliceBatch } from './engine.ts';
-import { shardGradients, shardRange } from './step.ts';
-import { controlLayout, floatView, SEQ, stepFromWire, type Reply, type Task, type WorkerInit } from './workers.ts';
+import { sgdStepOnShards } from './sgd.ts';
+import { liveShards, shardGradients, shardLossSum, shardRange } from './step.ts';
+import { ABORT, ARRIVED, controlLayout, floatView, SEQ, stepFromWire, type Reply, type Task, type UpdateWire, type WorkerInit } from './workers.ts';
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
@@ -48,29 +49,74 @@ port.on('message', (task: Task) => {
     failNext = { exit: task.exit, throw: task.throw };
     return;
   }
+  let failure: Error | null = null;
   try {
-    // Acquires the main thread's writes of parameters and inputs (it stored SEQ after them).
-    const published = Atomics.load(control, SEQ);
-    if (published !== task.seq) throw new Error(`worker ${index}: task ${task.seq} arrived but the shared inputs are from call ${published}`);
-    if (failNext !== null) {
-      Atomics.store(control, layout.current + index, task.shards[0]);
-      const how = failNext;
-      failNext = null;
-      if (how.exit !== undefined) process.exit(how.exit);
-      throw new Error(how.throw ?? 'test failure');
+    run(task);
+  } catch (e) {
+    failure = e instanceof Error ? e : new Error(String(e));
+  }
+  if (task.type === 'grad' && task.update !== undefined) {
+    // every worker of a trainStep reaches the barrier, failed or not, so that none waits for ever
+    try {
+      stepAfterBarrier(task, task.update, failure === null);
+    } catch (e) {
+      failure ??= e instanceof Error ? e : new Error(String(e));
     }
-    params.forEach((p, i) => p.value.data.set(shared.subarray(offsets[i], offsets[i] + p.value.size)));
-    const x = new Tensor(floatView(task.dtype, task.x, task.shape.reduce((a, b) => a * b, 1)), task.shape); // [n, C, H, W], shared
-    const labels = new Int32Array(task.labels, 0, task.n); // [n], shared
-    if (task.type === 'grad') gradShards(task, x, labels);
-    else rowTask(task, x, labels);
+  }
+  if (failure === null) {
     Atomics.store(control, layout.done + index, task.seq); // publishes the results
     port.postMessage({ type: 'done', seq: task.seq } satisfies Reply);
-  } catch (e) {
-    const error = e instanceof Error ? e : new Error(String(e));
-    port.postMessage({ type: 'failed', seq: task.seq, message: error.message, stack: error.stack } satisfies Reply);
+  } else {
+    port.postMessage({ type: 'failed', seq: task.seq, message: failure.message, stack: failure.stack } satisfies Reply);
   }
 });
+
+/** The task's work: its gradient shards, or its row chunks of logits or adversarial examples. */
+function run(task: Exclude<Task, { type: 'debug' }>): void {
+  // Acquires the main thread's writes of parameters and inputs (it stored SEQ after them).
+  const published = Atomics.load(control, SEQ);
+  if (published !== task.seq) throw new Error(`worker ${index}: task ${task.seq} arrived but the shared inputs are from call ${published}`);
+  if (failNext !== null) {
+    Atomics.store(control, layout.current + index, task.shards[0]);
+    const how = failNext;
+    failNext = null;
+    if (how.exit !== undefined) process.exit(how.exit);
+    throw new Error(how.throw ?? 'test failure');
+  }
+  params.forEach((p, i) => p.value.data.set(shared.subarray(offsets[i], offsets[i] + p.value.size)));
+  const x = new Tensor(floatView(task.dtype, task.x, task.shape.reduce((a, b) => a * b, 1)), task.shape); // [n, C, H, W], shared
+  const labels = new Int32Array(task.labels, 0, task.n); // [n], shared
+  if (task.type === 'grad') gradShards(task, x, labels);
+  else rowTask(task, x, labels);
+}
+
+/**
+ * trainStep's second half (train/workers.ts): arrive at the barrier (having set ABORT first if
+ * this worker's shards failed), wait for the other workers, then, if none failed and Σ J is
+ * finite, take the SGD step on this worker's range of the weights, in shared memory.
+ */
+function stepAfterBarrier(task: Extract<Task, { type: 'grad' }>, update: UpdateWire, ok: boolean): void {
+  if (!ok) Atomics.store(control, ABORT, 1);
+  Atomics.add(control, ARRIVED, 1); // publishes this worker's gradients, losses and PRESENT flags
+  Atomics.notify(control, ARRIVED);
+  for (let seen = Atomics.load(control, ARRIVED); seen < update.parties; seen = Atomics.load(control, ARRIVED)) {
+    Atomics.wait(control, ARRIVED, seen);
+  }
+  if (!ok || Atomics.load(control, ABORT) !== 0) return;
+  if (!Number.isFinite(shardLossSum(task.n, losses))) return; // as stepOnGradients: no step
+  const velocity = new Float64Array(update.velocity); // [P]
+  const from = Math.floor((update.rank * P) / update.parties);
+  const to = Math.floor(((update.rank + 1) * P) / update.parties);
+  const live = liveShards(task.n);
+  params.forEach((_, i) => {
+    const start = Math.max(from, offsets[i]);
+    const end = Math.min(to, offsets[i] + init.sizes[i]);
+    if (start >= end) return;
+    // shard s's gradient of this parameter sits at s·P + offsets[i] (the flat index's own place, shifted by s·P)
+    const terms = live.filter((s) => control[layout.present + s * NP + i] === 1).map((s) => s * P);
+    sgdStepOnShards(shared, velocity, grads, terms, start, end, update.lr, update.momentum, update.weightDecay);
+  });
+}
 
 /** computeBatchGradients' loop body for this worker's shards; the main thread does the sums. */
 function gradShards(task: Extract<Task, { type: 'grad' }>, x: Tensor, labels: Int32Array): void {

@@ -7,6 +7,17 @@
  *                   main thread then adds the shard gradients into float64 accumulators with
  *                   sumComputedShards: the float additions of the in-process engine's sumShards,
  *                   in the same order, so the sum cannot depend on T.
+ *   trainStep       with SGD, the workers also take the step. Each computes its shards as above,
+ *                   then waits at a barrier (ARRIVED, below) until every worker of the call has
+ *                   its shards in shared memory; then worker r of R updates the weights
+ *                   [r·P/R, (r+1)·P/R) of the flat parameter vector, summing the shard gradients
+ *                   on the fly (sgdStepOnShards, train/sgd.ts): the operations of sumShards and
+ *                   SGD.step, in their order, so the same bits. The main thread copies the new
+ *                   weights back into the model. The sum and the step are memory-bound passes over
+ *                   all P weights that the main thread otherwise makes alone while the workers
+ *                   wait: split over the workers, they no longer cap what a second worker gives.
+ *                   The velocities live in shared memory for this (SGD.relocate). Other
+ *                   optimisers get batchGradients and their own step (stepOnGradients).
  *   logits, attack  the rows are cut into C = min(T, n) contiguous chunks (1 if n < 1), chunk c on
  *                   worker c: one chunk per worker, as large as it can be, since every call on a
  *                   chunk packs the weights again and a small batch keeps the GEMMs short (4
@@ -22,9 +33,12 @@
  *   params   [P]           the main model's parameters, copied in before every call (≈ 0.2 ms)
  *   grads    [SHARDS, P]   shard s's p.grad for every parameter, at s·P + offset(p)
  *   losses   [SHARDS]      float64, shard s's Σ J
- *   control  Int32         SEQ (the call's number), DONE[t] (the last call worker t finished),
- *                          CURRENT[t] (the shard or chunk worker t is on), PRESENT[s, i] (shard s
- *                          produced a gradient for parameter i; accumulateGrads skips null grads)
+ *   control  Int32         SEQ (the call's number), ARRIVED (workers at trainStep's barrier),
+ *                          ABORT (trainStep's update is off: a worker failed), DONE[t] (the last
+ *                          call worker t finished), CURRENT[t] (the shard or chunk worker t is on),
+ *                          PRESENT[s, i] (shard s produced a gradient for parameter i; the sums
+ *                          skip null grads)
+ *   velocity [P]           float64, SGD's velocities during trainStep (SGD.relocate)
  *   x, labels, out         the call's inputs and the logits / FGSM output, grown on demand
  *
  * A call is a postMessage of a small task descriptor to each worker that has work. The Atomics
@@ -33,7 +47,10 @@
  * Atomics.load before reading). Calls run one at a time (a queue), so buffers are never shared by
  * two calls. A worker that throws fails the call with its message and stays usable; a worker that
  * exits or crashes fails the call with a message naming the worker and the shard, and the engine
- * refuses further calls. Workers are unref'd while idle, so an engine that is never closed does not
+ * refuses further calls. At trainStep's barrier, a worker that throws sets ABORT before it
+ * arrives, and the main thread sets ABORT and fills ARRIVED when a worker dies, so no worker waits
+ * for ever and none updates a weight unless every shard was computed (a worker dying during the
+ * update itself leaves the velocities partly updated; the engine is then broken). Workers are unref'd while idle, so an engine that is never closed does not
  * keep the process alive.
  *
  * Each worker builds its replica from the model's architecture name (models/registry.ts), so any
@@ -46,15 +63,21 @@ import { checkAttackSpec, fromWire as attackFromWire, toWire as attackToWire, ty
 import type { Module } from '../layers/module.ts';
 import { architectures, isNamedModel, modelSpec, type NamedModel } from '../models/registry.ts';
 import { Tensor, type DType, type FloatArray } from '../tensor/tensor.ts';
-import { InProcessEngine, type BatchGradients, type Engine } from './engine.ts';
-import { SHARDS, shardRange, sumComputedShards, type StepKind } from './step.ts';
+import { InProcessEngine, stepOnGradients, type BatchGradients, type Engine } from './engine.ts';
+import type { Optimizer } from './optimizer.ts';
+import { SGD } from './sgd.ts';
+import { SHARDS, shardLossSum, shardRange, sumComputedShards, type StepKind } from './step.ts';
 
 /** control[SEQ]: the number of the call whose inputs are in the shared buffers. */
 export const SEQ = 0;
+/** control[ARRIVED]: workers that reached trainStep's barrier in this call. */
+export const ARRIVED = 1;
+/** control[ABORT]: 1 when this call's update must not happen (a worker failed). */
+export const ABORT = 2;
 
 /** Offsets into the control array for T workers and NP parameter tensors. */
 export function controlLayout(T: number, NP: number): { done: number; current: number; present: number; length: number } {
-  const done = 1; // DONE[t] at done + t
+  const done = 3; // DONE[t] at done + t
   const current = done + T; // CURRENT[t] at current + t
   const present = current + T; // PRESENT[s, i] at present + s·NP + i
   return { done, current, present, length: present + SHARDS * NP };
@@ -99,9 +122,22 @@ export type StepWire =
   | { kind: 'adversarial'; fgsm: FgsmWire; advRatio?: number }
   | { kind: 'attack'; spec: AttackSpecWire; advRatio: number };
 
+/**
+ * trainStep's SGD step, for worker `rank` of the `parties` that got shards: the weights it updates
+ * (see the file header) and SGD's hyper-parameters now.
+ */
+export interface UpdateWire {
+  velocity: SharedArrayBuffer;
+  rank: number;
+  parties: number;
+  lr: number;
+  momentum: number;
+  weightDecay: number;
+}
+
 /** A message from the main thread to a worker: a call's share of work, or the test hook. */
 export type Task =
-  | (TaskInputs & { type: 'grad'; shards: number[]; batchTotal: number; step: StepWire })
+  | (TaskInputs & { type: 'grad'; shards: number[]; batchTotal: number; step: StepWire; update?: UpdateWire })
   | (TaskInputs & { type: 'logits' | 'attack'; chunks: number; shards: number[]; out: SharedArrayBuffer; attack?: AttackSpecWire; index?: number | number[] })
   /** Test hook: the worker fails its next task by exiting with `exit` or by throwing `throw`. */
   | { type: 'debug'; exit?: number; throw?: string };
@@ -174,6 +210,9 @@ export class WorkerEngine implements Engine {
   private x = new SharedArrayBuffer(0);
   private labels = new SharedArrayBuffer(0);
   private out = new SharedArrayBuffer(0);
+  /** [P] float64 in shared memory: the velocities of `velocityOwner`, made on its first trainStep. */
+  private velocity: Float64Array | null = null;
+  private velocityOwner: SGD | null = null;
   private seq = 0;
   private queue: Promise<unknown> = Promise.resolve();
   /** Set when a worker died or the engine was closed: every later call rejects with it. */
@@ -254,22 +293,7 @@ export class WorkerEngine implements Engine {
   async batchGradients(x: Tensor, labels: Int32Array, batchTotal: number, step: StepKind): Promise<BatchGradients> {
     return this.serial(async () => {
       const n = x.shape[0];
-      if (labels.length !== n) throw new RangeError(`WorkerEngine.batchGradients: ${n} images but ${labels.length} labels`);
-      if (step.kind === 'adversarial') checkFgsmOptions(step.fgsm, x);
-      if (step.kind === 'attack' && step.spec.eps > 0) checkAttackSpec(step.spec, x, labels);
-      const T = this.workers;
-      const assigned: number[][] = this.threads.map(() => []);
-      for (let s = 0; s < SHARDS; s++) {
-        const [start, end] = shardRange(n, s);
-        if (end > start) assigned[s % T].push(s);
-      }
-      const inputs = this.writeInputs(x, labels);
-      const wireStep = stepToWire(step);
-      await this.dispatch(assigned, (shards) => ({ ...inputs, type: 'grad', shards, batchTotal, step: wireStep }), (s) => {
-        const [start, end] = shardRange(n, s);
-        return `gradient shard ${s} (rows ${start}..${end} of ${n})`;
-      });
-
+      await this.computeShards('batchGradients', x, labels, batchTotal, step, null);
       // The shards are computed; sum what they left in shared memory, with computeBatchGradients'
       // additions in its order (sumComputedShards)
       const NP = this.offsets.length;
@@ -286,6 +310,83 @@ export class WorkerEngine implements Engine {
       this.model.zeroGrad(); // as computeBatchGradients leaves the model
       return result;
     });
+  }
+
+  /**
+   * batchGradients and the optimiser's step; with an SGD over this engine's model, the workers take
+   * the step (see the file header), else the optimiser does (stepOnGradients).
+   */
+  async trainStep(x: Tensor, labels: Int32Array, batchTotal: number, step: StepKind, optimizer: Optimizer): Promise<{ lossSum: number }> {
+    if (!(optimizer instanceof SGD) || !this.isOverModel(optimizer)) return stepOnGradients(this, x, labels, batchTotal, step, optimizer);
+    return this.serial(async () => {
+      const velocity = this.adoptVelocities(optimizer);
+      const { lr, momentum, weightDecay } = optimizer;
+      await this.computeShards('trainStep', x, labels, batchTotal, step, (rank, parties) => ({ velocity: velocity.buffer as SharedArrayBuffer, rank, parties, lr, momentum, weightDecay }));
+      const lossSum = shardLossSum(x.shape[0], this.losses);
+      if (Number.isFinite(lossSum)) {
+        // the workers stepped (they skip the step when Σ J is not finite, as stepOnGradients does)
+        this.model.parameters().forEach((p, i) => p.value.data.set(this.params.subarray(this.offsets[i], this.offsets[i] + p.value.size)));
+        optimizer.steps++;
+      }
+      this.model.zeroGrad(); // as computeBatchGradients leaves the model
+      return { lossSum };
+    });
+  }
+
+  /** Whether the optimiser's parameters are this engine's model's, in order. */
+  private isOverModel(optimizer: SGD): boolean {
+    const params = this.model.parameters();
+    return optimizer.params.length === params.length && optimizer.params.every((p, i) => p === params[i]);
+  }
+
+  /**
+   * Puts the optimiser's velocities into the shared [P] array (moving those of the optimiser that
+   * was there before into memory of their own) and returns it.
+   */
+  private adoptVelocities(optimizer: SGD): Float64Array {
+    this.velocity ??= new Float64Array(new SharedArrayBuffer(this.P * 8));
+    const velocity = this.velocity;
+    const inPlace = optimizer.velocity.every((v, i) => v.buffer === velocity.buffer && v.byteOffset === this.offsets[i] * 8);
+    if (!inPlace) {
+      if (this.velocityOwner !== null && this.velocityOwner !== optimizer) this.velocityOwner.relocate(new Float64Array(this.P));
+      optimizer.relocate(velocity);
+    }
+    this.velocityOwner = optimizer;
+    return velocity;
+  }
+
+  /**
+   * Every shard of the batch computed by the workers into shared memory (gradients, losses,
+   * PRESENT); with `update`, the workers then take the SGD step it describes (trainStep).
+   */
+  private async computeShards(
+    call: 'batchGradients' | 'trainStep', x: Tensor, labels: Int32Array, batchTotal: number, step: StepKind, update: ((rank: number, parties: number) => UpdateWire) | null,
+  ): Promise<void> {
+    const n = x.shape[0];
+    if (labels.length !== n) throw new RangeError(`WorkerEngine.${call}: ${n} images but ${labels.length} labels`);
+    if (step.kind === 'adversarial') checkFgsmOptions(step.fgsm, x);
+    if (step.kind === 'attack' && step.spec.eps > 0) checkAttackSpec(step.spec, x, labels);
+    const T = this.workers;
+    const assigned: number[][] = this.threads.map(() => []);
+    for (let s = 0; s < SHARDS; s++) {
+      const [start, end] = shardRange(n, s);
+      if (end > start) assigned[s % T].push(s);
+    }
+    // the workers with shards take part in the update, ranked in worker order
+    const ranks = assigned.map((shards, w) => assigned.slice(0, w).filter((a) => a.length > 0).length);
+    const parties = assigned.filter((shards) => shards.length > 0).length;
+    Atomics.store(this.control, ARRIVED, 0); // a new barrier; writeInputs publishes it with SEQ
+    Atomics.store(this.control, ABORT, 0);
+    const inputs = this.writeInputs(x, labels);
+    const wireStep = stepToWire(step);
+    await this.dispatch(
+      assigned,
+      (shards, w) => ({ ...inputs, type: 'grad', shards, batchTotal, step: wireStep, update: update?.(ranks[w], parties) }),
+      (s) => {
+        const [start, end] = shardRange(n, s);
+        return `gradient shard ${s} (rows ${start}..${end} of ${n})`;
+      },
+    );
   }
 
   async logits(x: Tensor): Promise<Tensor> {
@@ -359,14 +460,14 @@ export class WorkerEngine implements Engine {
   }
 
   /** Sends each worker its shards, waits for all of them, then fails with the first error. */
-  private async dispatch(assigned: number[][], task: (shards: number[]) => Task, what: (shard: number) => string): Promise<void> {
+  private async dispatch(assigned: number[][], task: (shards: number[], worker: number) => Task, what: (shard: number) => string): Promise<void> {
     const seq = this.seq;
     const jobs = this.threads.map((t, w) => {
       if (assigned[w].length === 0) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
         t.pending = { seq, resolve, reject, what };
         t.worker.ref(); // keep the process alive while the call is in flight
-        t.worker.postMessage(task(assigned[w]));
+        t.worker.postMessage(task(assigned[w], w));
       });
     });
     const results = await Promise.allSettled(jobs);
@@ -403,6 +504,7 @@ export class WorkerEngine implements Engine {
     worker.on('error', (e: Error) => {
       const error = new Error(`WorkerEngine: worker ${index} crashed while computing ${current()}: ${e.message}`, { cause: e });
       this.broken ??= error;
+      this.releaseBarrier();
       settle(error);
     });
     worker.on('exit', (code: number) => {
@@ -410,8 +512,19 @@ export class WorkerEngine implements Engine {
         ? new Error(`WorkerEngine: closed while worker ${index} was computing ${current()}`)
         : new Error(`WorkerEngine: worker ${index} exited with code ${code} while computing ${current()}`);
       this.broken ??= error;
+      this.releaseBarrier();
       settle(error);
     });
+  }
+
+  /**
+   * A worker died: the others must not wait for it at trainStep's barrier, nor update. ABORT first,
+   * then ARRIVED past any number of workers, so that a waiter that wakes sees both.
+   */
+  private releaseBarrier(): void {
+    Atomics.store(this.control, ABORT, 1);
+    Atomics.add(this.control, ARRIVED, SHARDS + 1);
+    Atomics.notify(this.control, ARRIVED);
   }
 
   /** Runs calls one after another, and refuses them once the engine is broken or closed. */
