@@ -25,7 +25,7 @@ export interface BatchGradients {
 export interface Engine {
   /**
    * Gradient of the batch-mean loss at the model's current parameters. The arrays belong to the
-   * caller, and nothing else may hold them: train() gives them back to the pool of
+   * caller, and nothing else may hold them: trainStep gives them back to the pool of
    * tensor/recycle.ts after its optimiser step.
    */
   batchGradients(x: Tensor, labels: Int32Array, batchTotal: number, step: StepKind): Promise<BatchGradients>;

@@ -56,7 +56,7 @@ export function sumShards(
   sizes: readonly number[],
   shard: (s: number) => { loss: number; grads: ReadonlyArray<ArrayLike<number> | null> },
 ): { lossSum: number; grads: Float64Array[] } {
-  const grads = sizes.map((size) => pooledArray(Float64Array, size)); // zeroed; the training loop releases them after its step
+  const grads = sizes.map((size) => pooledArray(Float64Array, size)); // zeroed; trainStep releases them after its step (stepOnGradients)
   let lossSum = 0;
   for (let s = 0; s < SHARDS; s++) {
     const [start, end] = shardRange(n, s);
@@ -108,7 +108,7 @@ export function sumComputedShards(
   const live = liveShards(n).map((s) => shards[s]);
   const lossSum = shardLossSum(n, shards.map((shard) => shard.loss));
   const grads = sizes.map((size, i) => {
-    const acc = pooledArray(Float64Array, size); // the training loop releases it after its step
+    const acc = pooledArray(Float64Array, size); // trainStep releases it after its step (stepOnGradients)
     const terms = live.map((shard) => shard.grads[i]).filter((g): g is Float32Array | Float64Array => g !== null);
     addInOrder(acc, terms);
     return acc;
