@@ -317,7 +317,9 @@ export class WorkerEngine implements Engine {
    * the step (see the file header), else the optimiser does (stepOnGradients).
    */
   async trainStep(x: Tensor, labels: Int32Array, batchTotal: number, step: StepKind, optimizer: Optimizer): Promise<{ lossSum: number }> {
-    if (!(optimizer instanceof SGD) || !this.isOverModel(optimizer)) return stepOnGradients(this, x, labels, batchTotal, step, optimizer);
+    // an empty batch has no worker to take the step, and SGD's step with g = 0 still moves the weights
+    const inWorkers = optimizer instanceof SGD && this.isOverModel(optimizer) && x.shape[0] > 0;
+    if (!inWorkers) return stepOnGradients(this, x, labels, batchTotal, step, optimizer);
     return this.serial(async () => {
       const velocity = this.adoptVelocities(optimizer);
       const { lr, momentum, weightDecay } = optimizer;

@@ -49,7 +49,7 @@ describe('WorkerEngine.trainStep with SGD: the step in the workers', () => {
     for (const run of runs.values()) await run.engine.close();
   });
 
-  test.each(STEPS)('%s: 3 steps each on batches of 20, 3 and 1 rows give the in-process weights, velocities and Σ J with 1–4 workers', async (_, step, perRow) => {
+  test.each(STEPS)('%s: 3 steps each on batches of 20, 3 and 1 rows, then an empty one, give the in-process weights, velocities and Σ J with 1–4 workers', async (_, step, perRow) => {
     for (const [rows, seed] of [[20, 1], [3, 2], [1, 3]]) {
       const { images, labels } = randomData(rows, seed);
       for (let k = 0; k < 3; k++) {
@@ -62,6 +62,14 @@ describe('WorkerEngine.trainStep with SGD: the step in the workers', () => {
           expectSameState(run, runs.get(0)!, `${workers} workers, ${rows} rows, step ${k}`);
         }
       }
+    }
+    // an empty batch: SGD's step with g = 0 (momentum and weight decay still move the weights)
+    const empty = randomData(0, 4);
+    const reference = await runs.get(0)!.engine.trainStep(empty.images, empty.labels, 1, step, runs.get(0)!.optimizer);
+    for (const workers of [1, 2, 3, 4]) {
+      const run = runs.get(workers)!;
+      expect((await run.engine.trainStep(empty.images, empty.labels, 1, step, run.optimizer)).lossSum).toBe(reference.lossSum);
+      expectSameState(run, runs.get(0)!, `${workers} workers, an empty batch`);
     }
     // the velocities the workers updated are the optimiser's own: SGD.state() sees them
     expect(runs.get(2)!.optimizer.state().velocity[3].some((v) => v !== 0)).toBe(true);
