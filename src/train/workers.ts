@@ -50,8 +50,8 @@
  * refuses further calls. At trainStep's barrier, a worker that throws sets ABORT before it
  * arrives, and the main thread sets ABORT and fills ARRIVED when a worker dies, so no worker waits
  * for ever and none updates a weight unless every shard was computed (a worker dying during the
- * update itself leaves the velocities partly updated; the engine is then broken). Workers are unref'd while idle, so an engine that is never closed does not
- * keep the process alive.
+ * update itself leaves the velocities partly updated; the engine is then broken). Workers are
+ * unref'd while idle, so an engine that is never closed does not keep the process alive.
  *
  * Each worker builds its replica from the model's architecture name (models/registry.ts), so any
  * registered model runs here. Workers run worker-main (see spawnWorker for how it is loaded).
