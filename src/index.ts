@@ -16,7 +16,9 @@ export { windowGeometry, type WindowGeometry } from './tensor/window.ts';
 export { im2col, col2im } from './tensor/im2col.ts';
 
 // autograd/: the graph, the engine, differentiable primitives, the gradient checker
-export { Variable, variable, parameter, constant, defineOp, noGrad, isGradEnabled, type BackwardFn, type OpResult } from './autograd/variable.ts';
+export {
+  Variable, variable, parameter, constant, defineOp, noGrad, isGradEnabled, type BackwardFn, type OpResult, type GradHook, type HookHandle,
+} from './autograd/variable.ts';
 export { backward, zeroGrad } from './autograd/backward.ts';
 export { add, sub, mul, scale } from './autograd/arithmetic.ts';
 export { matmul } from './autograd/matmul.ts';
