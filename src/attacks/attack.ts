@@ -2,11 +2,14 @@
  * What every L∞ attack shares: its options, their validation, the seeded per-example random
  * streams, the gradient of the attack objective with the model frozen, and the projected sign step.
  *
- * Units. ε is a fraction of the pixel range [0, 1], as in the FGSM paper (ε = 0.25 on MNIST); the
- * network sees grey levels 0..255 minus the mean image, so the L∞ ball has radius r = 255·ε grey
- * levels. With clip, x_adv + mean stays inside the valid pixels [0, 255], i.e. x_adv ∈ [−mean, 255 − mean].
- * Both are boxes, and a valid image x lies in both, so clamping a point of the ball onto the pixel
- * box keeps it in the ball: with clip, x_adv stays within ε of x (for an x that is a valid image).
+ * Units. ε is a fraction of the pixel range R, in [0, 1], as in the FGSM paper (ε = 0.25 on
+ * MNIST); the L∞ ball has radius r = R·ε in the network's input units. R is the option
+ * `pixelRange`, by default PIXEL_RANGE = 255: the seed's network sees grey levels 0..255 minus the
+ * mean image, so r = 255·ε grey levels. An input scaled to [0, 1] takes pixelRange 1, and then ε is
+ * the step itself. With clip, x_adv + mean stays inside the valid pixels [0, R], i.e.
+ * x_adv ∈ [−mean, R − mean]. Both are boxes, and a valid image x lies in both, so clamping a point
+ * of the ball onto the pixel box keeps it in the ball: with clip, x_adv stays within ε of x (for an
+ * x that is a valid image).
  *
  * Objective. An untargeted attack climbs ℓ(z(x), y) (y the true label, or the model's prediction
  * with labelMode 'predicted', which avoids label leaking); a targeted one climbs −ℓ(z(x), t) towards
@@ -27,7 +30,7 @@ import { argmaxRows } from '../tensor/reduce.ts';
 import { formatShape } from '../tensor/shape.ts';
 import type { FloatArray, Tensor } from '../tensor/tensor.ts';
 
-/** The pixel scale: grey levels per unit of ε. */
+/** The default pixel range R (the seed's grey levels 0..255): input units per unit of ε. */
 export const PIXEL_RANGE = 255;
 
 /** Whose label the untargeted objective is about. */
@@ -41,9 +44,14 @@ export type AttackLoss = 'ce' | 'margin';
 
 /** Options every attack takes where they apply. */
 export interface AttackOptions {
-  /** ε as a fraction of the pixel range [0, 1]: the L∞ radius is 255·ε grey levels. */
+  /** ε as a fraction of the pixel range, in [0, 1]: the L∞ radius is pixelRange·ε input units. */
   eps: number;
-  /** Keep x_adv inside the valid pixels [0, 255] (needs `mean`). Default false, as the FGSM paper. */
+  /**
+   * The width R of the valid pixel range [0, R] in input units (default PIXEL_RANGE = 255, grey
+   * levels; 1 for inputs in [0, 1]). ε and PGD's stepSize are fractions of it.
+   */
+  pixelRange?: number;
+  /** Keep x_adv + mean inside the valid pixels [0, pixelRange] (needs `mean`). Default false, as the FGSM paper. */
   clip?: boolean;
   /** The mean image [1, 1, H, W] subtracted from the inputs; required with clip. */
   mean?: Tensor;
@@ -57,14 +65,17 @@ export interface AttackOptions {
 
 /** Throws a RangeError naming the attack, the option, what was expected and what arrived. */
 export function checkAttackOptions(attack: string, options: AttackOptions, x?: Tensor, labels?: ArrayLike<number>): void {
-  const { eps, clip = false, mean, labelMode = 'true', targeted, seed = 0 } = options;
+  const { eps, clip = false, mean, labelMode = 'true', targeted, seed = 0, pixelRange = PIXEL_RANGE } = options;
+  if (typeof pixelRange !== 'number' || !Number.isFinite(pixelRange) || pixelRange <= 0) {
+    throw new RangeError(`${attack}: pixelRange must be a positive number (the width of the valid pixel range: 255 for grey levels, 1 for [0, 1]), got ${String(pixelRange)}`);
+  }
   if (typeof eps !== 'number' || !Number.isFinite(eps) || eps < 0 || eps > 1) {
-    throw new RangeError(`${attack}: eps must be a fraction of the pixel range in [0, 1] (0.25 = ${0.25 * PIXEL_RANGE} grey levels), got ${String(eps)}`);
+    throw new RangeError(`${attack}: eps must be a fraction of the pixel range in [0, 1] (0.25 = ${0.25 * pixelRange} input units with pixelRange ${pixelRange}), got ${String(eps)}`);
   }
   if (labelMode !== 'true' && labelMode !== 'predicted') throw new RangeError(`${attack}: labelMode must be 'true' or 'predicted', got '${String(labelMode)}'`);
   if (!Number.isInteger(seed)) throw new RangeError(`${attack}: seed must be an integer, got ${String(seed)}`);
   if (clip) {
-    if (mean === undefined) throw new Error(`${attack}: clip needs the mean image (options.mean) to know the valid range [−mean, 255 − mean]`);
+    if (mean === undefined) throw new Error(`${attack}: clip needs the mean image (options.mean) to know the valid range [−mean, ${pixelRange} − mean]`);
     if (x !== undefined && mean.size * x.shape[0] !== x.size) {
       throw new RangeError(`${attack}: mean image ${formatShape(mean.shape)} does not match one image of x ${formatShape(x.shape)}`);
     }
@@ -151,26 +162,29 @@ export function objectiveGradient(model: Module, x: Tensor, objective: Objective
 
 /**
  * One projected sign step, in place on xt (rows of images of P pixels):
- *   xt ← Π_{‖·−x‖∞ ≤ r} (xt + α·sign(g)),   then, with clip, onto [−mean, 255 − mean]
- * (α = stepGrey, r = radiusGrey, both in grey levels). sign(0) = 0: a pixel with no gradient stays.
- * A single step from xt = x with α = r is FGSM exactly: the projection then changes nothing.
+ *   xt ← Π_{‖·−x‖∞ ≤ r} (xt + α·sign(g)),   then, with clip, onto [−mean, R − mean]
+ * (α = stepGrey, r = radiusGrey, both in input units, grey levels by default; R = pixelRange).
+ * sign(0) = 0: a pixel with no gradient stays. A single step from xt = x with α = r is FGSM
+ * exactly: the projection then changes nothing.
  */
-export function projectedSignStep(xt: FloatArray, g: ArrayLike<number>, x: ArrayLike<number>, stepGrey: number, radiusGrey: number, mean: FloatArray | null): void {
+export function projectedSignStep(
+  xt: FloatArray, g: ArrayLike<number>, x: ArrayLike<number>, stepGrey: number, radiusGrey: number, mean: FloatArray | null, pixelRange = PIXEL_RANGE,
+): void {
   for (let i = 0; i < xt.length; i++) {
     const v = xt[i] + (g[i] > 0 ? stepGrey : g[i] < 0 ? -stepGrey : 0);
     const lo = x[i] - radiusGrey;
     const hi = x[i] + radiusGrey;
     xt[i] = v < lo ? lo : v > hi ? hi : v;
   }
-  if (mean !== null) clipToPixels(xt, mean);
+  if (mean !== null) clipToPixels(xt, mean, pixelRange);
 }
 
-/** x ← clamp(x, −mean, 255 − mean) elementwise, the mean image repeating every P = mean.length values. */
-export function clipToPixels(x: FloatArray, mean: FloatArray): void {
+/** x ← clamp(x, −mean, R − mean) elementwise (R = pixelRange), the mean image repeating every P = mean.length values. */
+export function clipToPixels(x: FloatArray, mean: FloatArray, pixelRange = PIXEL_RANGE): void {
   const P = mean.length;
   for (let i = 0; i < x.length; i++) {
     const low = -mean[i % P];
-    const high = PIXEL_RANGE - mean[i % P];
+    const high = pixelRange - mean[i % P];
     if (x[i] < low) x[i] = low;
     else if (x[i] > high) x[i] = high;
   }

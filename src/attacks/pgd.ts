@@ -1,9 +1,10 @@
 /**
  * L∞ projected gradient descent (Madry et al. 2018), the iterative attack every robustness claim
- * is checked against. With r = 255·ε and α = 255·stepSize (grey levels, attack.ts):
+ * is checked against. With r = R·ε and α = R·stepSize in input units, R = `pixelRange` (default
+ * 255, so grey levels; ε and stepSize are fractions of the pixel range, attack.ts):
  *
  *   x⁰     = x + U(−r, r) per pixel (random start; with clip, then clipped), or x⁰ = x without
- *   xᵗ⁺¹   = Π(xᵗ + α·sign(∇ₓ s·ℓ(z(xᵗ), c)))      Π: onto ‖· − x‖∞ ≤ r, then (clip) onto [0, 255]
+ *   xᵗ⁺¹   = Π(xᵗ + α·sign(∇ₓ s·ℓ(z(xᵗ), c)))      Π: onto ‖· − x‖∞ ≤ r, then (clip) onto [0, R]
  *
  * for t = 0 … T−1, where ℓ is the cross-entropy or the logit margin (layers/example-losses.ts),
  * c the true label, the prediction, or the target, and s = +1 (untargeted) or −1 (targeted).
@@ -76,7 +77,8 @@ export function checkPgdOptions(options: PgdOptions, x?: Tensor, labels?: ArrayL
 }
 
 /**
- * PGD examples for a batch. The model's parameters and grads are left exactly as they were.
+ * PGD examples for a batch, within pixelRange·ε of x (pixelRange 255 by default, grey levels).
+ * The model's parameters and grads are left exactly as they were.
  * @param x [N, C, H, W] mean-subtracted inputs   @param labels [N] true labels
  * @param index the data-set index of row 0, or of every row (seeds each row's random start)
  * @returns x_adv [N, C, H, W]
@@ -90,8 +92,9 @@ export function pgd(model: Module, x: Tensor, labels: ArrayLike<number>, options
   if (N === 0) return new Tensor(best, x.shape);
   const P = x.size / N; // values per example
   const mean = options.clip ? options.mean!.data : null;
-  const radius = eps * PIXEL_RANGE;
-  const alpha = stepSize * PIXEL_RANGE;
+  const pixelRange = options.pixelRange ?? PIXEL_RANGE;
+  const radius = eps * pixelRange; // in input units
+  const alpha = stepSize * pixelRange;
 
   return withFrozenParameters(model, () => {
     const objective = objectiveOf(model, x, labels, options);
@@ -108,7 +111,7 @@ export function pgd(model: Module, x: Tensor, labels: ArrayLike<number>, options
           const rng = new Rng(streamSeed(seed, exampleIndex(index, n), restart, STREAM.randomStart));
           for (let p = 0; p < P; p++) xt[i * P + p] += (2 * rng.uniform() - 1) * radius;
         });
-        if (mean !== null) clipToPixels(xt, mean);
+        if (mean !== null) clipToPixels(xt, mean, pixelRange);
       }
       let iterate = xt;
       // one step: the objective (and its gradient) at the iterate, the best iterate so far per
@@ -144,7 +147,7 @@ export function pgd(model: Module, x: Tensor, labels: ArrayLike<number>, options
           iterate = gatherRows(iterate, P, keep);
           g = gatherRows(g, P, keep);
         }
-        projectedSignStep(iterate, g, x0, alpha, radius, mean);
+        projectedSignStep(iterate, g, x0, alpha, radius, mean, pixelRange);
         return true;
       };
       for (let t = 0; recycling(() => step(t)); t++);

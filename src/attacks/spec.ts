@@ -3,10 +3,13 @@
  * its threads, the CLI builds it from flags, reports print it), so that evaluation, the engines and
  * the command line take any attack, not FGSM alone.
  *
- *   { attack: 'fgsm',  eps, clip?, mean?, labelMode?, targeted? }
+ *   { attack: 'fgsm',  eps, pixelRange?, clip?, mean?, labelMode?, targeted? }
  *   { attack: 'pgd',   eps, …, steps?, stepSize?, randomStart?, restarts?, loss?, earlyStop?, seed? }
  *   { attack: 'bim',   the same as pgd, always without random start }
- *   { attack: 'noise', eps, clip?, mean?, seed? }
+ *   { attack: 'noise', eps, pixelRange?, clip?, mean?, seed? }
+ *
+ * Units: ε (and PGD's stepSize) is a fraction of the pixel range pixelRange (default 255, grey
+ * levels), as in every attack (attack.ts).
  */
 import type { Module } from '../layers/module.ts';
 import { Tensor, type FloatArray } from '../tensor/tensor.ts';
@@ -100,7 +103,7 @@ export function describeAttack(spec: AttackSpec): string {
     case 'pgd':
     case 'bim': {
       const steps = spec.steps ?? 40;
-      const alpha = spec.stepSize === undefined ? `2.5·ε/${steps}` : `${round(spec.stepSize)} (${round(spec.stepSize * PIXEL_RANGE)} grey levels)`;
+      const alpha = spec.stepSize === undefined ? `2.5·ε/${steps}` : `${round(spec.stepSize)} (${round(spec.stepSize * (spec.pixelRange ?? PIXEL_RANGE))}${spec.pixelRange === undefined ? ' grey levels' : ' input units'})`;
       const restarts = 'restarts' in spec ? (spec.restarts ?? 1) : 1;
       const start = spec.attack === 'pgd' && spec.randomStart !== false;
       const name = `${start ? 'PGD' : 'BIM'}-${steps}`;

@@ -19,7 +19,7 @@ export interface AttackEvaluation {
   maxPerturbation: number;
   /** Values of x_adv that are NaN or infinite. */
   nonFinite: number;
-  /** With clip: values of x_adv + mean outside [0, 255]. */
+  /** With clip: values of x_adv + mean outside [0, pixelRange] (the spec's; 255 by default). */
   outOfRange: number;
 }
 
@@ -73,7 +73,7 @@ export async function evaluateAttack(engine: Engine, images: Tensor, labels: Int
         if (d > maxPerturbation) maxPerturbation = d;
         if (mean !== null) {
           const pixel = v + mean[p];
-          if (pixel < -ROUNDING_TOLERANCE || pixel > PIXEL_RANGE + ROUNDING_TOLERANCE) outOfRange++;
+          if (pixel < -ROUNDING_TOLERANCE || pixel > (spec.pixelRange ?? PIXEL_RANGE) + ROUNDING_TOLERANCE) outOfRange++;
         }
       }
     }

@@ -112,8 +112,11 @@ const TRAINING_STREAM = 3;
  * a training example should have the highest loss found, not merely the first that fools.
  */
 export function trainingAttackSpec(adversarial: AdversarialTraining, eps: number, seed: number, epoch: number, step: number): AttackSpec {
-  const { clip, mean, labelMode } = adversarial.fgsm;
-  const base = { eps, clip, mean, labelMode: labelMode as LabelMode | undefined, randomStart: true, earlyStop: false, seed: streamSeed(seed, epoch, step, TRAINING_STREAM) };
+  const { clip, mean, labelMode, pixelRange } = adversarial.fgsm;
+  const base = {
+    eps, ...(pixelRange === undefined ? {} : { pixelRange }), clip, mean, labelMode: labelMode as LabelMode | undefined,
+    randomStart: true, earlyStop: false, seed: streamSeed(seed, epoch, step, TRAINING_STREAM),
+  };
   if (adversarial.schedule === 'fgsm-rs') return { attack: 'pgd', ...base, steps: 1, stepSize: FGSM_RS_STEP * eps };
   const steps = adversarial.steps ?? DEFAULT_TRAINING_PGD_STEPS;
   return { attack: 'pgd', ...base, steps, stepSize: (2.5 * eps) / steps };

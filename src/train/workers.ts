@@ -101,6 +101,7 @@ export interface WorkerInit {
 /** FgsmOptions without the Tensor class, which does not survive structured cloning. */
 export interface FgsmWire {
   eps: number;
+  pixelRange?: number;
   clip?: boolean;
   labelMode?: 'true' | 'predicted';
   mean?: { data: FloatArray; shape: number[] };
@@ -157,14 +158,14 @@ export function rowChunks(n: number, T: number): number {
 
 /** FgsmOptions as a message can carry them. */
 export function toWire(options: FgsmOptions): FgsmWire {
-  const { eps, clip, labelMode, mean } = options;
-  return { eps, clip, labelMode, mean: mean === undefined ? undefined : { data: mean.data, shape: [...mean.shape] } };
+  const { eps, pixelRange, clip, labelMode, mean } = options;
+  return { eps, pixelRange, clip, labelMode, mean: mean === undefined ? undefined : { data: mean.data, shape: [...mean.shape] } };
 }
 
 /** The FgsmOptions that toWire encoded. */
 export function fromWire(wire: FgsmWire): FgsmOptions {
-  const { eps, clip, labelMode, mean } = wire;
-  return { eps, clip, labelMode, mean: mean === undefined ? undefined : new Tensor(mean.data, mean.shape) };
+  const { eps, pixelRange, clip, labelMode, mean } = wire;
+  return { eps, pixelRange, clip, labelMode, mean: mean === undefined ? undefined : new Tensor(mean.data, mean.shape) };
 }
 
 /** A StepKind as a message can carry it. */
