@@ -38,7 +38,7 @@ export { linear, Linear, linearForward, linearBackward } from './layers/linear.t
 export { softmaxCrossEntropy, softmax, softmaxForward } from './layers/softmax-cross-entropy.ts';
 export { crossEntropyPerExample, marginPerExample } from './layers/example-losses.ts';
 export { Module, Sequential } from './layers/module.ts';
-export { type Init } from './layers/init.ts';
+export { initStd, type Init, type InitName } from './layers/init.ts';
 
 // models/
 export { createLeNet, LeNet, LENET_ARCHITECTURE, type LeNetOptions } from './models/lenet.ts';

@@ -335,7 +335,11 @@ function toList(g: { dx: Tensor | null; dWeight: Tensor | null; dBias: Tensor | 
   return [g.dx, g.dWeight, g.dBias];
 }
 
-/** A convolution layer with its own weight [OC, C, K, K] and bias [OC]. */
+/**
+ * A convolution layer with its own weight [OC, C, KH, KW] and bias [OC].
+ * Initialisation (init.ts): by default MatConvNet's, weight ~ 0.01·N(0, 1) (the seed's recipe);
+ * pass `init: 'he'` for N(0, 2/(C·KH·KW)), the default of Linear. Biases start at zero.
+ */
 export class Conv2d extends Module {
   readonly weight: Variable;
   readonly bias: Variable;

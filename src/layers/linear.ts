@@ -62,12 +62,18 @@ export const linear = defineOp('linear', (x: Variable, weight: Variable, bias: V
   backward: (dy, needs) => linearBackward(dy, x.value, weight.value, needs),
 }));
 
+/**
+ * A fully connected layer with its own weight [OUT, IN] and bias [OUT].
+ * Initialisation (init.ts): by default He, weight ~ N(0, 2/IN), for a ReLU after it; pass
+ * `init: 'matconvnet'` for the seed's 0.01·N(0, 1), the default of Conv2d. Biases start at zero.
+ * @param options rng draws the weight; init 'he' (default) or 'matconvnet'; dtype (default float32)
+ */
 export class Linear extends Module {
   readonly weight: Variable;
   readonly bias: Variable;
   constructor(inFeatures: number, outFeatures: number, options: { init?: Init; rng: Rng; dtype?: DType }) {
     super();
-    this.weight = parameter(initWeight([outFeatures, inFeatures], inFeatures, options.init ?? { kind: 'he' }, options.rng, options.dtype ?? 'float32'));
+    this.weight = parameter(initWeight([outFeatures, inFeatures], inFeatures, options.init ?? 'he', options.rng, options.dtype ?? 'float32'));
     this.bias = parameter(zeros([outFeatures], options.dtype ?? 'float32'));
   }
   forward(x: Variable): Variable {

@@ -29,7 +29,7 @@ export interface LeNetOptions {
   seed?: number;
   /** float32 to train, float64 for gradient checks (default float32). */
   dtype?: DType;
-  /** Default: MatConvNet's f·N(0,1), f = 0.01. */
+  /** Every layer's weight init (layers/init.ts). Default: MatConvNet's f·N(0,1), f = 0.01. */
   init?: Init;
 }
 
