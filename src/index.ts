@@ -24,6 +24,7 @@ export { add, sub, mul, scale } from './autograd/arithmetic.ts';
 export { matmul } from './autograd/matmul.ts';
 export { sum, mean } from './autograd/reduce.ts';
 export { reshape, flatten } from './autograd/reshape.ts';
+export { toDot, toSvg, type GraphPictureOptions } from './autograd/graph-picture.ts';
 export { gradcheck, type GradcheckOptions, type GradcheckResult, type GradcheckFailure } from './autograd/gradcheck.ts';
 
 // layers/: each op, its forward and backward kernels, its Module
