@@ -54,14 +54,22 @@ function shownOutputs(chapter: string, markdown: string): Shown[] {
   return shown;
 }
 
-/** The `path:first-last` ranges of a chapter's `Read:` lines and of the lists under "Read" headings. */
+/**
+ * The `path:first-last` ranges of a chapter's `Read:` lines (with the list right after one, if
+ * any) and of the lists under "Read" headings.
+ */
 function readRanges(chapter: string, markdown: string): Range[] {
   const ranges: Range[] = [];
-  let underRead = false;
+  let underHeading = false; // inside a section whose heading starts with "Read"
+  let afterLine = false; // in the list that follows a `Read:` line
   markdown.split('\n').forEach((l, i) => {
-    if (/^#+\s/.test(l)) underRead = /^#+\s+Read\b/i.test(l);
+    if (/^#+\s/.test(l)) underHeading = /^#+\s+Read\b/i.test(l);
     const isList = /^\s*([-*+]|\d+\.)\s/.test(l);
-    if (!/^Read:/.test(l) && !(underRead && isList)) return;
+    const isReadLine = /^Read:/.test(l);
+    if (isReadLine) afterLine = true;
+    else if (l.trim() !== '' && !isList && !/^\s/.test(l)) afterLine = false; // the list (and its wrapped lines) ended
+    const inList = isList || (/^\s/.test(l) && l.trim() !== ''); // an item or its wrapped line
+    if (!isReadLine && !(inList && (underHeading || afterLine))) return;
     for (const m of l.matchAll(RANGE)) ranges.push({ chapter, line: i + 1, path: m[1], first: Number(m[2]), last: Number(m[3]) });
   });
   return ranges;
@@ -167,6 +175,8 @@ describe('the course harness can fail', () => {
     expect(lineDiff('1\n2\n3\n4\n5\n6\n7\n', '1\n2\n3\n4\n5\n6\n7\nnew\n')).toBe('  …\n  6\n  7\n+ new');
     expect(checkRange({ chapter: 'x.md', line: 1, path: 'package.json', first: 1, last: 100_000 })).toMatch(/the file has \d+ lines/);
     expect(readRanges('x.md', 'Read: `src/a.ts:1-2`\n## Read next\n- `src/b.ts:3-4` and src/c.ts:5-6\nsrc/d.ts:7-8\n').map((r) => r.path)).toEqual(['src/a.ts', 'src/b.ts', 'src/c.ts']);
+    const afterRead = 'Read:\n\n- `src/a.ts:1-2`\n  wrapped src/b.ts:3-4\n- src/c.ts:5-6\n\nProse src/d.ts:7-8\n- src/e.ts:9-10\n';
+    expect(readRanges('x.md', afterRead).map((r) => r.path)).toEqual(['src/a.ts', 'src/b.ts', 'src/c.ts']);
   });
 });
 
