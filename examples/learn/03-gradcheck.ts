@@ -20,8 +20,10 @@ console.log(`linear: ok ${good.ok}, ${good.checked} comparisons (6 + 12 + 4 elem
 const h = 1e-6;
 const r = randn([2, 4], { rng: new Rng(9), dtype: 'float64' });
 const L = (xs: Tensor): number => {
-  const y = linear(constant(xs), constant(weight), constant(bias)).value.data;
-  return y.reduce((acc, v, i) => acc + v * r.data[i], 0);
+  const y = linear(constant(xs), constant(weight), constant(bias)).value.data; // [2, 4]
+  let total = 0;
+  for (let i = 0; i < y.length; i++) total += r.data[i] * y[i];
+  return total;
 };
 const numeric = (L(map(x, (v, i) => (i === 0 ? v + h : v))) - L(map(x, (v, i) => (i === 0 ? v - h : v)))) / (2 * h);
 let analytic = 0; // (rᵀ·W)[0, 0] = Σ_o r[0, o] · W[o, 0]
