@@ -16,7 +16,7 @@
  */
 import { formatShape } from '../tensor/shape.ts';
 import type { Tensor } from '../tensor/tensor.ts';
-import { Variable } from './variable.ts';
+import { topologicalOrder, Variable } from './variable.ts';
 
 export interface GraphPictureOptions {
   /** Names for Variables, e.g. `{ x, w, b, loss }` (shorthand properties); the boxes show them. */
@@ -46,27 +46,6 @@ interface Arrow {
 
 const FILL = { parameter: '#dbeafe', constant: '#f3f4f6', op: '#fef9c3' } as const;
 
-/** Every Variable reachable from `root` through inputs (needing a gradient or not), inputs before users. */
-function reachable(root: Variable): Variable[] {
-  const order: Variable[] = [];
-  const visited = new Set<Variable>([root]);
-  const stack: Array<{ node: Variable; next: number }> = [{ node: root, next: 0 }];
-  while (stack.length > 0) {
-    const frame = stack[stack.length - 1];
-    if (frame.next < frame.node.inputs.length) {
-      const input = frame.node.inputs[frame.next++];
-      if (input !== undefined && !visited.has(input)) {
-        visited.add(input);
-        stack.push({ node: input, next: 0 });
-      }
-    } else {
-      order.push(frame.node);
-      stack.pop();
-    }
-  }
-  return order;
-}
-
 /** `[a, b, c]` with `digits` significant digits, or null when t has more than `max` elements. */
 function formatValues(t: Tensor, max: number, digits: number): string | null {
   if (t.size > max) return null;
@@ -83,7 +62,7 @@ function layout(root: Variable, options: GraphPictureOptions): { boxes: Box[]; a
     if (!(v instanceof Variable)) throw new TypeError(`graph picture: names.${name} is not a Variable`);
     nameOf.set(v, name);
   }
-  const order = reachable(root);
+  const order = topologicalOrder(root, 'all'); // every Variable below root, inputs before users
   const index = new Map(order.map((v, i) => [v, i]));
   const depth = new Array<number>(order.length).fill(0); // longest path to the root
   for (let i = order.length - 1; i >= 0; i--) {

@@ -258,8 +258,12 @@ function runHooks(node: Variable, dy: Tensor): Tensor {
   return dy;
 }
 
-/** Nodes reachable from `root` through inputs that require gradients, inputs before users. */
-export function topologicalOrder(root: Variable): Variable[] {
+/**
+ * Nodes reachable from `root` through inputs that require gradients (what backward visits), or
+ * through every input with `which = 'all'` (what the graph picture draws); inputs before users.
+ */
+export function topologicalOrder(root: Variable, which: 'requiresGrad' | 'all' = 'requiresGrad'): Variable[] {
+  const all = which === 'all';
   const order: Variable[] = [];
   const visited = new Set<Variable>([root]);
   // Iterative post-order DFS: each frame is a node and the index of the next input to visit.
@@ -269,7 +273,7 @@ export function topologicalOrder(root: Variable): Variable[] {
     const inputs = frame.node.inputs;
     if (frame.next < inputs.length) {
       const input = inputs[frame.next++];
-      if (input !== undefined && input.requiresGrad && !visited.has(input)) {
+      if (input !== undefined && (all || input.requiresGrad) && !visited.has(input)) {
         visited.add(input);
         stack.push({ node: input, next: 0 });
       }
