@@ -63,6 +63,11 @@ export interface AttackOptions {
   seed?: number;
 }
 
+/** How ε's unit reads in messages: grey levels by default, else input units of the given range. */
+function unitsOf(options: Pick<AttackOptions, 'pixelRange'>): string {
+  return options.pixelRange === undefined ? 'grey levels' : `input units with pixelRange ${options.pixelRange}`;
+}
+
 /** Throws a RangeError naming the attack, the option, what was expected and what arrived. */
 export function checkAttackOptions(attack: string, options: AttackOptions, x?: Tensor, labels?: ArrayLike<number>): void {
   const { eps, clip = false, mean, labelMode = 'true', targeted, seed = 0, pixelRange = PIXEL_RANGE } = options;
@@ -70,7 +75,7 @@ export function checkAttackOptions(attack: string, options: AttackOptions, x?: T
     throw new RangeError(`${attack}: pixelRange must be a positive number (the width of the valid pixel range: 255 for grey levels, 1 for [0, 1]), got ${String(pixelRange)}`);
   }
   if (typeof eps !== 'number' || !Number.isFinite(eps) || eps < 0 || eps > 1) {
-    throw new RangeError(`${attack}: eps must be a fraction of the pixel range in [0, 1] (0.25 = ${0.25 * pixelRange} input units with pixelRange ${pixelRange}), got ${String(eps)}`);
+    throw new RangeError(`${attack}: eps must be a fraction of the pixel range in [0, 1] (0.25 = ${0.25 * pixelRange} ${unitsOf(options)}), got ${String(eps)}`);
   }
   if (labelMode !== 'true' && labelMode !== 'predicted') throw new RangeError(`${attack}: labelMode must be 'true' or 'predicted', got '${String(labelMode)}'`);
   if (!Number.isInteger(seed)) throw new RangeError(`${attack}: seed must be an integer, got ${String(seed)}`);
