@@ -13,7 +13,9 @@ trainByHand(model, train, { epochs: 1, batchSize: 10, loss: goodfellowLoss(eps) 
 /** One line: the accuracy at x_adv and the mean per-image loss ℓ there. */
 const row = (name: string, xAdv: Tensor): void => {
   const losses = noGrad(() => crossEntropyPerExample(model.forward(new Variable(xAdv)), labels).value.data); // [200]
-  const meanLoss = losses.reduce((s, l) => s + l, 0) / losses.length;
+  let total = 0;
+  for (const l of losses) total += l;
+  const meanLoss = total / losses.length;
   console.log(`  ${name.padEnd(42)} ${accuracy(model, xAdv, labels).toFixed(3)}      ${meanLoss.toFixed(3)}`);
 };
 console.log(`FGSM-trained model, first ${labels.length} test images, ε = ${eps}   accuracy   mean loss`);
