@@ -13,7 +13,7 @@ import { Adam } from '../../src/train/adam.ts';
 import { InProcessEngine, type Engine } from '../../src/train/engine.ts';
 import { SGD, sgdStepOnShards } from '../../src/train/sgd.ts';
 import type { StepKind } from '../../src/train/step.ts';
-import { WorkerEngine } from '../../src/train/workers.ts';
+import { WorkerEngine } from '../../src/train/workers/engine.ts';
 import { expectSameBits, randomData } from './helpers.ts';
 
 /** A model, its engine and its SGD, all starting from createLeNet({ seed: 0, dtype }). */

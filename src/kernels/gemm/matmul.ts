@@ -3,8 +3,8 @@
  *   z[i,j] = Σ_k op(x)[i,k] · op(y)[k,j]
  */
 import { gemm } from './gemm.ts';
-import { formatShape } from './shape.ts';
-import { allocate, Tensor } from './tensor.ts';
+import { formatShape } from '../../tensor/shape.ts';
+import { allocate, Tensor } from '../../tensor/tensor.ts';
 
 export interface MatmulOptions {
   /** Use xᵀ: x has shape [K, M]. */

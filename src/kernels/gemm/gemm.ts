@@ -53,10 +53,10 @@
  *   work, so they take a plain GEMV loop instead.
  * - The packing buffer lives at module level and grows on demand: no allocation per call once warm.
  */
-import { MR as PACK_MR, NR as PACK_NR, packerA, packerB, type MatrixRef, type PackA, type PackB } from './gemm-pack.ts';
-import type { FloatArray } from './tensor.ts';
+import { MR as PACK_MR, NR as PACK_NR, packerA, packerB, type MatrixRef, type PackA, type PackB } from './pack.ts';
+import type { FloatArray } from '../../tensor/tensor.ts';
 
-export type { MatrixRef } from './gemm-pack.ts';
+export type { MatrixRef } from './pack.ts';
 
 /**
  * The register tile again, as this module's own literals: TurboFan folds a module's own `const`

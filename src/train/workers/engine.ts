@@ -56,136 +56,35 @@
  * Each worker builds its replica from the model's architecture name (models/registry.ts), so any
  * registered model runs here. Workers run worker-main (see spawnWorker for how it is loaded).
  */
-import { Worker } from 'node:worker_threads';
-import { checkFgsmOptions, type FgsmOptions } from '../attacks/fgsm.ts';
-import type { ExampleIndex } from '../attacks/attack.ts';
-import { checkAttackSpec, fromWire as attackFromWire, toWire as attackToWire, type AttackSpec, type AttackSpecWire } from '../attacks/spec.ts';
-import type { Module } from '../layers/module.ts';
-import { architectures, isNamedModel, modelSpec, type NamedModel } from '../models/registry.ts';
-import { Tensor, type DType, type FloatArray } from '../tensor/tensor.ts';
-import { InProcessEngine, stepOnGradients, type BatchGradients, type Engine } from './engine.ts';
-import type { Optimizer } from './optimizer.ts';
-import { SGD } from './sgd.ts';
-import { SHARDS, shardLossSum, shardRange, sumComputedShards, type StepKind } from './step.ts';
-
-/** control[SEQ]: the number of the call whose inputs are in the shared buffers. */
-export const SEQ = 0;
-/** control[ARRIVED]: workers that reached trainStep's barrier in this call. */
-export const ARRIVED = 1;
-/** control[ABORT]: 1 when this call's update must not happen (a worker failed). */
-export const ABORT = 2;
-
-/** Offsets into the control array for T workers and NP parameter tensors. */
-export function controlLayout(T: number, NP: number): { done: number; current: number; present: number; length: number } {
-  const done = 3; // DONE[t] at done + t
-  const current = done + T; // CURRENT[t] at current + t
-  const present = current + T; // PRESENT[s, i] at present + s·NP + i
-  return { done, current, present, length: present + SHARDS * NP };
-}
-
-/** What a worker is given at start (structured-cloned; the buffers are shared, not copied). */
-export interface WorkerInit {
-  index: number;
-  workers: number;
-  /** The model's architecture name: the worker builds its replica from the registry. */
-  architecture: string;
-  dtype: DType;
-  /** Sizes of the model's parameters, in model.parameters() order. */
-  sizes: number[];
-  params: SharedArrayBuffer;
-  grads: SharedArrayBuffer;
-  losses: SharedArrayBuffer;
-  control: SharedArrayBuffer;
-}
-
-/** FgsmOptions without the Tensor class, which does not survive structured cloning. */
-export interface FgsmWire {
-  eps: number;
-  clip?: boolean;
-  labelMode?: 'true' | 'predicted';
-  mean?: { data: FloatArray; shape: number[] };
-}
-
-/** The inputs every task carries. x holds n images of x.shape[1..] in dtype, labels n entries. */
-export interface TaskInputs {
-  seq: number;
-  n: number;
-  shape: number[];
-  dtype: DType;
-  x: SharedArrayBuffer;
-  labels: SharedArrayBuffer;
-}
-
-/** A StepKind as a message carries it. */
-export type StepWire =
-  | { kind: 'standard' }
-  | { kind: 'adversarial'; fgsm: FgsmWire; advRatio?: number }
-  | { kind: 'attack'; spec: AttackSpecWire; advRatio: number };
-
-/**
- * trainStep's SGD step, for worker `rank` of the `parties` that got shards: the weights it updates
- * (see the file header) and SGD's hyper-parameters now.
- */
-export interface UpdateWire {
-  velocity: SharedArrayBuffer;
-  rank: number;
-  parties: number;
-  lr: number;
-  momentum: number;
-  weightDecay: number;
-}
-
-/** A message from the main thread to a worker: a call's share of work, or the test hook. */
-export type Task =
-  | (TaskInputs & { type: 'grad'; shards: number[]; batchTotal: number; step: StepWire; update?: UpdateWire })
-  | (TaskInputs & { type: 'logits' | 'attack'; chunks: number; shards: number[]; out: SharedArrayBuffer; attack?: AttackSpecWire; index?: number | number[] })
-  /** Test hook: the worker fails its next task by exiting with `exit` or by throwing `throw`. */
-  | { type: 'debug'; exit?: number; throw?: string };
-
-/** A message from a worker: started, finished call `seq` (results in shared memory), or failed. */
-export type Reply = { type: 'ready' } | { type: 'done'; seq: number } | { type: 'failed'; seq: number; message: string; stack?: string };
-
-/** Typed view of a shared buffer in a dtype. */
-export function floatView(dtype: DType, buffer: SharedArrayBuffer, length?: number): FloatArray {
-  return dtype === 'float64' ? new Float64Array(buffer, 0, length) : new Float32Array(buffer, 0, length);
-}
-
-/** Number of row chunks logits and attacks cut n rows into with T workers: one per worker, none empty. */
-export function rowChunks(n: number, T: number): number {
-  return Math.max(1, Math.min(T, n));
-}
-
-/** FgsmOptions as a message can carry them. */
-export function toWire(options: FgsmOptions): FgsmWire {
-  const { eps, clip, labelMode, mean } = options;
-  return { eps, clip, labelMode, mean: mean === undefined ? undefined : { data: mean.data, shape: [...mean.shape] } };
-}
-
-/** The FgsmOptions that toWire encoded. */
-export function fromWire(wire: FgsmWire): FgsmOptions {
-  const { eps, clip, labelMode, mean } = wire;
-  return { eps, clip, labelMode, mean: mean === undefined ? undefined : new Tensor(mean.data, mean.shape) };
-}
-
-/** A StepKind as a message can carry it. */
-export function stepToWire(step: StepKind): StepWire {
-  if (step.kind === 'standard') return step;
-  if (step.kind === 'attack') return { kind: 'attack', spec: attackToWire(step.spec), advRatio: step.advRatio };
-  return { kind: 'adversarial', fgsm: toWire(step.fgsm), advRatio: step.advRatio };
-}
-
-/** The StepKind that stepToWire encoded. */
-export function stepFromWire(wire: StepWire): StepKind {
-  if (wire.kind === 'standard') return wire;
-  if (wire.kind === 'attack') return { kind: 'attack', spec: attackFromWire(wire.spec), advRatio: wire.advRatio };
-  return { kind: 'adversarial', fgsm: fromWire(wire.fgsm), advRatio: wire.advRatio };
-}
+import type { ExampleIndex } from '../../attacks/attack.ts';
+import { checkFgsmOptions, type FgsmOptions } from '../../attacks/fgsm.ts';
+import { checkAttackSpec, toWire as attackToWire, type AttackSpec, type AttackSpecWire } from '../../attacks/spec.ts';
+import { parseConv2dAlgorithm, type Conv2dAlgorithm } from '../../layers/conv2d.ts';
+import type { Module } from '../../layers/module.ts';
+import { architectures, isNamedModel, modelSpec, type NamedModel } from '../../models/registry.ts';
+import { Tensor, type FloatArray } from '../../tensor/tensor.ts';
+import { InProcessEngine, stepOnGradients, type BatchGradients, type Engine } from '../engine.ts';
+import type { Optimizer } from '../optimizer.ts';
+import { SGD } from '../sgd.ts';
+import { SHARDS, shardLossSum, shardRange, sumComputedShards, type StepKind } from '../step.ts';
+import { rowChunks, stepToWire, type Reply, type Task, type TaskInputs, type UpdateWire, type WorkerInit } from './protocol.ts';
+import { ABORT, ARRIVED, controlLayout, floatView, grow, SEQ } from './shared-layout.ts';
+import { spawnWorker } from './spawn.ts';
+import type { Worker } from 'node:worker_threads';
 
 /** Options of WorkerEngine.create. */
 export interface WorkerEngineOptions {
   /** Worker threads (≥ 1; more than SHARDS = 4 would idle, so at most 4 are started). */
   workers: number;
+  /**
+   * The convolutions' algorithm of the threads' replicas (sent in their init message). Default:
+   * the model's own (`model.algorithm`, e.g. LeNetOptions.algorithm), else 'auto'.
+   */
+  algorithm?: Conv2dAlgorithm;
 }
+
+/** Options of createEngine (the workers are its second argument). */
+export type CreateEngineOptions = Omit<WorkerEngineOptions, 'workers'>;
 
 /** One worker thread and the call it is working on. */
 interface Thread {
@@ -256,6 +155,7 @@ export class WorkerEngine implements Engine {
       workers: T,
       architecture: model.architecture,
       dtype: model.dtype,
+      algorithm: parseConv2dAlgorithm(options.algorithm ?? model.algorithm, 'WorkerEngine options.algorithm'),
       sizes,
       params: new SharedArrayBuffer(P * bytes),
       grads: new SharedArrayBuffer(SHARDS * P * bytes),
@@ -541,49 +441,14 @@ export class WorkerEngine implements Engine {
   }
 }
 
-/** Capacity for a buffer that must hold `need` bytes: at least double the old, to amortise. */
-function grow(old: number, need: number): number {
-  return Math.max(need, 2 * old);
-}
-
-/**
- * Starts a worker on worker-main, the sibling of this module with this module's extension: the
- * compiled .js beside the compiled workers.js (dist/, plain node), or the .ts source (src/, under
- * tsx or vitest). Node cannot load .ts by itself, and Node 20 ignores a parent's `--import tsx` in
- * worker threads (nodejs/node#47747), so for .ts a bootstrap imports the entry and, only if Node
- * refuses the .ts extension (no loader active in this thread), registers tsx's hooks here and
- * imports it again (under another URL: the failed import stays cached). A Node that does pass the
- * parent's loader on to workers thus does not get tsx twice. The parent's execArgv is inherited
- * (passing it explicitly would reject per-process flags such as --max-old-space-size).
- */
-function spawnWorker(init: WorkerInit): Worker {
-  const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-  const entry = new URL(`./worker-main${extension}`, import.meta.url);
-  if (extension === '.js') return new Worker(entry, { workerData: init });
-  let tsx: string | null = null;
-  try {
-    tsx = import.meta.resolve('tsx/esm/api');
-  } catch {
-    // no tsx installed: the bootstrap then reports that the entry needs a TypeScript loader
-  }
-  const code = `const entry = ${JSON.stringify(entry.href)};
-const tsx = ${JSON.stringify(tsx)};
-import(entry).catch((error) => {
-  if (error?.code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw error;
-  if (tsx === null) throw new Error('cannot load ' + entry + ' in a worker thread: install tsx (a TypeScript loader)', { cause: error });
-  return import(tsx).then((api) => { api.register(); return import(entry + '?tsx'); });
-});`;
-  return new Worker(code, { eval: true, workerData: init });
-}
-
 /**
  * An engine for `model`: InProcessEngine for 0 workers, else a WorkerEngine with that many
  * threads (1 still uses a worker thread). Close it when done.
  */
-export async function createEngine(model: Module, workers: number): Promise<Engine> {
+export async function createEngine(model: Module, workers: number, options: CreateEngineOptions = {}): Promise<Engine> {
   if (workers === 0) return new InProcessEngine(model);
   if (!isNamedModel(model)) throw new TypeError(`createEngine: ${workers} workers: ${notNamed(model)}; use 0 workers for other modules`);
-  return WorkerEngine.create(model, { workers });
+  return WorkerEngine.create(model, { ...options, workers });
 }
 
 /** Why a model cannot run on worker threads. */

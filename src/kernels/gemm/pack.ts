@@ -10,7 +10,7 @@
  * possibly transposed, or a gathered matrix m[i, j] = data[rowOffset[i] + colOffset[j]] that is
  * never stored, such as an im2col matrix or an NCHW tensor seen as [C, N·H·W].
  */
-import type { FloatArray } from './tensor.ts';
+import type { FloatArray } from '../../tensor/tensor.ts';
 
 /** Register tile: rows of op(A) per micro-panel. */
 export const MR = 2;
