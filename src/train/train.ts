@@ -175,9 +175,30 @@ export async function train(model: Module, data: Dataset, options: TrainOptions)
   return log;
 }
 
-/** Resolves on the next turn of the event loop. */
+/** The part of the web's MessagePort that yieldToEventLoop uses (Node's typings lack onmessage; its ports have it). */
+interface MessagePortLike {
+  onmessage: ((event: unknown) => void) | null;
+  close(): void;
+  postMessage(message: unknown): void;
+}
+
+/**
+ * Resolves on a later turn of the event loop (a task, not a microtask), so that signals, timers
+ * and I/O run between batches. A MessageChannel message is a task in every engine (browsers, web
+ * workers, Node, Deno) and is not clamped as setTimeout is (browsers delay nested timeouts by at
+ * least 4 ms, more than a small batch takes); setTimeout(0) is the fallback where there is no
+ * MessageChannel. The channel is closed once its message arrives, so it keeps no process alive.
+ */
 export function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
+  if (typeof MessageChannel !== 'function') return new Promise((resolve) => setTimeout(resolve, 0));
+  return new Promise((resolve) => {
+    const channel = new MessageChannel() as unknown as { port1: MessagePortLike; port2: MessagePortLike };
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
 }
 
 /** The 'epoch' schedule's data: the N clean images followed by their N FGSM examples. */
