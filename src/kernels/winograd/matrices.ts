@@ -46,7 +46,7 @@
  */
 
 /** The interpolation points in the order they are used: 0, ±1, ±2, ±½, ±3, ±⅓, ±4, ±¼. */
-const POINTS = [0, 1, -1, 2, -2, 1 / 2, -1 / 2, 3, -3, 1 / 3, -1 / 3, 4, -4, 1 / 4, -1 / 4];
+const POINTS: readonly number[] = [0, 1, -1, 2, -2, 1 / 2, -1 / 2, 3, -3, 1 / 3, -1 / 3, 4, -4, 1 / 4, -1 / 4];
 
 /** The three matrices of F(m, r) (see the file header), row-major Float64. */
 export interface WinogradMatrices {
