@@ -115,9 +115,8 @@ function maxPoolNoPad(
  * 2×2 windows, stride 2, no padding (both of the LeNet's pools). The same row-major scan as the
  * general loop (so ties and NaN give the same argmax), but without a branch: the index of the best
  * cell so far moves by `+(v > best)·(cell − at)`, a comparison turned into 0 or 1, and the value is
- * read back through that index. The compared values are random, so the branchy version
- * mispredicted about one jump per window: this one measured 3.4× faster on pool1 (1.6 ms against
- * 5.5 ms for 100 images, preallocated outputs).
+ * read back through that index. The compared values are random, so a branchy version
+ * mispredicts about one jump per window, which this one avoids (docs/performance.md).
  */
 function maxPool2x2(xd: FloatArray, NC: number, H: number, W: number, OH: number, OW: number, y: FloatArray, argmax: Int32Array): void {
   let o = 0;

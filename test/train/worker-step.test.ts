@@ -1,6 +1,6 @@
 /**
  * WorkerEngine.trainStep with SGD: the workers sum the shard gradients and take the step in their
- * threads, each on its own range of the weights (train/workers.ts). What must hold: the weights,
+ * threads, each on its own range of the weights (train/workers/engine.ts). What must hold: the weights,
  * the velocities and Σ J are those of the in-process engine's batchGradients + SGD.step bit for
  * bit, for any number of workers and any batch (empty shards included); a non-finite Σ J moves
  * nothing; a worker that fails or dies fails the call without a hang and without moving a weight.

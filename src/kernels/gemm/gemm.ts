@@ -1,6 +1,6 @@
 /**
- * The fast GEMM used by every layer (same contract as gemmNaive in gemm-naive.ts, which stays as
- * the reference that tests and benchmarks compare against):
+ * The fast GEMM used by every layer. It speeds up kernels/reference/gemm.ts (gemmNaive, the
+ * textbook triple loop with the same contract, which a first reader reads instead):
  *
  *   C[M×N] ← op(A)[M×K] · op(B)[K×N] + β·C,   row-major, BLAS argument order,
  *   op(A)[i,k] = transA ? A[k·lda + i] : A[i·lda + k],   op(B)[k,j] = transB ? B[j·ldb + k] : B[k·ldb + j]
@@ -21,8 +21,8 @@
  *         for each B panel jp, for each A panel ip:
  *           C[MR×NR tile] (+)= Σ_p A panel[ip, p, 0:MR] ⊗ B panel[jp, p, 0:NR]     (micro-kernel)
  *
- * Why this shape (every figure measured on this machine: Node 20, AMD EPYC, one core):
- * - Transposes are handled once, at pack time (tensor/gemm-pack.ts), so one micro-kernel serves
+ * Why this shape (the measurements behind each choice are in docs/performance.md):
+ * - Transposes are handled once, at pack time (pack.ts), so one micro-kernel serves
  *   NN, NT, TN and TT, and it reads both panels with unit stride. The same holds for gathered
  *   operands (gemmIndexed): an im2col matrix is packed straight from the image, never stored.
  * - Panels are Float64 whatever the input dtype: the kernel sees one array type (V8 keeps it
@@ -38,11 +38,7 @@
  *   · every index is `(i + c) | 0`: the truncation lets TurboFan drop the int32 overflow check;
  *   · a tile small enough that accumulators, MR a-values and NR b-values (17 doubles for 2×5)
  *     barely exceed the 16 XMM registers, so almost nothing spills to the stack.
- *   The kernel alone (`npx tsx bench/tiles.ts`, kc = 256, median GFLOP/s, one array with `| 0`
- *   against two arrays without): 2×5 5.95 / 5.10, 5×2 5.70 / 4.78, 3×4 5.64 / 4.98, 3×3 5.39,
- *   2×6 5.47, 4×4 5.26, 3×8 5.05 / 4.87 (the previous kernel), 4×8 4.60; 2×5 also leads at
- *   kc = 25 and 50.
- *   And 2×5 tiles the LeNet exactly: M ∈ {10, 20, 50, 500, 800} is even and N ∈ {25, 100, 500,
+ *   Of the tiles tried (bench/tiles.ts), 2×5 is the fastest kernel alone. And 2×5 tiles the LeNet exactly: M ∈ {10, 20, 50, 500, 800} is even and N ∈ {25, 100, 500,
  *   800, 1600, 14400} a multiple of 5, so almost no edge tile is computed.
  * - KC·NR·8 bytes of B panel (10 KiB) stay in L1 while every A panel of the block streams past
  *   it; the MC×KC A block (240 KiB) stays in L2; the KC×NC B block in L3.
@@ -60,8 +56,8 @@ export type { MatrixRef } from './pack.ts';
 
 /**
  * The register tile again, as this module's own literals: TurboFan folds a module's own `const`
- * into the kernel's index arithmetic but loads an imported binding on every use (with MR and NR
- * imported, conv2's forward GEMM fell from 5.5 to 4.1 GFLOP/s).
+ * into the kernel's index arithmetic but loads an imported binding on every use, which slows the
+ * micro-kernel markedly (docs/performance.md).
  */
 const MR = 2;
 const NR = 5;
@@ -220,7 +216,7 @@ function addendSide(values: FloatArray | undefined, n: number, slot: number): Fl
 
 /**
  * gemmIndexed with op(B) already in panels, so that a chain of products (Winograd's stages,
- * tensor/winograd.ts) can write each result straight into the panels of the next one, through a
+ * kernels/winograd/panels.ts) can write each result straight into the panels of the next one, through a
  * gathered C (see panelOffset), and never pack it: op(B) [K, N] is the ⌈N/NR⌉ panels [K, NR] in W
  * from bBase, element (k, j) at W[bBase + panelOffset(k, j, K)]; op(A) is packed into
  * W[0 : panelARegion(M, K)], which the caller keeps free. The same panels and kernel as gemmIndexed,

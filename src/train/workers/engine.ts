@@ -1,60 +1,46 @@
 /**
- * Data-parallel engine: the work of a batch spread over worker threads, with results bit for bit
- * equal to InProcessEngine's (train/engine.ts) whatever the number of workers.
+ * The data-parallel engine: the work of a batch spread over worker threads, with results bit for
+ * bit equal to InProcessEngine's (train/engine.ts) whatever the number of threads. The messages
+ * are in protocol.ts, the shared memory in shared-layout.ts, the threads' main in worker-main.ts,
+ * how a thread starts in spawn.ts. A call, by kind:
  *
- *   batchGradients  shard s (s = 0..SHARDS−1, train/step.ts) runs on worker s mod T, exactly as
- *                   computeBatchGradients runs it: zeroGrad, shardGradients, copy of p.grad. The
- *                   main thread then adds the shard gradients into float64 accumulators with
- *                   sumComputedShards: the float additions of the in-process engine's sumShards,
- *                   in the same order, so the sum cannot depend on T.
- *   trainStep       with SGD, the workers also take the step. Each computes its shards as above,
- *                   then waits at a barrier (ARRIVED, below) until every worker of the call has
- *                   its shards in shared memory; then worker r of R updates the weights
- *                   [r·P/R, (r+1)·P/R) of the flat parameter vector, summing the shard gradients
- *                   on the fly (sgdStepOnShards, train/sgd.ts): the operations of sumShards and
- *                   SGD.step, in their order, so the same bits. The main thread copies the new
- *                   weights back into the model. The sum and the step are memory-bound passes over
- *                   all P weights that the main thread otherwise makes alone while the workers
- *                   wait: split over the workers, they no longer cap what a second worker gives.
- *                   The velocities live in shared memory for this (SGD.relocate). Other
- *                   optimisers get batchGradients and their own step (stepOnGradients).
+ *   batchGradients  shard s (s = 0..SHARDS−1, train/step.ts) runs on thread s mod T, exactly as
+ *                   computeBatchGradients runs it: zeroGrad, shardGradients, copy of p.grad into
+ *                   grads[s]. The main thread then adds the shard gradients into float64
+ *                   accumulators with sumComputedShards: the float additions of the in-process
+ *                   engine's sumShards, in the same order, so the sum cannot depend on T.
+ *   trainStep       with SGD, the threads also take the step. Each computes its shards as above,
+ *                   then waits at a barrier (ARRIVED) until every thread of the call has its shards
+ *                   in shared memory; then thread r of R updates the weights [r·P/R, (r+1)·P/R) of
+ *                   the flat parameter vector, summing the shard gradients on the fly
+ *                   (sgdStepOnShards, train/sgd.ts): the operations of sumShards and SGD.step, in
+ *                   their order, so the same bits. The main thread copies the new weights back into
+ *                   the model. The sum and the step are passes over all P weights that would
+ *                   otherwise run on the main thread alone while the threads wait. The velocities
+ *                   live in shared memory for this (SGD.relocate). Other optimisers get
+ *                   batchGradients and their own step (stepOnGradients).
  *   logits, attack  the rows are cut into C = min(T, n) contiguous chunks (1 if n < 1), chunk c on
- *                   worker c: one chunk per worker, as large as it can be, since every call on a
- *                   chunk packs the weights again and a small batch keeps the GEMMs short (4
- *                   chunks of 25 rows against 1 of 100 cost about 5% more per image). Any cut gives
- *                   the whole-batch result bit for bit, because a row's logits, ∂L/∂x and
+ *                   thread c: one chunk per thread, as large as it can be, since every call on a
+ *                   chunk packs the weights again and a small batch keeps the GEMMs short. Any cut
+ *                   gives the whole-batch result bit for bit, because a row's logits, ∂L/∂x and
  *                   adversarial example depend on that row only, whatever its place and whatever
  *                   the batch around it, even alone (test/attacks/pgd-one-row.test.ts): the GEMMs
  *                   whose width is the batch never take a matrix–vector path for one column, and
- *                   conv1's col2im runs image by image (layers/conv2d.ts, sharedPanels).
+ *                   conv1's col2im runs image by image (kernels/conv2d/gemm-path.ts, sharedPanels).
  *
- * Data moves through SharedArrayBuffers, never through messages (P = 431,080 parameters):
+ * Calls run one at a time (a queue), so buffers are never shared by two calls. A thread that
+ * throws fails the call with its message and stays usable; a thread that exits or crashes fails
+ * the call with a message naming the thread and the shard, and the engine refuses further calls.
+ * At trainStep's barrier, a thread that throws sets ABORT before it arrives, and the main thread
+ * sets ABORT and fills ARRIVED when a thread dies, so no thread waits for ever and none updates a
+ * weight unless every shard was computed (a thread dying during the update itself leaves the
+ * velocities partly updated; the engine is then broken). Threads are unref'd while idle, so an
+ * engine that is never closed does not keep the process alive.
  *
- *   params   [P]           the main model's parameters, copied in before every call (≈ 0.2 ms)
- *   grads    [SHARDS, P]   shard s's p.grad for every parameter, at s·P + offset(p)
- *   losses   [SHARDS]      float64, shard s's Σ J
- *   control  Int32         SEQ (the call's number), ARRIVED (workers at trainStep's barrier),
- *                          ABORT (trainStep's update is off: a worker failed), DONE[t] (the last
- *                          call worker t finished), CURRENT[t] (the shard or chunk worker t is on),
- *                          PRESENT[s, i] (shard s produced a gradient for parameter i; the sums
- *                          skip null grads)
- *   velocity [P]           float64, SGD's velocities during trainStep (SGD.relocate)
- *   x, labels, out         the call's inputs and the logits / FGSM output, grown on demand
- *
- * A call is a postMessage of a small task descriptor to each worker that has work. The Atomics
- * store of SEQ after writing the inputs, and of DONE[t] after writing the results, order the plain
- * reads and writes of the shared arrays on either side (each side checks the other's number with
- * Atomics.load before reading). Calls run one at a time (a queue), so buffers are never shared by
- * two calls. A worker that throws fails the call with its message and stays usable; a worker that
- * exits or crashes fails the call with a message naming the worker and the shard, and the engine
- * refuses further calls. At trainStep's barrier, a worker that throws sets ABORT before it
- * arrives, and the main thread sets ABORT and fills ARRIVED when a worker dies, so no worker waits
- * for ever and none updates a weight unless every shard was computed (a worker dying during the
- * update itself leaves the velocities partly updated; the engine is then broken). Workers are
- * unref'd while idle, so an engine that is never closed does not keep the process alive.
- *
- * Each worker builds its replica from the model's architecture name (models/registry.ts), so any
- * registered model runs here. Workers run worker-main (see spawnWorker for how it is loaded).
+ * Each thread builds its replica from the model's architecture name, dtype and convolution
+ * algorithm (models/registry.ts), so any registered model runs here, computing as the main model.
+ * This file is the engine class and its factory; it is long because the class is one state
+ * machine (the queue, the threads' pending calls, the failure paths) that reads best in one piece.
  */
 import type { ExampleIndex } from '../../attacks/attack.ts';
 import { checkFgsmOptions, type FgsmOptions } from '../../attacks/fgsm.ts';
