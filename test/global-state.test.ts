@@ -20,10 +20,12 @@ const ALLOWED: Record<string, { names: string[]; reason: string }> = {
     names: ['free', 'order', 'made', 'waiting', 'pooledBytes', 'scopes'],
     reason: 'the recycling pool of typed arrays (zeroed when handed out) and its open scopes',
   },
-  'kernels/gemm/gemm.ts': {
-    names: ['pack', 'tile', 'TILE_ROWS', 'IDENTITY', 'gemvAcc', 'addendScratch', 'addendZeros', 'rowStarts', 'rowAddend'],
-    reason: 'packing buffers, scratch tiles and constant index tables of the GEMM, grown on demand; written before read in every call',
+  'kernels/gemm/blocked.ts': {
+    names: ['pack', 'tile', 'TILE_ROWS', 'IDENTITY', 'rowStarts', 'rowAddend'],
+    reason: "the GEMM's packing buffer (grown on demand), scratch tile and row tables, written before read in every call; constant index tables",
   },
+  'kernels/gemm/gemv.ts': { names: ['column', 'gemvAcc'], reason: 'scratch of the matrix–vector cases, grown on demand, written before read in every call' },
+  'kernels/gemm/gemm.ts': { names: ['addendScratch', 'addendZeros'], reason: "float64 copies of a bias (written before read) and zeros for an absent one (never written)" },
   'kernels/winograd/workspace.ts': { names: ['buffers'], reason: "Winograd's named intermediates, grown on demand; written before read in every call" },
   'kernels/winograd/matrices.ts': { names: ['matricesCache'], reason: 'cache: the matrices of F(m, r) depend on m and r only' },
   'kernels/winograd/geometry.ts': {
