@@ -55,7 +55,7 @@ import { SGD } from '../sgd.ts';
 import { SHARDS, shardLossSum, shardRange, sumComputedShards, type StepKind } from '../step.ts';
 import { rowChunks, stepToWire, type Reply, type Task, type TaskInputs, type UpdateWire, type WorkerInit } from './protocol.ts';
 import { ABORT, ARRIVED, controlLayout, floatView, grow, SEQ } from './shared-layout.ts';
-import { spawnWorker } from './spawn.ts';
+import { startWorkers } from './spawn.ts';
 import type { Worker } from 'node:worker_threads';
 
 /** Options of WorkerEngine.create. */
@@ -148,32 +148,8 @@ export class WorkerEngine implements Engine {
       losses: new SharedArrayBuffer(SHARDS * 8),
       control: new SharedArrayBuffer(controlLayout(T, sizes.length).length * 4),
     };
-    const threads: Thread[] = [];
-    const started: Array<Promise<void>> = [];
-    for (let index = 0; index < T; index++) {
-      const worker = spawnWorker({ ...init, index });
-      threads.push({ index, worker, pending: null });
-      started.push(
-        new Promise<void>((resolve, reject) => {
-          const onMessage = (m: Reply) => {
-            if (m.type !== 'ready') return;
-            worker.off('error', onError).off('exit', onExit).off('message', onMessage);
-            resolve();
-          };
-          const onError = (e: Error) => reject(new Error(`WorkerEngine: worker ${index} failed to start: ${e.message}`, { cause: e }));
-          const onExit = (code: number) => reject(new Error(`WorkerEngine: worker ${index} exited with code ${code} while starting`));
-          worker.on('message', onMessage).on('error', onError).on('exit', onExit);
-        }),
-      );
-    }
-    try {
-      await Promise.all(started);
-    } catch (error) {
-      await Promise.all(threads.map((t) => t.worker.terminate()));
-      throw error;
-    }
-    for (const t of threads) t.worker.unref();
-    return new WorkerEngine(model, threads, init);
+    const workersStarted = await startWorkers(T, init);
+    return new WorkerEngine(model, workersStarted.map((worker, index) => ({ index, worker, pending: null })), init);
   }
 
   async batchGradients(x: Tensor, labels: Int32Array, batchTotal: number, step: StepKind): Promise<BatchGradients> {

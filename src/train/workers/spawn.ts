@@ -1,10 +1,10 @@
 /**
- * How a worker thread is started: on worker-main, the sibling of this module with this module's
- * extension, so that the same code runs from the TypeScript sources (under tsx or vitest) and from
- * the compiled dist/ (plain node).
+ * How worker threads are started, and waited for until each has built its replica: on
+ * worker-main, the sibling of this module with this module's extension, so that the same code runs
+ * from the TypeScript sources (under tsx or vitest) and from the compiled dist/ (plain node).
  */
 import { Worker } from 'node:worker_threads';
-import type { WorkerInit } from './protocol.ts';
+import type { Reply, WorkerInit } from './protocol.ts';
 
 /**
  * Starts a worker on worker-main, the sibling of this module with this module's extension: the
@@ -16,7 +16,7 @@ import type { WorkerInit } from './protocol.ts';
  * parent's loader on to workers thus does not get tsx twice. The parent's execArgv is inherited
  * (passing it explicitly would reject per-process flags such as --max-old-space-size).
  */
-export function spawnWorker(init: WorkerInit): Worker {
+function spawnWorker(init: WorkerInit): Worker {
   const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
   const entry = new URL(`./worker-main${extension}`, import.meta.url);
   if (extension === '.js') return new Worker(entry, { workerData: init });
@@ -34,4 +34,38 @@ import(entry).catch((error) => {
   return import(tsx).then((api) => { api.register(); return import(entry + '?tsx'); });
 });`;
   return new Worker(code, { eval: true, workerData: init });
+}
+
+/**
+ * Starts T workers with `init` (each with its index) and waits until each has built its replica
+ * (its 'ready' reply). If one fails to start, all are terminated and the error names the worker.
+ * The workers come back unref'd: idle, they do not keep the process alive.
+ */
+export async function startWorkers(T: number, init: Omit<WorkerInit, 'index'>): Promise<Worker[]> {
+  const workers: Worker[] = [];
+  const started: Array<Promise<void>> = [];
+  for (let index = 0; index < T; index++) {
+    const worker = spawnWorker({ ...init, index });
+    workers.push(worker);
+    started.push(
+      new Promise<void>((resolve, reject) => {
+        const onMessage = (m: Reply) => {
+          if (m.type !== 'ready') return;
+          worker.off('error', onError).off('exit', onExit).off('message', onMessage);
+          resolve();
+        };
+        const onError = (e: Error) => reject(new Error(`WorkerEngine: worker ${index} failed to start: ${e.message}`, { cause: e }));
+        const onExit = (code: number) => reject(new Error(`WorkerEngine: worker ${index} exited with code ${code} while starting`));
+        worker.on('message', onMessage).on('error', onError).on('exit', onExit);
+      }),
+    );
+  }
+  try {
+    await Promise.all(started);
+  } catch (error) {
+    await Promise.all(workers.map((w) => w.terminate()));
+    throw error;
+  }
+  for (const w of workers) w.unref();
+  return workers;
 }
