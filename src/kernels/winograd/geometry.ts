@@ -1,7 +1,8 @@
 /**
  * The tiling of a stride-1 convolution into Winograd tiles, and the offset tables through which
  * the pipelines (plain.ts, panels.ts) read x, write y and dx, and move between the layouts: all
- * built once per shape (kernels/shape-cache.ts), shared and read-only.
+ * built once per shape (kernels/shape-cache.ts), shared and read-only. Also what both pipelines
+ * share: the zero border around x and its inverse, packedGemm, and what forward saves for backward.
  *
  * Sizes: N batch, C / OC channels in / out, H×W input, OH×OW output, P padding, r kernel size,
  * m output tile, α = m + r − 1 input tile, TH×TW tiles per image (⌈OH/m⌉×⌈OW/m⌉), T = N·TH·TW,

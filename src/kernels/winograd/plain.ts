@@ -10,7 +10,8 @@
  *   y[n,oc,tile] = Aᵀ·M[·, oc, t]·A  (+ bias; outputs past OH, OW dropped)
  *
  * Every stage is linear, so the backward pass is the forward pipeline run backwards with every
- * matrix transposed (as kernels/reference/conv2d.ts says of the loop nest), and it costs what the forward does:
+ * matrix transposed (as kernels/reference/conv2d.ts says of the loop nest), and it costs what the
+ * forward does:
  *
  *   dM[·, oc, t] = A·dy[n,oc,tile]·Aᵀ        dV[ξ] = U[ξ]ᵀ·dM[ξ]        dU[ξ] = dM[ξ]·V[ξ]ᵀ
  *   dx[n,c,tile] += B·dV[·, c, t]·Bᵀ  (overlapping tiles add up, as in col2im)
@@ -54,7 +55,7 @@ export type { WinogradSaved } from './geometry.ts';
  * Forward: y [N, OC, OH, OW] = bias + the stride-1 convolution of x with weight (pad wg.pad).
  * @param x [N, C, H, W]   @param U the transformed weight (winogradKernelTransform)   @param bias [OC] or null
  * @param y [N, OC, OH, OW], written (allocated by the caller like x)
- * @param keep false when no backward pass will follow (noGrad): V then lives in reused scratch
+ * @param keep false when no backward pass will follow (noGrad): V then lives in the workspace
  *   (fresh memory is page-faulted in on first touch, which costs more than the transform that
  *   fills it), and the returned V is only valid until the next call; true: V comes from the pool
  *   of tensor/recycle.ts, like an op's output
