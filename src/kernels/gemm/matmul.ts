@@ -1,4 +1,6 @@
 /**
+ * On the fast GEMM (kernels/gemm/gemm.ts); the readable reference is kernels/reference/gemm.ts.
+ *
  * Matrix product of 2-D tensors: z[M,N] = x[M,K] · y[K,N], with optional transposes.
  *   z[i,j] = Σ_k op(x)[i,k] · op(y)[k,j]
  */

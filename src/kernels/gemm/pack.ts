@@ -1,4 +1,6 @@
 /**
+ * Part of the fast GEMM, which speeds up kernels/reference/gemm.ts (a first reader reads that).
+ *
  * Packing for the GEMM (gemm.ts): copies a block of op(A) or op(B) into the k-major panels
  * the micro-kernel reads with unit stride, widening to float64 and applying any transpose or
  * gather on the way, so that one kernel serves every operand form.

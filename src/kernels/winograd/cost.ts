@@ -1,4 +1,6 @@
 /**
+ * Part of the Winograd path, which speeds up kernels/reference/conv2d.ts (a first reader reads that).
+ *
  * The cost model of the Winograd path, and the automatic choice of its tile: multiply-adds per
  * image of F(m×m, r×r) (matrices.ts) against the im2col GEMM's, and the m with the fewest.
  * kernels/conv2d/plan.ts asks bestWinogradTile whether conv2d takes this path at all.

@@ -1,4 +1,6 @@
 /**
+ * Part of the Winograd path, which speeds up kernels/reference/conv2d.ts (a first reader reads that).
+ *
  * The tiling of a stride-1 convolution into Winograd tiles, and the offset tables through which
  * the pipelines (plain.ts, panels.ts) read x, write y and dx, and move between the layouts: all
  * built once per shape (kernels/shape-cache.ts), shared and read-only. Also what both pipelines

@@ -1,4 +1,6 @@
 /**
+ * Part of the Winograd path, which speeds up kernels/reference/conv2d.ts (a first reader reads that).
+ *
  * The kernel side of Winograd: the transform U = G·g·Gᵀ of every (oc, c) filter (matrices.ts),
  * cached while the weights do not change, and its adjoint, which ends both backward pipelines
  * with ∂L/∂W = Gᵀ·dU·G, dU[ξ] = dM[ξ]·V[ξ]ᵀ.

@@ -1,4 +1,6 @@
 /**
+ * Part of the Winograd path, which speeds up kernels/reference/conv2d.ts (a first reader reads that).
+ *
  * The Winograd pipelines' float64 intermediates: one named buffer per intermediate, so that no
  * stage can overwrite what a later stage of the same call still reads (two names never share
  * memory). A name stands for one role in a call, and both pipelines (plain.ts and panels.ts) use
