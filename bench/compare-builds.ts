@@ -11,6 +11,7 @@
  * where the two directories are checkouts with node_modules (a worktree of an older commit:
  * `git worktree add ../before <commit> && ln -s "$PWD/node_modules" ../before/`).
  */
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CliError, parseFlags } from '../src/cli/args.ts';
@@ -20,12 +21,21 @@ import { alternate, pairRatio } from './paired.ts';
 const BATCH = 100;
 const PGD_STEPS = 10;
 
+/**
+ * Where a checkout keeps createEngine: src/train/workers/engine.ts since the worker engine has a
+ * folder of its own, src/train/workers.ts before (so an older checkout still loads as --before).
+ */
+function engineModule(root: string): string {
+  const current = 'src/train/workers/engine.ts';
+  return existsSync(resolve(root, current)) ? current : 'src/train/workers.ts';
+}
+
 /** A call of `kind` on a LeNet built from the checkout at `root`, and how to shut it down. */
 async function setup(root: string, kind: string, workers: number): Promise<{ call: () => Promise<unknown>; close: () => Promise<void> }> {
   const load = (path: string) => import(pathToFileURL(resolve(root, path)).href);
   const [{ createLeNet }, { randn }, { Rng }, { createEngine }, { SGD }, { release }] = await Promise.all([
     load('src/models/lenet.ts'), load('src/tensor/create.ts'), load('src/tensor/rng.ts'),
-    load('src/train/workers.ts'), load('src/train/sgd.ts'), load('src/tensor/recycle.ts'),
+    load(engineModule(root)), load('src/train/sgd.ts'), load('src/tensor/recycle.ts'),
   ]);
   const rng = new Rng(1);
   const x = randn([BATCH, 1, 28, 28], { rng, std: 60 }); // [100, 1, 28, 28]

@@ -1,6 +1,6 @@
 /**
- * GEMM benchmark on the LeNet's real shapes: the packed kernel (src/tensor/gemm.ts) against the
- * naive reference (src/tensor/gemm-naive.ts), measured in the same run so every figure is also a
+ * GEMM benchmark on the LeNet's real shapes: the packed kernel (src/kernels/gemm/gemm.ts) against the
+ * naive reference (src/kernels/reference/gemm.ts), measured in the same run so every figure is also a
  * ratio. float32 only, so that V8 sees one array type and both kernels stay monomorphic.
  *
  *   FLOP = 2·M·N·K   (one multiply and one add per term of every dot product)
@@ -17,8 +17,8 @@
  * Run: npx tsx bench/gemm.ts            (or --quick for fewer repetitions)
  */
 import { pathToFileURL } from 'node:url';
-import { gemm } from '../src/tensor/gemm.ts';
-import { gemmNaive } from '../src/tensor/gemm-naive.ts';
+import { gemm } from '../src/kernels/gemm/gemm.ts';
+import { gemmNaive } from '../src/kernels/reference/gemm.ts';
 import { Rng } from '../src/tensor/rng.ts';
 
 type Gemm = typeof gemm;

@@ -16,17 +16,17 @@
  *
  * Every figure is the median of timed repetitions after warm-up. Both convolution paths are
  * measured in the same run, one after the other for each worker count: 'auto' (Winograd for conv2,
- * GEMM elsewhere, layers/conv2d.ts) and 'gemm' (im2col everywhere), set through ADVGRAD_CONV2D so
- * worker threads follow. Flags: --workers N (measure only N), --reps N, --no-gemm, --json.
+ * GEMM elsewhere, kernels/conv2d/plan.ts) and 'gemm' (im2col everywhere), given to the model as
+ * its `algorithm` option, which the worker engine passes on to its threads. Flags: --workers N (measure only N), --reps N, --no-gemm, --json.
  */
 import { availableParallelism, cpus } from 'node:os';
 import { CliError, parseFlags } from '../src/cli/args.ts';
-import { setConv2dAlgorithm, type Conv2dAlgorithm } from '../src/layers/conv2d.ts';
+import type { Conv2dAlgorithm } from '../src/layers/conv2d.ts';
 import { createLeNet } from '../src/models/lenet.ts';
 import { randn } from '../src/tensor/create.ts';
 import { Rng } from '../src/tensor/rng.ts';
 import { SGD } from '../src/train/sgd.ts';
-import { createEngine } from '../src/train/workers.ts';
+import { createEngine } from '../src/train/workers/engine.ts';
 import { pgdAgainstFgsm, PGD_BENCH_STEPS } from './pgd.ts';
 import { benchGemm, median, type GemmBenchRow } from './gemm.ts';
 
@@ -49,12 +49,10 @@ const PATHS: Array<[string, Conv2dAlgorithm]> = [['winograd', 'auto'], ['gemm', 
 
 /**
  * Images/s of a training step, an FGSM step and inference with `workers` worker threads and the
- * convolution path `algorithm` (in this thread and, through the environment, in the workers).
+ * convolution path `algorithm` (the model's option, and so the workers' replicas').
  */
 async function benchModel(workers: number, reps: number, algorithm: Conv2dAlgorithm): Promise<{ train: number; fgsm: number; inference: number; pgd: number; pgdRatio: number }> {
-  process.env.ADVGRAD_CONV2D = algorithm;
-  setConv2dAlgorithm(algorithm);
-  const model = createLeNet({ seed: 0 });
+  const model = createLeNet({ seed: 0, algorithm });
   const optimizer = new SGD(model.parameters());
   const engine = await createEngine(model, workers);
   const rng = new Rng(1);

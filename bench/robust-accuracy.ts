@@ -12,7 +12,7 @@ import { createLeNet } from '../src/models/lenet.ts';
 import { restoreModel } from '../src/io/checkpoint.ts';
 import { loadCheckpoint } from '../src/io/checkpoint-file.ts';
 import { validate } from '../src/train/validation.ts';
-import { createEngine } from '../src/train/workers.ts';
+import { createEngine } from '../src/train/workers/engine.ts';
 
 const FLAGS = {
   checkpoint: { type: 'string', help: 'checkpoint to measure', placeholder: 'FILE' },

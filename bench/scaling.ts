@@ -24,7 +24,7 @@ import { randn } from '../src/tensor/create.ts';
 import { Rng } from '../src/tensor/rng.ts';
 import { SGD } from '../src/train/sgd.ts';
 import type { Engine } from '../src/train/engine.ts';
-import { createEngine } from '../src/train/workers.ts';
+import { createEngine } from '../src/train/workers/engine.ts';
 import { alternate, pairRatio } from './paired.ts';
 
 const BATCH = 100;

@@ -16,7 +16,7 @@ import { conv2dBackward, conv2dBackwardDirect, conv2dBackwardWinograd, conv2dFor
 import { createLeNet, type LeNet } from '../src/models/lenet.ts';
 import { randn } from '../src/tensor/create.ts';
 import type { Tensor } from '../src/tensor/tensor.ts';
-import { WINOGRAD_TILES } from '../src/tensor/winograd.ts';
+import { WINOGRAD_TILES } from '../src/kernels/winograd/cost.ts';
 import { SGD } from '../src/train/sgd.ts';
 import { train } from '../src/train/train.ts';
 

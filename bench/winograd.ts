@@ -2,7 +2,7 @@
  * The convolution paths on the LeNet's 5×5 layers, float32, batch 100: milliseconds per call
  * (median) of the im2col GEMM and of Winograd F(m×m, 5×5) for each tile size m, measured in the
  * same run, for the forward pass, ∂L/∂x alone (FGSM) and ∂L/∂x + ∂L/∂W (training; conv1 needs
- * ∂L/∂W only, its input being the data). The choice of m in tensor/winograd.ts rests on this table.
+ * ∂L/∂W only, its input being the data). The choice of m in kernels/winograd/cost.ts rests on this table.
  *
  * Run: npx tsx bench/winograd.ts [--reps N]
  */
@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { conv2dBackward, conv2dBackwardWinograd, conv2dForward, conv2dForwardWinograd, conv2dGeometry, conv2dPlan } from '../src/layers/conv2d.ts';
 import { randn } from '../src/tensor/create.ts';
 import type { Tensor } from '../src/tensor/tensor.ts';
-import { WINOGRAD_TILES } from '../src/tensor/winograd.ts';
+import { WINOGRAD_TILES } from '../src/kernels/winograd/cost.ts';
 import { median } from './gemm.ts';
 
 export interface ConvBenchRow {

@@ -5,15 +5,18 @@
  * (files, MNIST from disk, worker threads) is the "./node" entry, src/node.ts.
  */
 
-// tensor/: storage, shape, dtype, creation, seeded randomness, raw kernels
+// tensor/: storage, shape, dtype, creation, seeded randomness, window geometry
 export { Tensor, zerosLike, type DType, type FloatArray } from './tensor/tensor.ts';
 export { tensor, zeros, ones, full, randn, uniform } from './tensor/create.ts';
 export { Rng } from './tensor/rng.ts';
 export { formatShape, shapeSize, type Shape } from './tensor/shape.ts';
-export { gemm } from './tensor/gemm.ts';
-export { gemmNaive } from './tensor/gemm-naive.ts';
-export { windowGeometry, type WindowGeometry } from './tensor/window.ts';
-export { im2col, col2im } from './tensor/im2col.ts';
+export { windowGeometry, type WindowGeometry, type ConvGeometry } from './tensor/window.ts';
+
+// kernels/: arrays-only arithmetic, each fast kernel beside its readable reference
+export { gemm } from './kernels/gemm/gemm.ts';
+export { gemmNaive } from './kernels/reference/gemm.ts';
+export { im2col, col2im } from './kernels/reference/im2col.ts';
+export { conv2dDirectForward, conv2dDirectBackward } from './kernels/reference/conv2d.ts';
 
 // autograd/: the graph, the engine, differentiable primitives, the gradient checker
 export {
@@ -29,8 +32,8 @@ export { gradcheck, type GradcheckOptions, type GradcheckResult, type GradcheckF
 
 // layers/: each op, its forward and backward kernels, its Module
 export {
-  conv2d, Conv2d, conv2dGeometry, conv2dForward, conv2dBackward, conv2dForwardDirect, conv2dBackwardDirect,
-  setConv2dAlgorithm, type Conv2dAlgorithm, type Conv2dOptions, type LoweredInput,
+  conv2d, Conv2d, conv2dGeometry, conv2dForward, conv2dBackward, conv2dForwardDirect, conv2dBackwardDirect, conv2dPlan,
+  CONV2D_ALGORITHMS, type Conv2dAlgorithm, type Conv2dPlan, type Conv2dOptions, type LoweredInput,
 } from './layers/conv2d.ts';
 export { conv2dForwardIm2col, conv2dBackwardIm2col } from './layers/conv2d-im2col.ts';
 export { maxPool2d, MaxPool2d, maxPool2dGeometry, maxPool2dForward, maxPool2dBackward, type MaxPool2dOptions } from './layers/max-pool2d.ts';

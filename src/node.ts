@@ -7,4 +7,4 @@ export * from './index.ts';
 export { loadMnist, defaultMnistDir, loadIdxDataset, type Mnist, type LoadMnistOptions } from './io/mnist.ts';
 export { readIdx, writeIdx, type IdxWriteOptions } from './io/idx-file.ts';
 export { saveCheckpoint, loadCheckpoint } from './io/checkpoint-file.ts';
-export { createEngine, WorkerEngine, type WorkerEngineOptions } from './train/workers.ts';
+export { createEngine, WorkerEngine, type WorkerEngineOptions, type CreateEngineOptions } from './train/workers/engine.ts';

@@ -13,6 +13,7 @@ const SRC = resolve(import.meta.dirname, '../src');
 /** The order of the folders: a module may import from its own rank or a lower one. */
 const RANK: Record<string, number> = {
   tensor: 0,
+  kernels: 0.5, // arrays-only arithmetic: may import tensor/ (FloatArray, Tensor, the pool), not the reverse
   autograd: 1,
   layers: 2,
   models: 3,

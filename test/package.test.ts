@@ -43,7 +43,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('the installed package', () => {
   test('ships the build, the sources its maps point at, README, LICENSE and the docs the README links; no tests, no CI', () => {
-    for (const file of ['dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/index.js.map', 'dist/src/node.js', 'dist/src/cli/main.js', 'dist/src/train/worker-main.js', 'dist/bench/main.js', 'src/index.ts', 'README.md', 'LICENSE', 'package.json']) {
+    for (const file of ['dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/index.js.map', 'dist/src/node.js', 'dist/src/cli/main.js', 'dist/src/train/workers/worker-main.js', 'dist/bench/main.js', 'src/index.ts', 'README.md', 'LICENSE', 'package.json']) {
       expect(packed, file).toContain(file);
     }
     expect(packed.filter((f) => /^(test|\.ci)\/|vitest|tsconfig/.test(f))).toEqual([]);

@@ -81,22 +81,8 @@ export function gradcheck(
 ): GradcheckResult {
   const name = options.name ?? (f.name || 'f');
   const h = options.eps ?? 1e-6;
-  const atol = options.atol ?? 1e-5;
-  const rtol = options.rtol ?? 1e-3;
-  const mode = options.mode ?? 'full';
   const rng = new Rng(options.seed ?? 0);
-
-  const vars = inputs.map((input, i) => {
-    const v = input instanceof Variable ? input : new Variable(input.clone(), { requiresGrad: true });
-    if (!(v.value instanceof Tensor)) throw new TypeError(`gradcheck(${name}): input ${i} is not a Tensor or Variable`);
-    if (v.value.dtype !== 'float64') {
-      throw new TypeError(
-        `gradcheck(${name}): input ${i} (shape ${formatShape(v.shape)}) is ${v.value.dtype}; gradcheck needs float64 inputs, because float32 rounding swamps the difference quotient`,
-      );
-    }
-    if (!v.requiresGrad) throw new Error(`gradcheck(${name}): input ${i} does not require a gradient`);
-    return v;
-  });
+  const vars = checkedInputs(name, inputs);
 
   const evaluate = (): Tensor => {
     const y = f(...vars);
@@ -113,9 +99,67 @@ export function gradcheck(
 
   const y0 = evaluate();
   const r = randn(y0.shape, { rng, dtype: 'float64' });
-  const problems: string[] = [];
+  const { analytic, problems } = engineChecks(analyticGrads, vars, r);
 
-  // Analytic gradients, twice (reentrancy), and for a zero cotangent.
+  const L = (): number => noGrad(() => dot(r, evaluate()));
+  const tally = new Tally(vars, options.atol ?? 1e-5, options.rtol ?? 1e-3);
+  const numericAt = (v: Variable, j: number): number => {
+    const data = v.value.data;
+    const saved = data[j];
+    data[j] = saved + h;
+    const plus = L();
+    data[j] = saved - h;
+    const minus = L();
+    data[j] = saved;
+    return (plus - minus) / (2 * h);
+  };
+
+  if ((options.mode ?? 'full') === 'full') {
+    vars.forEach((v, i) => {
+      for (let j = 0; j < v.value.size; j++) tally.compare(i, j, analytic[i].data[j], numericAt(v, j));
+    });
+  } else {
+    const directions = vars.map((v) => randn(v.shape, { rng, dtype: 'float64' }));
+    tally.compare(0, -1, projectedAnalytic(analytic, directions), projectedNumeric(vars, directions, h, L));
+    const samples = options.samples ?? 20;
+    vars.forEach((v, i) => {
+      const size = v.value.size;
+      const picks = size <= samples ? Array.from({ length: size }, (_, j) => j) : Array.from(rng.permutation(size).subarray(0, samples));
+      for (const j of picks) tally.compare(i, j, analytic[i].data[j], numericAt(v, j));
+    });
+  }
+
+  const ok = tally.failures.length === 0 && problems.length === 0;
+  const message = ok
+    ? `gradcheck(${name}): ${tally.checked} comparisons passed, worst error ${tally.worstError.toExponential(3)}`
+    : failureMessage(name, tally, problems, options.atol ?? 1e-5, options.rtol ?? 1e-3, h);
+  const result: GradcheckResult = { ok, checked: tally.checked, worstError: tally.worstError, failures: tally.failures, message };
+  if (!ok && options.raise !== false) throw new Error(message);
+  return result;
+}
+
+/** The inputs as Variables that require a gradient, float64; errors name the input. */
+function checkedInputs(name: string, inputs: ReadonlyArray<Tensor | Variable>): Variable[] {
+  return inputs.map((input, i) => {
+    const v = input instanceof Variable ? input : new Variable(input.clone(), { requiresGrad: true });
+    if (!(v.value instanceof Tensor)) throw new TypeError(`gradcheck(${name}): input ${i} is not a Tensor or Variable`);
+    if (v.value.dtype !== 'float64') {
+      throw new TypeError(
+        `gradcheck(${name}): input ${i} (shape ${formatShape(v.shape)}) is ${v.value.dtype}; gradcheck needs float64 inputs, because float32 rounding swamps the difference quotient`,
+      );
+    }
+    if (!v.requiresGrad) throw new Error(`gradcheck(${name}): input ${i} does not require a gradient`);
+    return v;
+  });
+}
+
+/**
+ * The analytic gradients for cotangent r, and what is wrong with the engine's handling of them:
+ * a wrong shape or dtype, a second backward pass that gives other bits (reentrancy), a zero
+ * cotangent that gives a non-zero gradient. Leaves every input's grad null.
+ */
+function engineChecks(analyticGrads: (cotangent: Tensor | null) => Tensor[], vars: Variable[], r: Tensor): { analytic: Tensor[]; problems: string[] } {
+  const problems: string[] = [];
   const analytic = analyticGrads(r);
   analytic.forEach((g, i) => {
     if (!sameShape(g.shape, vars[i].shape) || g.dtype !== 'float64') {
@@ -133,82 +177,70 @@ export function gradcheck(
     if (nonzero >= 0) problems.push(`a zero cotangent gave a non-zero gradient: input ${i} element ${nonzero} = ${g.data[nonzero]}`);
   });
   for (const v of vars) v.grad = null;
+  return { analytic, problems };
+}
 
-  const L = (): number => noGrad(() => dot(r, evaluate()));
-  const failures: GradcheckFailure[] = [];
-  let checked = 0;
-  let worstError = 0;
-  let worst: GradcheckFailure | null = null;
-  const compare = (input: number, index: number, a: number, n: number): void => {
-    checked++;
+/** Σ_i ⟨analytic gradient i, direction i⟩. */
+function projectedAnalytic(analytic: Tensor[], directions: Tensor[]): number {
+  let projected = 0;
+  analytic.forEach((g, i) => (projected += dot(g, directions[i])));
+  return projected;
+}
+
+/** (L(θ + h·u) − L(θ − h·u)) / 2h for the inputs θ moved along the directions u together; θ restored. */
+function projectedNumeric(vars: Variable[], directions: Tensor[], h: number, L: () => number): number {
+  const shift = (sign: number): void => {
+    vars.forEach((v, i) => {
+      const data = v.value.data;
+      const u = directions[i].data;
+      for (let j = 0; j < data.length; j++) data[j] += sign * h * u[j];
+    });
+  };
+  const saved = vars.map((v) => v.value.clone());
+  shift(+1);
+  const plus = L();
+  vars.forEach((v, i) => v.value.data.set(saved[i].data));
+  shift(-1);
+  const minus = L();
+  vars.forEach((v, i) => v.value.data.set(saved[i].data));
+  return (plus - minus) / (2 * h);
+}
+
+/** The comparisons of one gradcheck call: how many, which failed, the worst. */
+class Tally {
+  checked = 0;
+  worstError = 0;
+  worst: GradcheckFailure | null = null;
+  readonly failures: GradcheckFailure[] = [];
+
+  constructor(private readonly vars: Variable[], private readonly atol: number, private readonly rtol: number) {}
+
+  /** Analytic a against numeric n for element `index` of input `input` (index −1: the projection). */
+  compare(input: number, index: number, a: number, n: number): void {
+    this.checked++;
     const error = Math.abs(a - n);
-    const multiIndex = index < 0 ? [] : unravelIndex(index, vars[input].shape);
+    const multiIndex = index < 0 ? [] : unravelIndex(index, this.vars[input].shape);
     const entry = { input, index, multiIndex, analytic: a, numeric: n, error };
-    if (!(error <= atol + rtol * Math.abs(n))) failures.push(entry); // NaN fails too
-    if (!(error <= worstError)) {
-      worstError = error;
-      worst = entry;
+    if (!(error <= this.atol + this.rtol * Math.abs(n))) this.failures.push(entry); // NaN fails too
+    if (!(error <= this.worstError)) {
+      this.worstError = error;
+      this.worst = entry;
     }
-  };
-  const numericAt = (v: Variable, j: number): number => {
-    const data = v.value.data;
-    const saved = data[j];
-    data[j] = saved + h;
-    const plus = L();
-    data[j] = saved - h;
-    const minus = L();
-    data[j] = saved;
-    return (plus - minus) / (2 * h);
-  };
-
-  if (mode === 'full') {
-    vars.forEach((v, i) => {
-      for (let j = 0; j < v.value.size; j++) compare(i, j, analytic[i].data[j], numericAt(v, j));
-    });
-  } else {
-    const directions = vars.map((v) => randn(v.shape, { rng, dtype: 'float64' }));
-    const shift = (sign: number): void => {
-      vars.forEach((v, i) => {
-        const data = v.value.data;
-        const u = directions[i].data;
-        for (let j = 0; j < data.length; j++) data[j] += sign * h * u[j];
-      });
-    };
-    const saved = vars.map((v) => v.value.clone());
-    shift(+1);
-    const plus = L();
-    vars.forEach((v, i) => v.value.data.set(saved[i].data));
-    shift(-1);
-    const minus = L();
-    vars.forEach((v, i) => v.value.data.set(saved[i].data));
-    let projected = 0;
-    vars.forEach((_, i) => (projected += dot(analytic[i], directions[i])));
-    compare(0, -1, projected, (plus - minus) / (2 * h));
-    const samples = options.samples ?? 20;
-    vars.forEach((v, i) => {
-      const size = v.value.size;
-      const picks = size <= samples ? Array.from({ length: size }, (_, j) => j) : Array.from(rng.permutation(size).subarray(0, samples));
-      for (const j of picks) compare(i, j, analytic[i].data[j], numericAt(v, j));
-    });
   }
 
-  const ok = failures.length === 0 && problems.length === 0;
-  const describeEntry = (e: GradcheckFailure): string =>
-    e.index < 0
+  describe(e: GradcheckFailure): string {
+    return e.index < 0
       ? `the projection onto a random direction: analytic ${e.analytic} vs numeric ${e.numeric} (error ${e.error.toExponential(3)})`
-      : `input ${e.input} (shape ${formatShape(vars[e.input].shape)}) element ${e.index} ${formatShape(e.multiIndex)}: analytic ${e.analytic} vs numeric ${e.numeric} (error ${e.error.toExponential(3)})`;
-  let message: string;
-  if (ok) {
-    message = `gradcheck(${name}): ${checked} comparisons passed, worst error ${worstError.toExponential(3)}`;
-  } else {
-    const lines = [`gradcheck(${name}) failed (atol ${atol}, rtol ${rtol}, h ${h}):`, ...problems.map((p) => `  ${p}`)];
-    if (failures.length > 0) {
-      lines.push(`  ${failures.length} of ${checked} comparisons exceed the tolerance; first: ${describeEntry(failures[0])}`);
-      if (worst !== null) lines.push(`  worst: ${describeEntry(worst)}`);
-    }
-    message = lines.join('\n');
+      : `input ${e.input} (shape ${formatShape(this.vars[e.input].shape)}) element ${e.index} ${formatShape(e.multiIndex)}: analytic ${e.analytic} vs numeric ${e.numeric} (error ${e.error.toExponential(3)})`;
   }
-  const result: GradcheckResult = { ok, checked, worstError, failures, message };
-  if (!ok && options.raise !== false) throw new Error(message);
-  return result;
+}
+
+/** The report of a failed check: the engine's problems, then the first and the worst failing comparison. */
+function failureMessage(name: string, tally: Tally, problems: string[], atol: number, rtol: number, h: number): string {
+  const lines = [`gradcheck(${name}) failed (atol ${atol}, rtol ${rtol}, h ${h}):`, ...problems.map((p) => `  ${p}`)];
+  if (tally.failures.length > 0) {
+    lines.push(`  ${tally.failures.length} of ${tally.checked} comparisons exceed the tolerance; first: ${tally.describe(tally.failures[0])}`);
+    if (tally.worst !== null) lines.push(`  worst: ${tally.describe(tally.worst)}`);
+  }
+  return lines.join('\n');
 }

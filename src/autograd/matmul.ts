@@ -3,7 +3,7 @@
  *   z[M,N] = x[M,K] · y[K,N]
  *   dx[M,K] = dz · yᵀ        dy[K,N] = xᵀ · dz
  */
-import { matmul as matmulKernel } from '../tensor/matmul.ts';
+import { matmul as matmulKernel } from '../kernels/gemm/matmul.ts';
 import { defineOp, type Variable } from './variable.ts';
 
 export const matmul = defineOp('matmul', (x: Variable, y: Variable) => ({

@@ -13,7 +13,7 @@ import { restoreModel, type CheckpointContents } from '../io/checkpoint.ts';
 import { loadCheckpoint } from '../io/checkpoint-file.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import type { Engine } from '../train/engine.ts';
-import { createEngine } from '../train/workers.ts';
+import { createEngine } from '../train/workers/engine.ts';
 import { CliError, type FlagSpecs, type FlagValues } from './args.ts';
 
 export const DATA_FLAGS: FlagSpecs = {

@@ -2,9 +2,9 @@
  * 2-D convolution as an explicit im2col + GEMM: the middle of three steps from the definition to
  * the fast kernel, each readable alone (all three compute the conv2d.ts header's formula):
  *
- *   1. conv2dForwardDirect / conv2dBackwardDirect (conv2d.ts): the formula as a loop nest;
+ *   1. kernels/reference/conv2d.ts: the formula as a loop nest;
  *   2. this file: the batch lowered to one matrix, cols, and the convolution a single GEMM;
- *   3. conv2dForward / conv2dBackward (conv2d.ts, what the op runs): the same GEMMs reading cols
+ *   3. kernels/conv2d/gemm-path.ts (what the op's 'gemm' path runs): the same GEMMs reading cols
  *      through offset tables, so cols, Y, dY and dcols are never stored.
  *
  * Sizes: N batch, C input channels, OC output channels, KH×KW kernel, OH×OW output,
@@ -21,10 +21,10 @@
  *
  * The price is cols: R·N·Q values, R/S² times the input (for the LeNet's conv2 at batch 100,
  * 500 × 6,400 = 3.2 M floats, 12.8 MB in float32), written and read again every step; step 3
- * removes it. im2col and col2im are in tensor/im2col.ts.
+ * removes it. im2col and col2im are in kernels/reference/im2col.ts.
  */
-import { gemm } from '../tensor/gemm.ts';
-import { col2im, im2col } from '../tensor/im2col.ts';
+import { gemm } from '../kernels/gemm/gemm.ts';
+import { col2im, im2col } from '../kernels/reference/im2col.ts';
 import { formatShape, sameShape } from '../tensor/shape.ts';
 import { allocate, Tensor } from '../tensor/tensor.ts';
 import { conv2dGeometry, type Conv2dOptions } from './conv2d.ts';

@@ -8,7 +8,7 @@
  */
 import { defineOp, parameter, type Variable } from '../autograd/variable.ts';
 import { zeros } from '../tensor/create.ts';
-import { gemm } from '../tensor/gemm.ts';
+import { gemm } from '../kernels/gemm/gemm.ts';
 import type { Rng } from '../tensor/rng.ts';
 import { formatShape } from '../tensor/shape.ts';
 import { allocate, Tensor, type DType } from '../tensor/tensor.ts';

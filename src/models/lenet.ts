@@ -15,7 +15,7 @@
  */
 import { reshape } from '../autograd/reshape.ts';
 import type { Variable } from '../autograd/variable.ts';
-import { Conv2d } from '../layers/conv2d.ts';
+import { Conv2d, parseConv2dAlgorithm, type Conv2dAlgorithm } from '../layers/conv2d.ts';
 import type { Init } from '../layers/init.ts';
 import { MaxPool2d } from '../layers/max-pool2d.ts';
 import { Module, Sequential } from '../layers/module.ts';
@@ -31,6 +31,11 @@ export interface LeNetOptions {
   dtype?: DType;
   /** Every layer's weight init (layers/init.ts). Default: MatConvNet's f·N(0,1), f = 0.01. */
   init?: Init;
+  /**
+   * How every convolution computes (kernels/conv2d/plan.ts): default 'auto' (Winograd for conv2,
+   * im2col + GEMM for the others); 'direct' runs the reference loop nest, to step through.
+   */
+  algorithm?: Conv2dAlgorithm;
 }
 
 export const LENET_ARCHITECTURE = 'lenet-mnist-matconvnet';
@@ -40,6 +45,8 @@ export class LeNet extends Module {
   readonly body: Sequential;
   readonly dtype: DType;
   readonly architecture = LENET_ARCHITECTURE;
+  /** The convolutions' algorithm (LeNetOptions.algorithm); a worker engine builds its replicas with it. */
+  readonly algorithm: Conv2dAlgorithm;
 
   constructor(options: LeNetOptions = {}) {
     super();
@@ -47,15 +54,17 @@ export class LeNet extends Module {
     const dtype = options.dtype ?? 'float32';
     const init = options.init ?? { kind: 'matconvnet' as const };
     this.dtype = dtype;
+    const algorithm = parseConv2dAlgorithm(options.algorithm, 'LeNet options.algorithm');
+    this.algorithm = algorithm;
     // Parameters are drawn in layer order from one stream, so a seed fixes the whole network.
     this.body = new Sequential([
-      ['conv1', new Conv2d(1, 20, 5, { rng, dtype, init })],
+      ['conv1', new Conv2d(1, 20, 5, { rng, dtype, init, algorithm })],
       ['pool1', new MaxPool2d({ size: 2, stride: 2 })],
-      ['conv2', new Conv2d(20, 50, 5, { rng, dtype, init })],
+      ['conv2', new Conv2d(20, 50, 5, { rng, dtype, init, algorithm })],
       ['pool2', new MaxPool2d({ size: 2, stride: 2 })],
-      ['conv3', new Conv2d(50, 500, 4, { rng, dtype, init })],
+      ['conv3', new Conv2d(50, 500, 4, { rng, dtype, init, algorithm })],
       ['relu3', new ReLU()],
-      ['conv4', new Conv2d(500, 10, 1, { rng, dtype, init })],
+      ['conv4', new Conv2d(500, 10, 1, { rng, dtype, init, algorithm })],
     ]);
   }
 

@@ -1,21 +1,29 @@
 /**
  * Models by architecture name: the name a checkpoint records (checkpointFromModel) and the one a
- * worker thread rebuilds its replica from (train/workers.ts), since a model object cannot be sent
+ * worker thread rebuilds its replica from (train/workers/engine.ts), since a model object cannot be sent
  * to another thread, only its name and its parameters. A plain table, not runtime registration:
  * a worker thread imports this module afresh, so a model registered at run time in the main
  * thread would not exist there.
  */
+import type { Conv2dAlgorithm } from '../layers/conv2d.ts';
 import type { Module } from '../layers/module.ts';
 import type { DType } from '../tensor/tensor.ts';
 import { createLeNet, LENET_ARCHITECTURE } from './lenet.ts';
 
 /** A model that a checkpoint and a worker engine can name. */
-export type NamedModel = Module & { readonly architecture: string; readonly dtype: DType };
+export type NamedModel = Module & { readonly architecture: string; readonly dtype: DType; readonly algorithm?: Conv2dAlgorithm };
+
+/** What a model is built from: its seed, dtype, and its convolutions' algorithm (default 'auto'). */
+export interface CreateModelOptions {
+  seed?: number;
+  dtype?: DType;
+  algorithm?: Conv2dAlgorithm;
+}
 
 /** How to build one architecture, and the length of its output row. */
 export interface ModelSpec {
   /** A fresh model, seeded; its weights are usually overwritten (checkpoint, worker replica). */
-  create(options: { seed?: number; dtype?: DType }): NamedModel;
+  create(options: CreateModelOptions): NamedModel;
   /** Logits per image: the model maps x [N, …] to [N, classes]. */
   classes: number;
 }
@@ -37,7 +45,7 @@ export function modelSpec(architecture: string): ModelSpec {
 }
 
 /** A fresh model of `architecture` (e.g. the one a checkpoint names). */
-export function createModel(architecture: string, options: { seed?: number; dtype?: DType } = {}): NamedModel {
+export function createModel(architecture: string, options: CreateModelOptions = {}): NamedModel {
   return modelSpec(architecture).create(options);
 }
 

@@ -40,3 +40,6 @@ export function windowGeometry(op: string, xShape: Shape, KH: number, KW: number
   const OW = Math.floor((W + 2 * pad - KW) / stride) + 1;
   return { N, C, H, W, KH, KW, stride, pad, OH, OW };
 }
+
+/** A convolution's geometry: its sliding window and its OC output channels. */
+export type ConvGeometry = WindowGeometry & { OC: number };

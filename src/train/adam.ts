@@ -8,8 +8,7 @@
  *
  * Why it is here: PGD training of this LeNet with the seed's SGD (η = 0.001 on inputs of scale 255)
  * learns slowly at the start; each Adam step moves every weight by about η whatever the gradient's
- * scale. The PyTorch reference of the project's issue 11 measured PGD-40 accuracy 0.553 after
- * 4 epochs with Adam (η = 1e-3) against 0.492 after 6 with SGD.
+ * scale, which a PyTorch reference run found to train PGD faster (docs/performance.md).
  *
  * Moments are float64, one pair per parameter in the order of `params`. Checkpoints store SGD's
  * state only (io/checkpoint.ts), so an Adam run is saved without optimizer state and cannot be

@@ -20,7 +20,7 @@
  * the clean forward/backward pass is skipped in 'pgd' and 'fgsm-rs'.
  *
  * ε warm-up (`epsRamp` = R epochs): training at full ε from the first step leaves this LeNet at
- * chance under PGD training (the PyTorch reference in the project's issue 11), so ε may grow
+ * chance under PGD training (a PyTorch reference run, docs/performance.md), so ε may grow
  * linearly from 0, batch by batch, reaching its value at the last step of epoch R:
  *
  *   ε(e, s) = ε · min(1, ((e − 1)·S + s) / (R·S))     e ≥ 1 the epoch, s = 1..S the step in it

@@ -111,46 +111,14 @@ export async function train(model: Module, data: Dataset, options: TrainOptions)
   const advRatio = adversarial?.advRatio ?? defaultAdvRatio(schedule);
   const epsRamp = adversarial?.epsRamp ?? 0;
   const engine = options.engine ?? new InProcessEngine(model);
+  const plan: EpochPlan = { batchSize, seed, adversarial, schedule, advRatio, epsRamp, signal: options.signal, onBatch: options.onBatch };
   const log: EpochInfo[] = [];
   const figures: number[] = []; // robust validation accuracy, epoch by epoch
   let bestWeights: Float64Array[] | null = null;
 
   for (let epoch = startEpoch + 1; epoch <= epochs; epoch++) {
     const started = performance.now();
-    const rng = epochRng(seed, epoch);
-    let epochData = data;
-    let perStep = batchSize;
-    if (adversarial && schedule === 'epoch') epochData = await withEpochAdversarials(engine, data, adversarial.fgsm);
-    else if (adversarial && schedule === 'batch') perStep = batchSize / 2; // clean images per step; each brings its FGSM example
-    const batches = batchIndices(epochData.images.shape[0], perStep, rng);
-    let lossSum = 0;
-    let samples = 0;
-    let eps: number | undefined;
-    for (let b = 0; b < batches.length; b++) {
-      // Let the event loop run (signals, timers, I/O): an in-process engine resolves every await as
-      // a microtask, which on its own would keep a Ctrl-C handler from ever running.
-      await yieldToEventLoop();
-      if (options.signal?.aborted) throw options.signal.reason ?? new Error('training aborted');
-      const { x, labels } = gatherBatch(epochData, batches[b]);
-      let step: StepKind = { kind: 'standard' };
-      let total = x.shape[0];
-      if (adversarial && schedule !== 'epoch') {
-        eps = rampedEps(adversarial.fgsm.eps, epsRamp, epoch, b + 1, batches.length);
-        if (isPerImageSchedule(schedule)) {
-          step = { kind: 'attack', spec: trainingAttackSpec(adversarial, eps, seed, epoch, b + 1), advRatio };
-        } else {
-          step = { kind: 'adversarial', fgsm: eps === adversarial.fgsm.eps ? adversarial.fgsm : { ...adversarial.fgsm, eps }, advRatio };
-          total = 2 * x.shape[0];
-        }
-      } else if (adversarial) eps = adversarial.fgsm.eps;
-      const { lossSum: l } = await engine.trainStep(x, labels, total, step, optimizer); // no step when l is not finite
-      if (!Number.isFinite(l)) throw new DivergenceError(epoch, b + 1, batches.length, l / total, optimizer.lr);
-      release(x.data); // done with: the next step reuses its memory (tensor/recycle.ts)
-      lossSum += l;
-      samples += total;
-      options.onBatch?.({ epoch, batch: b + 1, batches: batches.length, loss: l / total, samples, seconds: (performance.now() - started) / 1000 });
-    }
-    const info: EpochInfo = { epoch, loss: lossSum / samples, samples, seconds: (performance.now() - started) / 1000, eps };
+    const info = await trainEpoch(engine, data, optimizer, epoch, plan, started);
     let collapsed = false;
     if (options.validation) {
       const figuresNow = await validate(engine, options.validation.data, options.validation.attack);
@@ -175,9 +143,81 @@ export async function train(model: Module, data: Dataset, options: TrainOptions)
   return log;
 }
 
-/** Resolves on the next turn of the event loop. */
+/** What every epoch of a train() call shares: the options, resolved. */
+interface EpochPlan {
+  batchSize: number;
+  seed: number;
+  adversarial: AdversarialTraining | undefined;
+  schedule: NonNullable<AdversarialTraining['schedule']>;
+  advRatio: number;
+  epsRamp: number;
+  signal: AbortSignal | undefined;
+  onBatch: ((info: BatchInfo) => void) | undefined;
+}
+
+/** One epoch's steps (see the file header for the schedules); its log entry, without validation. */
+async function trainEpoch(engine: Engine, data: Dataset, optimizer: Optimizer, epoch: number, plan: EpochPlan, started: number): Promise<EpochInfo> {
+  const { batchSize, seed, adversarial, schedule, advRatio, epsRamp } = plan;
+  const rng = epochRng(seed, epoch);
+  let epochData = data;
+  let perStep = batchSize;
+  if (adversarial && schedule === 'epoch') epochData = await withEpochAdversarials(engine, data, adversarial.fgsm);
+  else if (adversarial && schedule === 'batch') perStep = batchSize / 2; // clean images per step; each brings its FGSM example
+  const batches = batchIndices(epochData.images.shape[0], perStep, rng);
+  let lossSum = 0;
+  let samples = 0;
+  let eps: number | undefined;
+  for (let b = 0; b < batches.length; b++) {
+    // Let the event loop run (signals, timers, I/O): an in-process engine resolves every await as
+    // a microtask, which on its own would keep a Ctrl-C handler from ever running.
+    await yieldToEventLoop();
+    if (plan.signal?.aborted) throw plan.signal.reason ?? new Error('training aborted');
+    const { x, labels } = gatherBatch(epochData, batches[b]);
+    let step: StepKind = { kind: 'standard' };
+    let total = x.shape[0];
+    if (adversarial && schedule !== 'epoch') {
+      eps = rampedEps(adversarial.fgsm.eps, epsRamp, epoch, b + 1, batches.length);
+      if (isPerImageSchedule(schedule)) {
+        step = { kind: 'attack', spec: trainingAttackSpec(adversarial, eps, seed, epoch, b + 1), advRatio };
+      } else {
+        step = { kind: 'adversarial', fgsm: eps === adversarial.fgsm.eps ? adversarial.fgsm : { ...adversarial.fgsm, eps }, advRatio };
+        total = 2 * x.shape[0];
+      }
+    } else if (adversarial) eps = adversarial.fgsm.eps;
+    const { lossSum: l } = await engine.trainStep(x, labels, total, step, optimizer); // no step when l is not finite
+    if (!Number.isFinite(l)) throw new DivergenceError(epoch, b + 1, batches.length, l / total, optimizer.lr);
+    release(x.data); // done with: the next step reuses its memory (tensor/recycle.ts)
+    lossSum += l;
+    samples += total;
+    plan.onBatch?.({ epoch, batch: b + 1, batches: batches.length, loss: l / total, samples, seconds: (performance.now() - started) / 1000 });
+  }
+  return { epoch, loss: lossSum / samples, samples, seconds: (performance.now() - started) / 1000, eps };
+}
+
+/** The part of the web's MessagePort that yieldToEventLoop uses (Node's typings lack onmessage; its ports have it). */
+interface MessagePortLike {
+  onmessage: ((event: unknown) => void) | null;
+  close(): void;
+  postMessage(message: unknown): void;
+}
+
+/**
+ * Resolves on a later turn of the event loop (a task, not a microtask), so that signals, timers
+ * and I/O run between batches. A MessageChannel message is a task in every engine (browsers, web
+ * workers, Node, Deno) and is not clamped as setTimeout is (browsers delay nested timeouts by at
+ * least 4 ms, more than a small batch takes); setTimeout(0) is the fallback where there is no
+ * MessageChannel. The channel is closed once its message arrives, so it keeps no process alive.
+ */
 export function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
+  if (typeof MessageChannel !== 'function') return new Promise((resolve) => setTimeout(resolve, 0));
+  return new Promise((resolve) => {
+    const channel = new MessageChannel() as unknown as { port1: MessagePortLike; port2: MessagePortLike };
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
 }
 
 /** The 'epoch' schedule's data: the N clean images followed by their N FGSM examples. */

@@ -37,8 +37,8 @@ function expectSameBits(a: ArrayLike<number>, b: ArrayLike<number>, what: string
 test.each(['float32', 'float64'] as const)('one image alone gets the logits and ∂L/∂x it gets at any row of a batch, bit for bit (%s)', (dtype) => {
   // at any row: conv1's ∂L/∂x adds overlapping windows in an order that follows the GEMM's
   // 5-column panels, and conv1 has 576 columns per image, so rows 0 … 5 put the image at every
-  // place within a panel (layers/conv2d.ts runs that product image by image for this reason);
-  // and a batch of 10 takes conv2's Winograd panel chain (tensor/winograd-panels.ts, T a multiple
+  // place within a panel (kernels/conv2d/gemm-path.ts runs that product image by image for this reason);
+  // and a batch of 10 takes conv2's Winograd panel chain (kernels/winograd/panels.ts, T a multiple
   // of 5) where one image takes the plain stages
   const model = createLeNet({ seed: 0, dtype });
   for (const p of model.parameters()) p.requiresGrad = false;

@@ -16,7 +16,7 @@ import { argmaxRows } from '../../src/tensor/reduce.ts';
 import { Rng } from '../../src/tensor/rng.ts';
 import type { Tensor } from '../../src/tensor/tensor.ts';
 import { InProcessEngine, sliceBatch, type Engine } from '../../src/train/engine.ts';
-import { createEngine } from '../../src/train/workers.ts';
+import { createEngine } from '../../src/train/workers/engine.ts';
 
 const model = createLeNet({ seed: 3 });
 const model64 = createLeNet({ seed: 3, dtype: 'float64' });

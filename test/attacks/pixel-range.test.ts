@@ -10,7 +10,7 @@ import { noise } from '../../src/attacks/noise.ts';
 import { pgd } from '../../src/attacks/pgd.ts';
 import { fromWire, runAttack, toWire, type AttackSpec } from '../../src/attacks/spec.ts';
 import { createLeNet } from '../../src/models/lenet.ts';
-import { fromWire as fgsmFromWire, toWire as fgsmToWire } from '../../src/train/workers.ts';
+import { fromWire as fgsmFromWire, toWire as fgsmToWire } from '../../src/train/workers/protocol.ts';
 import { trainingAttackSpec } from '../../src/train/schedules.ts';
 import { randn, tensor, uniform } from '../../src/tensor/create.ts';
 import type { Tensor } from '../../src/tensor/tensor.ts';

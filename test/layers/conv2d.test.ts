@@ -10,12 +10,13 @@ import { join } from 'node:path';
 import { defaultMnistDir, loadIdxDataset, MNIST_FILES } from '../../src/io/mnist.ts';
 import {
   conv2d, Conv2d, conv2dBackward, conv2dBackwardDirect, conv2dBackwardWinograd, conv2dForward, conv2dForwardDirect, conv2dForwardWinograd,
-  conv2dGeometry, conv2dPlan, setConv2dAlgorithm,
+  conv2dGeometry, conv2dPlan,
 } from '../../src/layers/conv2d.ts';
 import { createLeNet } from '../../src/models/lenet.ts';
 import { randn, tensor, zeros } from '../../src/tensor/create.ts';
+import { Rng } from '../../src/tensor/rng.ts';
 import { Tensor } from '../../src/tensor/tensor.ts';
-import { WINOGRAD_TILES } from '../../src/tensor/winograd.ts';
+import { WINOGRAD_TILES } from '../../src/kernels/winograd/cost.ts';
 
 const r64 = (shape: number[], seed: number): Tensor => randn(shape, { rng: seed, dtype: 'float64' });
 
@@ -148,7 +149,7 @@ describe('conv2d bad input', () => {
   });
 });
 
-// Winograd (tensor/winograd.ts): every LeNet shape (conv3 and conv4 forced; auto keeps them on
+// Winograd (kernels/winograd/): every LeNet shape (conv3 and conv4 forced; auto keeps them on
 // GEMM) and odd ones: non-square, C = 1, OC = 1, sizes that leave partial tiles, padding.
 const winogradConfigs: Array<{ x: number[]; w: number[]; pad: number; m: number }> = [
   { x: [3, 1, 28, 28], w: [20, 1, 5, 5], pad: 0, m: 8 }, // conv1
@@ -275,21 +276,22 @@ describe('conv2d: choosing the algorithm', () => {
     );
     expect(() => plan([1, 2, 8, 8], [3, 2, 3, 3], { algorithm: 'fast' })).toThrow(/conv2d: options.algorithm must be one of auto, winograd, gemm, direct, got "fast"/);
   });
-  test('the process default applies to calls that name none, and every algorithm gives the same y and gradients', () => {
+  test('every algorithm gives the same y and gradients, and a Conv2d module runs the one it was built with', () => {
     const x = r64([2, 3, 9, 9], 61);
     const w = r64([4, 3, 5, 5], 62);
     const b = r64([4], 63);
     const results = (['winograd', 'gemm', 'direct'] as const).map((algorithm) => {
-      const previous = setConv2dAlgorithm(algorithm);
-      try {
-        const [xv, wv, bv] = [parameter(x), parameter(w), parameter(b)];
-        const y = conv2d(xv, wv, bv, { pad: 1 });
-        backward(sum(y));
-        return [y.value, xv.grad!, wv.grad!, bv.grad!];
-      } finally {
-        setConv2dAlgorithm(previous);
-      }
+      const [xv, wv, bv] = [parameter(x), parameter(w), parameter(b)];
+      const y = conv2d(xv, wv, bv, { pad: 1, algorithm });
+      backward(sum(y));
+      // the module with this algorithm gives the op's bits exactly (and so runs that path)
+      const layer = new Conv2d(3, 4, 5, { pad: 1, algorithm, rng: new Rng(0), dtype: 'float64' });
+      layer.weight.value.data.set(w.data);
+      layer.bias.value.data.set(b.data);
+      expect(Array.from(layer.forward(constant(x)).value.data)).toEqual(Array.from(y.value.data));
+      return [y.value, xv.grad!, wv.grad!, bv.grad!];
     });
     for (const other of results.slice(1)) other.forEach((t, i) => expectClose(t, results[0][i], 1e-11));
+    expect(() => new Conv2d(1, 1, 3, { algorithm: 'fast' as never, rng: new Rng(0) })).toThrow(/Conv2d options.algorithm must be one of auto, winograd, gemm, direct, got "fast"/);
   });
 });

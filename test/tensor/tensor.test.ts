@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { full, ones, randn, tensor, uniform, zeros } from '../../src/tensor/create.ts';
 import { add, dot, mul, scale, sub } from '../../src/tensor/elementwise.ts';
-import { matmul } from '../../src/tensor/matmul.ts';
+import { matmul } from '../../src/kernels/gemm/matmul.ts';
 import { argmaxRows, sumAll } from '../../src/tensor/reduce.ts';
 import { stridesOf, unravelIndex } from '../../src/tensor/shape.ts';
 import { Rng } from '../../src/tensor/rng.ts';

@@ -7,7 +7,7 @@ import { meanImage, subtractMean, take, type Dataset } from '../../src/data/data
 import { loadMnist } from '../../src/io/mnist.ts';
 import { createLeNet, type LeNet } from '../../src/models/lenet.ts';
 import type { Engine } from '../../src/train/engine.ts';
-import { createEngine } from '../../src/train/workers.ts';
+import { createEngine } from '../../src/train/workers/engine.ts';
 import { Rng } from '../../src/tensor/rng.ts';
 import { Tensor } from '../../src/tensor/tensor.ts';
 

@@ -10,7 +10,7 @@ import type { Engine } from '../../src/train/engine.ts';
 import type { AdversarialTraining } from '../../src/train/schedules.ts';
 import { train } from '../../src/train/train.ts';
 import { validate, validationAttack, type ValidationFigures } from '../../src/train/validation.ts';
-import { createEngine } from '../../src/train/workers.ts';
+import { createEngine } from '../../src/train/workers/engine.ts';
 import { mnistSubset } from './helpers.ts';
 
 let trainSet: Dataset;

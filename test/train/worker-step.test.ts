@@ -1,6 +1,6 @@
 /**
  * WorkerEngine.trainStep with SGD: the workers sum the shard gradients and take the step in their
- * threads, each on its own range of the weights (train/workers.ts). What must hold: the weights,
+ * threads, each on its own range of the weights (train/workers/engine.ts). What must hold: the weights,
  * the velocities and Σ J are those of the in-process engine's batchGradients + SGD.step bit for
  * bit, for any number of workers and any batch (empty shards included); a non-finite Σ J moves
  * nothing; a worker that fails or dies fails the call without a hang and without moving a weight.
@@ -13,7 +13,7 @@ import { Adam } from '../../src/train/adam.ts';
 import { InProcessEngine, type Engine } from '../../src/train/engine.ts';
 import { SGD, sgdStepOnShards } from '../../src/train/sgd.ts';
 import type { StepKind } from '../../src/train/step.ts';
-import { WorkerEngine } from '../../src/train/workers.ts';
+import { WorkerEngine } from '../../src/train/workers/engine.ts';
 import { expectSameBits, randomData } from './helpers.ts';
 
 /** A model, its engine and its SGD, all starting from createLeNet({ seed: 0, dtype }). */

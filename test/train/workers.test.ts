@@ -10,7 +10,8 @@ import { SGD } from '../../src/train/sgd.ts';
 import type { StepKind } from '../../src/train/step.ts';
 import { train, type AdversarialTraining } from '../../src/train/train.ts';
 import { enginesPerWorkerCount } from './helpers.ts';
-import { createEngine, rowChunks, WorkerEngine } from '../../src/train/workers.ts';
+import { createEngine, WorkerEngine } from '../../src/train/workers/engine.ts';
+import { rowChunks } from '../../src/train/workers/protocol.ts';
 
 /** n seeded images [n, 1, 28, 28] on the scale of mean-subtracted grey levels, and labels. */
 function randomData(n: number, seed: number): { x: Tensor; labels: Int32Array } {

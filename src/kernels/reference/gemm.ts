@@ -5,7 +5,7 @@
  *   C[M×N] ← op(A)[M×K] · op(B)[K×N] + β·C,   row-major,
  *   op(A)[i,k] = transA ? A[k·lda + i] : A[i·lda + k],   op(B)[k,j] = transB ? B[j·ldb + k] : B[k·ldb + j]
  */
-import type { FloatArray } from './tensor.ts';
+import type { FloatArray } from '../../tensor/tensor.ts';
 
 export function gemmNaive(
   transA: boolean, transB: boolean, M: number, N: number, K: number,

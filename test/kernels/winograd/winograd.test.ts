@@ -1,7 +1,9 @@
 import { describe, expect, test } from 'vitest';
-import { randn } from '../../src/tensor/create.ts';
-import { windowGeometry } from '../../src/tensor/window.ts';
-import { bestWinogradTile, cachedKernelTransform, gemmConvCost, winogradCost, winogradKernelTransform, winogradMatrices, WINOGRAD_TILES } from '../../src/tensor/winograd.ts';
+import { randn } from '../../../src/tensor/create.ts';
+import { windowGeometry } from '../../../src/tensor/window.ts';
+import { bestWinogradTile, gemmConvCost, winogradCost, WINOGRAD_TILES } from '../../../src/kernels/winograd/cost.ts';
+import { cachedKernelTransform, winogradKernelTransform } from '../../../src/kernels/winograd/kernel-transform.ts';
+import { winogradMatrices } from '../../../src/kernels/winograd/matrices.ts';
 
 const rows = (a: Float64Array, cols: number): number[][] => Array.from({ length: a.length / cols }, (_, i) => Array.from(a.subarray(i * cols, (i + 1) * cols)));
 

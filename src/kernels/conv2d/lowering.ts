@@ -1,89 +1,26 @@
 /**
- * im2col and its adjoint col2im: they turn a convolution into one matrix product (see
- * layers/conv2d.ts). With P = OH·OW output positions per image and R = C·KH·KW window entries,
+ * The fast path's view of a convolution's input and output as matrices, without building them
+ * (speeds up kernels/reference/im2col.ts; a first reader reads that file instead). With
+ * P = OH·OW output positions per image and R = C·KH·KW window entries, the im2col matrix
  *
- *   cols[r, n·P + p] = x[n, c, ih, iw],   r = (c·KH + kh)·KW + kw,  p = oh·OW + ow,
- *                      ih = oh·S + kh − pad,  iw = ow·S + kw − pad   (0 where (ih, iw) is padding)
+ *   cols[r, n·P + p] = x[n, c, ih, iw],   r = (c·KH + kh)·KW + kw,  p = oh·OW + ow
  *
- * so cols is [R, N·P] and the whole batch is one GEMM. col2im is the transpose of that linear map:
- * every read of x becomes an accumulation into dx, so overlapping windows sum their gradients.
- *
- * im2col and col2im are the plain references: the convolution itself never builds cols. It reads
- * the same matrix through the offset tables of im2colOffsets, and gemmIndexed does col2im's
- * accumulation as it computes (layers/conv2d.ts); tests hold the two against each other.
+ * is never stored: gemmIndexed (kernels/gemm/gemm.ts) packs it straight from x through the two
+ * offset tables of im2colOffsets, and does col2im's accumulation through the same tables as it
+ * computes. A padded x is first copied into a zero border (padImages), R/S² times smaller than cols.
  */
-import { ShapeCache } from './shape-cache.ts';
-import type { FloatArray } from './tensor.ts';
-import type { WindowGeometry } from './window.ts';
-
-/** Fills cols [C·KH·KW, N·OH·OW] from x [N, C, H, W]. */
-export function im2col(x: FloatArray, g: WindowGeometry, cols: FloatArray): void {
-  const { N, C, H, W, KH, KW, stride: S, pad: PAD, OH, OW } = g;
-  const P = OH * OW;
-  const rowLength = N * P;
-  for (let c = 0; c < C; c++) {
-    for (let kh = 0; kh < KH; kh++) {
-      for (let kw = 0; kw < KW; kw++) {
-        const rowOff = ((c * KH + kh) * KW + kw) * rowLength; // seek to cols[r, 0]
-        for (let n = 0; n < N; n++) {
-          const xOff = (n * C + c) * H * W; // seek to x[n, c, 0, 0]
-          const colOff = rowOff + n * P;
-          for (let oh = 0; oh < OH; oh++) {
-            const ih = oh * S + kh - PAD;
-            const outOff = colOff + oh * OW;
-            if (ih < 0 || ih >= H) {
-              for (let ow = 0; ow < OW; ow++) cols[outOff + ow] = 0;
-              continue;
-            }
-            const inOff = xOff + ih * W;
-            for (let ow = 0; ow < OW; ow++) {
-              const iw = ow * S + kw - PAD;
-              cols[outOff + ow] = iw < 0 || iw >= W ? 0 : x[inOff + iw];
-            }
-          }
-        }
-      }
-    }
-  }
-}
-
-/** dx [N, C, H, W] += col2im(dcols [C·KH·KW, N·OH·OW]); dx must start zeroed. */
-export function col2im(dcols: FloatArray, g: WindowGeometry, dx: FloatArray): void {
-  const { N, C, H, W, KH, KW, stride: S, pad: PAD, OH, OW } = g;
-  const P = OH * OW;
-  const rowLength = N * P;
-  for (let c = 0; c < C; c++) {
-    for (let kh = 0; kh < KH; kh++) {
-      for (let kw = 0; kw < KW; kw++) {
-        const rowOff = ((c * KH + kh) * KW + kw) * rowLength;
-        for (let n = 0; n < N; n++) {
-          const xOff = (n * C + c) * H * W;
-          const colOff = rowOff + n * P;
-          for (let oh = 0; oh < OH; oh++) {
-            const ih = oh * S + kh - PAD;
-            if (ih < 0 || ih >= H) continue; // padding: no input to credit
-            const outOff = colOff + oh * OW;
-            const inOff = xOff + ih * W;
-            for (let ow = 0; ow < OW; ow++) {
-              const iw = ow * S + kw - PAD;
-              if (iw < 0 || iw >= W) continue;
-              dx[inOff + iw] += dcols[outOff + ow];
-            }
-          }
-        }
-      }
-    }
-  }
-}
+import type { FloatArray } from '../../tensor/tensor.ts';
+import type { WindowGeometry } from '../../tensor/window.ts';
+import { ShapeCache } from '../shape-cache.ts';
 
 /**
- * The im2col matrix of an unpadded x as two offset tables, for gemmIndexed (tensor/gemm.ts):
+ * The im2col matrix of an unpadded x as two offset tables, for gemmIndexed (kernels/gemm/gemm.ts):
  *
  *   cols[r, n·P + p] = x[rowOffset[r] + colOffset[n·P + p]],
  *   rowOffset[r] = (c·H + kh)·W + kw,   colOffset[n·P + p] = n·C·H·W + oh·S·W + ow·S
  *
  * (r = (c·KH + kh)·KW + kw, p = oh·OW + ow). Padding has no offset, so g.pad must be 0: pad x
- * first with padImages and use its geometry. Built once per shape (tensor/shape-cache.ts): the
+ * first with padImages and use its geometry. Built once per shape (kernels/shape-cache.ts): the
  * tables are shared, read-only.
  */
 export function im2colOffsets(g: WindowGeometry): { rowOffset: Int32Array; colOffset: Int32Array } {

@@ -1,10 +1,12 @@
 /**
+ * On the fast GEMM (kernels/gemm/gemm.ts); the readable reference is kernels/reference/gemm.ts.
+ *
  * Matrix product of 2-D tensors: z[M,N] = x[M,K] · y[K,N], with optional transposes.
  *   z[i,j] = Σ_k op(x)[i,k] · op(y)[k,j]
  */
 import { gemm } from './gemm.ts';
-import { formatShape } from './shape.ts';
-import { allocate, Tensor } from './tensor.ts';
+import { formatShape } from '../../tensor/shape.ts';
+import { allocate, Tensor } from '../../tensor/tensor.ts';
 
 export interface MatmulOptions {
   /** Use xᵀ: x has shape [K, M]. */

@@ -1,14 +1,15 @@
 /**
- * Winograd's forward pass (tensor/winograd.ts) with its stages chained through packed panels.
+ * Winograd's pipeline (plain.ts, which a first reader reads instead; the math is in matrices.ts)
+ * with its stages chained through packed panels: the same sums with fewer copies.
  *
  * Each stage of winogradForward is a GEMM whose op(B) is the previous stage's result, and a GEMM
- * first copies its op(B) into k-major panels of NR columns (tensor/gemm-pack.ts). The stages are
+ * first copies its op(B) into k-major panels of NR columns (kernels/gemm/pack.ts). The stages are
  * shallow (depth α = 12 or C = 20 for LeNet's conv2), so that copy costs about one memory pass per
  * 8–20 multiply-adds. Here each stage instead stores its result straight into the panels of the
  * next stage's op(B) (a gathered C whose offsets are panelOffset), and the next stage multiplies
  * on them as they are (gemmOnPanels): only the first stage packs, gathering the tiles from x.
  * Same panels, same kernel, same sums: the results are winogradForward's bit for bit
- * (test/tensor/winograd-panels.test.ts). The chain, ξ = (i, j) a transform point, t a tile:
+ * (test/kernels/winograd/panels.test.ts). The chain, ξ = (i, j) a transform point, t a tile:
  *
  *   stage      its product                                   stored as the next stage's op(B)
  *   in-rows    R[i, (w,c,t)] = Σ_k Bᵀ[i,k]·d[c,t][k,w]      R_i = [α (w), C·T]      (in-cols, one per i)
@@ -20,18 +21,21 @@
  * Each store must be rowOffset[row] + colOffset[column]. For M that needs T to be a multiple of NR
  * (a panel of M's columns then never straddles two output channels), and out-cols needs every
  * tile inside y (OH and OW multiples of m); winogradPanelsApply says when both hold, and
- * layers/conv2d.ts takes this path then. Every buffer starts with room for the stage's packed
+ * kernels/conv2d/winograd-path.ts takes this path then. Every buffer starts with room for the stage's packed
  * op(A) (panelARegion), since the kernel reads both operands from one array.
  */
-import { gemmIndexed, gemmOnPanels, MAX_PANEL_DEPTH, panelARegion, panelOffset, panelSize } from './gemm.ts';
-import { NR } from './gemm-pack.ts';
-import { pooledArray } from './recycle.ts';
-import { ShapeCache } from './shape-cache.ts';
-import type { FloatArray } from './tensor.ts';
+import { pooledArray } from '../../tensor/recycle.ts';
+import type { FloatArray } from '../../tensor/tensor.ts';
+import { gemmIndexed, gemmOnPanels, MAX_PANEL_DEPTH, panelARegion, panelOffset, panelSize } from '../gemm/gemm.ts';
+import { NR } from '../gemm/pack.ts';
+import { ShapeCache } from '../shape-cache.ts';
 import {
-  cachedOutputOffsets, cachedTileOffsets, columnBias, cropInput, dense, extendInput, panelColumnsAsRows, scratch,
-  weightGradient, winogradMatrices, type WinogradGeometry, type WinogradSaved,
-} from './winograd.ts';
+  cachedOutputOffsets, cachedTileOffsets, cropInput, dense, extendInput, panelColumnsAsRows, type WinogradGeometry, type WinogradSaved,
+} from './geometry.ts';
+import { weightGradient } from './kernel-transform.ts';
+import { winogradMatrices } from './matrices.ts';
+import { columnBias } from './plain.ts';
+import { winogradBuffer } from './workspace.ts';
 
 /** Whether winogradForwardPanels can run this geometry (see the file header). */
 export function winogradPanelsApply(wg: WinogradGeometry): boolean {
@@ -98,21 +102,21 @@ export function winogradForwardPanels(x: FloatArray, U: Float64Array, bias: Floa
   const { aR, sR, aV, sV, aM, aH, sH } = layout(wg);
   const tb = tablesCache.get(`${wg.N},${C},${OC},${wg.H},${wg.W},${wg.pad},${m},${r}`, () => makeTables(wg));
   // in-rows: Bᵀ·d for every tile, channel and column w, gathered from x (the one packing pass)
-  const R = scratch(1, aR + alpha * sR);
+  const R = winogradBuffer('inputRows', aR + alpha * sR);
   gemmIndexed(alpha, alpha * CT, alpha, dense(BT, alpha, false), { data: extendInput(x, wg), ...cachedTileOffsets(wg) }, 0, { data: R, rowOffset: tb.rRows, colOffset: tb.rCols });
   // in-cols: V_ξ = (Bᵀ·d·B)[ξ]
   const vSize = aV + alpha * alpha * sV;
-  const V = keep ? pooledArray(Float64Array, vSize) : scratch(6, vSize);
+  const V = keep ? pooledArray(Float64Array, vSize) : winogradBuffer('inputTilesNoGrad', vSize);
   for (let i = 0; i < alpha; i++) {
     gemmOnPanels(alpha, CT, alpha, dense(BT, alpha, false), R, aR + i * sR, 0, { data: V, rowOffset: tb.vRows.subarray(i * alpha, (i + 1) * alpha), colOffset: tb.vCols });
   }
   // element-wise: M[ξ] = U[ξ]·V_ξ, summed over channels
-  const M = scratch(1, aM + panelSize(alpha, alpha * OT)); // R is no longer needed
+  const M = winogradBuffer('products', aM + panelSize(alpha, alpha * OT));
   for (let xi = 0; xi < alpha * alpha; xi++) {
     gemmOnPanels(OC, T, C, dense(U.subarray(xi * OC * C), C, false), V, aV + xi * sV, 0, { data: M, rowOffset: tb.mRows.subarray(xi * OC, (xi + 1) * OC), colOffset: tb.mCols });
   }
   // out-rows: Aᵀ along i
-  const H = scratch(2, aH + m * sH);
+  const H = winogradBuffer('outputRows', aH + m * sH);
   gemmOnPanels(m, alpha * OT, alpha, dense(AT, alpha, false), M, aM, 0, { data: H, rowOffset: tb.hRows, colOffset: tb.hCols });
   // out-cols: Aᵀ along j, each output row a of the tiles straight into y with the bias
   const { rowOffset, colOffset } = cachedOutputOffsets(wg);
@@ -147,14 +151,14 @@ export function winogradBackwardPanels(dy: FloatArray, saved: WinogradSaved, dx:
   const L = backwardLayout(wg);
   const tb = backwardTablesCache.get(`${N},${C},${OC},${wg.H},${wg.W},${wg.pad},${m},${wg.r}`, () => makeBackwardTables(wg));
   // dy-rows: A·dy along b, dy read in place through the output offsets
-  const D = scratch(2, L.aD + panelSize(m, alpha * OT));
+  const D = winogradBuffer('dOutputRows', L.aD + panelSize(m, alpha * OT));
   const out = cachedOutputOffsets(wg);
   for (let a = 0; a < m; a++) {
     const dyRows = { data: dy, rowOffset: out.rowOffset.subarray(a * m, (a + 1) * m), colOffset: out.colOffset }; // [m (b), OC·T]
     gemmIndexed(alpha, OT, m, dense(AT, alpha, true), dyRows, 0, { data: D, rowOffset: tb.dRows.subarray(a * alpha, (a + 1) * alpha), colOffset: tb.dCols });
   }
   // dy-cols: dM = A·dY·Aᵀ
-  const dM = scratch(1, L.aM + alpha * alpha * L.sM);
+  const dM = winogradBuffer('dProducts', L.aM + alpha * alpha * L.sM);
   gemmOnPanels(alpha, alpha * OT, m, dense(AT, alpha, true), D, L.aD, 0, { data: dM, rowOffset: tb.mRows, colOffset: tb.mCols });
   if (dWeight !== null) {
     const asA = panelColumnsAsRows(T, OC); // dM_ξ [OC, T] read from its panels
@@ -163,17 +167,17 @@ export function winogradBackwardPanels(dy: FloatArray, saved: WinogradSaved, dx:
   }
   if (dx === null) return;
   // ∂V: dV_ξ = U[ξ]ᵀ·dM_ξ
-  const dV = scratch(2, L.aV + alpha * L.sV); // D is no longer needed
+  const dV = winogradBuffer('dInputTiles', L.aV + alpha * L.sV);
   for (let xi = 0; xi < alpha * alpha; xi++) {
     gemmOnPanels(C, T, OC, dense(U.subarray(xi * OC * C), C, true), dM, L.aM + xi * L.sM, 0, { data: dV, rowOffset: tb.vRows.subarray(xi * C, (xi + 1) * C), colOffset: tb.vCols });
   }
   // ∂d-rows: B along j
-  const E = scratch(3, L.aE + panelSize(alpha, alpha * CT)); // ∂U's scratch is no longer needed
+  const E = winogradBuffer('dInputRows', L.aE + panelSize(alpha, alpha * CT));
   for (let i = 0; i < alpha; i++) {
     gemmOnPanels(alpha, CT, alpha, dense(BT, alpha, true), dV, L.aV + i * L.sV, 0, { data: E, rowOffset: tb.eRows.subarray(i * alpha, (i + 1) * alpha), colOffset: tb.eCols });
   }
   // ∂d-cols: B along i, overlapping tiles added up in float64 (a float32 dx is rounded once)
-  const dxs = scratch(1, N * C * HP * WP); // [N, C, HP, WP]; dM is no longer needed
+  const dxs = winogradBuffer('dExtendedInput', N * C * HP * WP); // [N, C, HP, WP]
   dxs.fill(0, 0, N * C * HP * WP);
   gemmOnPanels(alpha, alpha * CT, alpha, dense(BT, alpha, true), E, L.aE, 1, { data: dxs, ...cachedTileOffsets(wg) });
   cropInput(dxs, dx, wg);

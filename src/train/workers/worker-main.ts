@@ -1,26 +1,28 @@
 /**
- * The worker thread of WorkerEngine (train/workers.ts, which describes the shared buffers and the
- * protocol): a replica of the model, built from its architecture name, that, for each task, takes the main model's parameters from shared
- * memory and computes its shards with the very functions InProcessEngine uses, so every shard's
- * numbers are the ones the main thread would have computed.
+ * A worker thread's main (started by spawn.ts; messages in protocol.ts, shared memory in
+ * shared-layout.ts): a replica of the model, built from its architecture name, dtype and
+ * convolution algorithm as the init message gives them, that, for each task, takes the main
+ * model's parameters from shared memory and computes its shards with the very functions
+ * InProcessEngine uses, so every shard's numbers are the ones the main thread would have computed.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { sliceExampleIndex } from '../attacks/attack.ts';
-import { fromWire as attackFromWire, runAttack, sliceSpec } from '../attacks/spec.ts';
-import { noGrad, Variable } from '../autograd/variable.ts';
-import { modelSpec } from '../models/registry.ts';
-import { recycling } from '../tensor/recycle.ts';
-import { Tensor } from '../tensor/tensor.ts';
-import { sliceBatch } from './engine.ts';
-import { sgdStepOnShards } from './sgd.ts';
-import { liveShards, shardGradients, shardLossSum, shardRange } from './step.ts';
-import { ABORT, ARRIVED, controlLayout, floatView, SEQ, stepFromWire, type Reply, type Task, type UpdateWire, type WorkerInit } from './workers.ts';
+import { sliceExampleIndex } from '../../attacks/attack.ts';
+import { fromWire as attackFromWire, runAttack, sliceSpec } from '../../attacks/spec.ts';
+import { noGrad, Variable } from '../../autograd/variable.ts';
+import { modelSpec } from '../../models/registry.ts';
+import { recycling } from '../../tensor/recycle.ts';
+import { Tensor } from '../../tensor/tensor.ts';
+import { sliceBatch } from '../engine.ts';
+import { sgdStepOnShards } from '../sgd.ts';
+import { liveShards, shardGradients, shardLossSum, shardRange } from '../step.ts';
+import { stepFromWire, type Reply, type Task, type UpdateWire, type WorkerInit } from './protocol.ts';
+import { ABORT, ARRIVED, controlLayout, floatView, SEQ } from './shared-layout.ts';
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
 const { index, dtype } = init;
 const spec = modelSpec(init.architecture);
-const model = spec.create({ dtype }); // its initial weights are overwritten before every task
+const model = spec.create({ dtype, algorithm: init.algorithm }); // its initial weights are overwritten before every task
 const params = model.parameters();
 if (params.length !== init.sizes.length || params.some((p, i) => p.value.size !== init.sizes[i])) {
   throw new Error(
@@ -91,7 +93,7 @@ function run(task: Exclude<Task, { type: 'debug' }>): void {
 }
 
 /**
- * trainStep's second half (train/workers.ts): arrive at the barrier (having set ABORT first if
+ * trainStep's second half (engine.ts): arrive at the barrier (having set ABORT first if
  * this worker's shards failed), wait for the other workers, then, if none failed and Σ J is
  * finite, take the SGD step on this worker's range of the weights, in shared memory.
  */

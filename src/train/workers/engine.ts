@@ -1,192 +1,76 @@
 /**
- * Data-parallel engine: the work of a batch spread over worker threads, with results bit for bit
- * equal to InProcessEngine's (train/engine.ts) whatever the number of workers.
+ * The data-parallel engine: the work of a batch spread over worker threads, with results bit for
+ * bit equal to InProcessEngine's (train/engine.ts) whatever the number of threads. The messages
+ * are in protocol.ts, the shared memory in shared-layout.ts, the threads' main in worker-main.ts,
+ * how a thread starts in spawn.ts. A call, by kind:
  *
- *   batchGradients  shard s (s = 0..SHARDS−1, train/step.ts) runs on worker s mod T, exactly as
- *                   computeBatchGradients runs it: zeroGrad, shardGradients, copy of p.grad. The
- *                   main thread then adds the shard gradients into float64 accumulators with
- *                   sumComputedShards: the float additions of the in-process engine's sumShards,
- *                   in the same order, so the sum cannot depend on T.
- *   trainStep       with SGD, the workers also take the step. Each computes its shards as above,
- *                   then waits at a barrier (ARRIVED, below) until every worker of the call has
- *                   its shards in shared memory; then worker r of R updates the weights
- *                   [r·P/R, (r+1)·P/R) of the flat parameter vector, summing the shard gradients
- *                   on the fly (sgdStepOnShards, train/sgd.ts): the operations of sumShards and
- *                   SGD.step, in their order, so the same bits. The main thread copies the new
- *                   weights back into the model. The sum and the step are memory-bound passes over
- *                   all P weights that the main thread otherwise makes alone while the workers
- *                   wait: split over the workers, they no longer cap what a second worker gives.
- *                   The velocities live in shared memory for this (SGD.relocate). Other
- *                   optimisers get batchGradients and their own step (stepOnGradients).
+ *   batchGradients  shard s (s = 0..SHARDS−1, train/step.ts) runs on thread s mod T, exactly as
+ *                   computeBatchGradients runs it: zeroGrad, shardGradients, copy of p.grad into
+ *                   grads[s]. The main thread then adds the shard gradients into float64
+ *                   accumulators with sumComputedShards: the float additions of the in-process
+ *                   engine's sumShards, in the same order, so the sum cannot depend on T.
+ *   trainStep       with SGD, the threads also take the step. Each computes its shards as above,
+ *                   then waits at a barrier (ARRIVED) until every thread of the call has its shards
+ *                   in shared memory; then thread r of R updates the weights [r·P/R, (r+1)·P/R) of
+ *                   the flat parameter vector, summing the shard gradients on the fly
+ *                   (sgdStepOnShards, train/sgd.ts): the operations of sumShards and SGD.step, in
+ *                   their order, so the same bits. The main thread copies the new weights back into
+ *                   the model. The sum and the step are passes over all P weights that would
+ *                   otherwise run on the main thread alone while the threads wait. The velocities
+ *                   live in shared memory for this (SGD.relocate). Other optimisers get
+ *                   batchGradients and their own step (stepOnGradients).
  *   logits, attack  the rows are cut into C = min(T, n) contiguous chunks (1 if n < 1), chunk c on
- *                   worker c: one chunk per worker, as large as it can be, since every call on a
- *                   chunk packs the weights again and a small batch keeps the GEMMs short (4
- *                   chunks of 25 rows against 1 of 100 cost about 5% more per image). Any cut gives
- *                   the whole-batch result bit for bit, because a row's logits, ∂L/∂x and
+ *                   thread c: one chunk per thread, as large as it can be, since every call on a
+ *                   chunk packs the weights again and a small batch keeps the GEMMs short. Any cut
+ *                   gives the whole-batch result bit for bit, because a row's logits, ∂L/∂x and
  *                   adversarial example depend on that row only, whatever its place and whatever
  *                   the batch around it, even alone (test/attacks/pgd-one-row.test.ts): the GEMMs
  *                   whose width is the batch never take a matrix–vector path for one column, and
- *                   conv1's col2im runs image by image (layers/conv2d.ts, sharedPanels).
+ *                   conv1's col2im runs image by image (kernels/conv2d/gemm-path.ts, sharedPanels).
  *
- * Data moves through SharedArrayBuffers, never through messages (P = 431,080 parameters):
+ * Calls run one at a time (a queue), so buffers are never shared by two calls. A thread that
+ * throws fails the call with its message and stays usable; a thread that exits or crashes fails
+ * the call with a message naming the thread and the shard, and the engine refuses further calls.
+ * At trainStep's barrier, a thread that throws sets ABORT before it arrives, and the main thread
+ * sets ABORT and fills ARRIVED when a thread dies, so no thread waits for ever and none updates a
+ * weight unless every shard was computed (a thread dying during the update itself leaves the
+ * velocities partly updated; the engine is then broken). Threads are unref'd while idle, so an
+ * engine that is never closed does not keep the process alive.
  *
- *   params   [P]           the main model's parameters, copied in before every call (≈ 0.2 ms)
- *   grads    [SHARDS, P]   shard s's p.grad for every parameter, at s·P + offset(p)
- *   losses   [SHARDS]      float64, shard s's Σ J
- *   control  Int32         SEQ (the call's number), ARRIVED (workers at trainStep's barrier),
- *                          ABORT (trainStep's update is off: a worker failed), DONE[t] (the last
- *                          call worker t finished), CURRENT[t] (the shard or chunk worker t is on),
- *                          PRESENT[s, i] (shard s produced a gradient for parameter i; the sums
- *                          skip null grads)
- *   velocity [P]           float64, SGD's velocities during trainStep (SGD.relocate)
- *   x, labels, out         the call's inputs and the logits / FGSM output, grown on demand
- *
- * A call is a postMessage of a small task descriptor to each worker that has work. The Atomics
- * store of SEQ after writing the inputs, and of DONE[t] after writing the results, order the plain
- * reads and writes of the shared arrays on either side (each side checks the other's number with
- * Atomics.load before reading). Calls run one at a time (a queue), so buffers are never shared by
- * two calls. A worker that throws fails the call with its message and stays usable; a worker that
- * exits or crashes fails the call with a message naming the worker and the shard, and the engine
- * refuses further calls. At trainStep's barrier, a worker that throws sets ABORT before it
- * arrives, and the main thread sets ABORT and fills ARRIVED when a worker dies, so no worker waits
- * for ever and none updates a weight unless every shard was computed (a worker dying during the
- * update itself leaves the velocities partly updated; the engine is then broken). Workers are
- * unref'd while idle, so an engine that is never closed does not keep the process alive.
- *
- * Each worker builds its replica from the model's architecture name (models/registry.ts), so any
- * registered model runs here. Workers run worker-main (see spawnWorker for how it is loaded).
+ * Each thread builds its replica from the model's architecture name, dtype and convolution
+ * algorithm (models/registry.ts), so any registered model runs here, computing as the main model.
+ * This file is the engine class and its factory; it is long because the class is one state
+ * machine (the queue, the threads' pending calls, the failure paths) that reads best in one piece.
  */
-import { Worker } from 'node:worker_threads';
-import { checkFgsmOptions, type FgsmOptions } from '../attacks/fgsm.ts';
-import type { ExampleIndex } from '../attacks/attack.ts';
-import { checkAttackSpec, fromWire as attackFromWire, toWire as attackToWire, type AttackSpec, type AttackSpecWire } from '../attacks/spec.ts';
-import type { Module } from '../layers/module.ts';
-import { architectures, isNamedModel, modelSpec, type NamedModel } from '../models/registry.ts';
-import { Tensor, type DType, type FloatArray } from '../tensor/tensor.ts';
-import { InProcessEngine, stepOnGradients, type BatchGradients, type Engine } from './engine.ts';
-import type { Optimizer } from './optimizer.ts';
-import { SGD } from './sgd.ts';
-import { SHARDS, shardLossSum, shardRange, sumComputedShards, type StepKind } from './step.ts';
-
-/** control[SEQ]: the number of the call whose inputs are in the shared buffers. */
-export const SEQ = 0;
-/** control[ARRIVED]: workers that reached trainStep's barrier in this call. */
-export const ARRIVED = 1;
-/** control[ABORT]: 1 when this call's update must not happen (a worker failed). */
-export const ABORT = 2;
-
-/** Offsets into the control array for T workers and NP parameter tensors. */
-export function controlLayout(T: number, NP: number): { done: number; current: number; present: number; length: number } {
-  const done = 3; // DONE[t] at done + t
-  const current = done + T; // CURRENT[t] at current + t
-  const present = current + T; // PRESENT[s, i] at present + s·NP + i
-  return { done, current, present, length: present + SHARDS * NP };
-}
-
-/** What a worker is given at start (structured-cloned; the buffers are shared, not copied). */
-export interface WorkerInit {
-  index: number;
-  workers: number;
-  /** The model's architecture name: the worker builds its replica from the registry. */
-  architecture: string;
-  dtype: DType;
-  /** Sizes of the model's parameters, in model.parameters() order. */
-  sizes: number[];
-  params: SharedArrayBuffer;
-  grads: SharedArrayBuffer;
-  losses: SharedArrayBuffer;
-  control: SharedArrayBuffer;
-}
-
-/** FgsmOptions without the Tensor class, which does not survive structured cloning. */
-export interface FgsmWire {
-  eps: number;
-  pixelRange?: number;
-  clip?: boolean;
-  labelMode?: 'true' | 'predicted';
-  mean?: { data: FloatArray; shape: number[] };
-}
-
-/** The inputs every task carries. x holds n images of x.shape[1..] in dtype, labels n entries. */
-export interface TaskInputs {
-  seq: number;
-  n: number;
-  shape: number[];
-  dtype: DType;
-  x: SharedArrayBuffer;
-  labels: SharedArrayBuffer;
-}
-
-/** A StepKind as a message carries it. */
-export type StepWire =
-  | { kind: 'standard' }
-  | { kind: 'adversarial'; fgsm: FgsmWire; advRatio?: number }
-  | { kind: 'attack'; spec: AttackSpecWire; advRatio: number };
-
-/**
- * trainStep's SGD step, for worker `rank` of the `parties` that got shards: the weights it updates
- * (see the file header) and SGD's hyper-parameters now.
- */
-export interface UpdateWire {
-  velocity: SharedArrayBuffer;
-  rank: number;
-  parties: number;
-  lr: number;
-  momentum: number;
-  weightDecay: number;
-}
-
-/** A message from the main thread to a worker: a call's share of work, or the test hook. */
-export type Task =
-  | (TaskInputs & { type: 'grad'; shards: number[]; batchTotal: number; step: StepWire; update?: UpdateWire })
-  | (TaskInputs & { type: 'logits' | 'attack'; chunks: number; shards: number[]; out: SharedArrayBuffer; attack?: AttackSpecWire; index?: number | number[] })
-  /** Test hook: the worker fails its next task by exiting with `exit` or by throwing `throw`. */
-  | { type: 'debug'; exit?: number; throw?: string };
-
-/** A message from a worker: started, finished call `seq` (results in shared memory), or failed. */
-export type Reply = { type: 'ready' } | { type: 'done'; seq: number } | { type: 'failed'; seq: number; message: string; stack?: string };
-
-/** Typed view of a shared buffer in a dtype. */
-export function floatView(dtype: DType, buffer: SharedArrayBuffer, length?: number): FloatArray {
-  return dtype === 'float64' ? new Float64Array(buffer, 0, length) : new Float32Array(buffer, 0, length);
-}
-
-/** Number of row chunks logits and attacks cut n rows into with T workers: one per worker, none empty. */
-export function rowChunks(n: number, T: number): number {
-  return Math.max(1, Math.min(T, n));
-}
-
-/** FgsmOptions as a message can carry them. */
-export function toWire(options: FgsmOptions): FgsmWire {
-  const { eps, pixelRange, clip, labelMode, mean } = options;
-  return { eps, pixelRange, clip, labelMode, mean: mean === undefined ? undefined : { data: mean.data, shape: [...mean.shape] } };
-}
-
-/** The FgsmOptions that toWire encoded. */
-export function fromWire(wire: FgsmWire): FgsmOptions {
-  const { eps, pixelRange, clip, labelMode, mean } = wire;
-  return { eps, pixelRange, clip, labelMode, mean: mean === undefined ? undefined : new Tensor(mean.data, mean.shape) };
-}
-
-/** A StepKind as a message can carry it. */
-export function stepToWire(step: StepKind): StepWire {
-  if (step.kind === 'standard') return step;
-  if (step.kind === 'attack') return { kind: 'attack', spec: attackToWire(step.spec), advRatio: step.advRatio };
-  return { kind: 'adversarial', fgsm: toWire(step.fgsm), advRatio: step.advRatio };
-}
-
-/** The StepKind that stepToWire encoded. */
-export function stepFromWire(wire: StepWire): StepKind {
-  if (wire.kind === 'standard') return wire;
-  if (wire.kind === 'attack') return { kind: 'attack', spec: attackFromWire(wire.spec), advRatio: wire.advRatio };
-  return { kind: 'adversarial', fgsm: fromWire(wire.fgsm), advRatio: wire.advRatio };
-}
+import type { ExampleIndex } from '../../attacks/attack.ts';
+import { checkFgsmOptions, type FgsmOptions } from '../../attacks/fgsm.ts';
+import { checkAttackSpec, toWire as attackToWire, type AttackSpec, type AttackSpecWire } from '../../attacks/spec.ts';
+import { parseConv2dAlgorithm, type Conv2dAlgorithm } from '../../layers/conv2d.ts';
+import type { Module } from '../../layers/module.ts';
+import { architectures, isNamedModel, modelSpec, type NamedModel } from '../../models/registry.ts';
+import { Tensor, type FloatArray } from '../../tensor/tensor.ts';
+import { InProcessEngine, stepOnGradients, type BatchGradients, type Engine } from '../engine.ts';
+import type { Optimizer } from '../optimizer.ts';
+import { SGD } from '../sgd.ts';
+import { SHARDS, shardLossSum, shardRange, sumComputedShards, type StepKind } from '../step.ts';
+import { rowChunks, stepToWire, type Reply, type Task, type TaskInputs, type UpdateWire, type WorkerInit } from './protocol.ts';
+import { ABORT, ARRIVED, controlLayout, floatView, grow, SEQ } from './shared-layout.ts';
+import { startWorkers } from './spawn.ts';
+import type { Worker } from 'node:worker_threads';
 
 /** Options of WorkerEngine.create. */
 export interface WorkerEngineOptions {
   /** Worker threads (≥ 1; more than SHARDS = 4 would idle, so at most 4 are started). */
   workers: number;
+  /**
+   * The convolutions' algorithm of the threads' replicas (sent in their init message). Default:
+   * the model's own (`model.algorithm`, e.g. LeNetOptions.algorithm), else 'auto'.
+   */
+  algorithm?: Conv2dAlgorithm;
 }
+
+/** Options of createEngine (the workers are its second argument). */
+export type CreateEngineOptions = Omit<WorkerEngineOptions, 'workers'>;
 
 /** One worker thread and the call it is working on. */
 interface Thread {
@@ -257,38 +141,15 @@ export class WorkerEngine implements Engine {
       workers: T,
       architecture: model.architecture,
       dtype: model.dtype,
+      algorithm: parseConv2dAlgorithm(options.algorithm ?? model.algorithm, 'WorkerEngine options.algorithm'),
       sizes,
       params: new SharedArrayBuffer(P * bytes),
       grads: new SharedArrayBuffer(SHARDS * P * bytes),
       losses: new SharedArrayBuffer(SHARDS * 8),
       control: new SharedArrayBuffer(controlLayout(T, sizes.length).length * 4),
     };
-    const threads: Thread[] = [];
-    const started: Array<Promise<void>> = [];
-    for (let index = 0; index < T; index++) {
-      const worker = spawnWorker({ ...init, index });
-      threads.push({ index, worker, pending: null });
-      started.push(
-        new Promise<void>((resolve, reject) => {
-          const onMessage = (m: Reply) => {
-            if (m.type !== 'ready') return;
-            worker.off('error', onError).off('exit', onExit).off('message', onMessage);
-            resolve();
-          };
-          const onError = (e: Error) => reject(new Error(`WorkerEngine: worker ${index} failed to start: ${e.message}`, { cause: e }));
-          const onExit = (code: number) => reject(new Error(`WorkerEngine: worker ${index} exited with code ${code} while starting`));
-          worker.on('message', onMessage).on('error', onError).on('exit', onExit);
-        }),
-      );
-    }
-    try {
-      await Promise.all(started);
-    } catch (error) {
-      await Promise.all(threads.map((t) => t.worker.terminate()));
-      throw error;
-    }
-    for (const t of threads) t.worker.unref();
-    return new WorkerEngine(model, threads, init);
+    const workersStarted = await startWorkers(T, init);
+    return new WorkerEngine(model, workersStarted.map((worker, index) => ({ index, worker, pending: null })), init);
   }
 
   async batchGradients(x: Tensor, labels: Int32Array, batchTotal: number, step: StepKind): Promise<BatchGradients> {
@@ -542,49 +403,14 @@ export class WorkerEngine implements Engine {
   }
 }
 
-/** Capacity for a buffer that must hold `need` bytes: at least double the old, to amortise. */
-function grow(old: number, need: number): number {
-  return Math.max(need, 2 * old);
-}
-
-/**
- * Starts a worker on worker-main, the sibling of this module with this module's extension: the
- * compiled .js beside the compiled workers.js (dist/, plain node), or the .ts source (src/, under
- * tsx or vitest). Node cannot load .ts by itself, and Node 20 ignores a parent's `--import tsx` in
- * worker threads (nodejs/node#47747), so for .ts a bootstrap imports the entry and, only if Node
- * refuses the .ts extension (no loader active in this thread), registers tsx's hooks here and
- * imports it again (under another URL: the failed import stays cached). A Node that does pass the
- * parent's loader on to workers thus does not get tsx twice. The parent's execArgv is inherited
- * (passing it explicitly would reject per-process flags such as --max-old-space-size).
- */
-function spawnWorker(init: WorkerInit): Worker {
-  const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-  const entry = new URL(`./worker-main${extension}`, import.meta.url);
-  if (extension === '.js') return new Worker(entry, { workerData: init });
-  let tsx: string | null = null;
-  try {
-    tsx = import.meta.resolve('tsx/esm/api');
-  } catch {
-    // no tsx installed: the bootstrap then reports that the entry needs a TypeScript loader
-  }
-  const code = `const entry = ${JSON.stringify(entry.href)};
-const tsx = ${JSON.stringify(tsx)};
-import(entry).catch((error) => {
-  if (error?.code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw error;
-  if (tsx === null) throw new Error('cannot load ' + entry + ' in a worker thread: install tsx (a TypeScript loader)', { cause: error });
-  return import(tsx).then((api) => { api.register(); return import(entry + '?tsx'); });
-});`;
-  return new Worker(code, { eval: true, workerData: init });
-}
-
 /**
  * An engine for `model`: InProcessEngine for 0 workers, else a WorkerEngine with that many
  * threads (1 still uses a worker thread). Close it when done.
  */
-export async function createEngine(model: Module, workers: number): Promise<Engine> {
+export async function createEngine(model: Module, workers: number, options: CreateEngineOptions = {}): Promise<Engine> {
   if (workers === 0) return new InProcessEngine(model);
   if (!isNamedModel(model)) throw new TypeError(`createEngine: ${workers} workers: ${notNamed(model)}; use 0 workers for other modules`);
-  return WorkerEngine.create(model, { workers });
+  return WorkerEngine.create(model, { ...options, workers });
 }
 
 /** Why a model cannot run on worker threads. */

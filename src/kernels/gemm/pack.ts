@@ -1,5 +1,7 @@
 /**
- * Packing for the GEMM (tensor/gemm.ts): copies a block of op(A) or op(B) into the k-major panels
+ * Part of the fast GEMM, which speeds up kernels/reference/gemm.ts (a first reader reads that).
+ *
+ * Packing for the GEMM (gemm.ts): copies a block of op(A) or op(B) into the k-major panels
  * the micro-kernel reads with unit stride, widening to float64 and applying any transpose or
  * gather on the way, so that one kernel serves every operand form.
  *
@@ -10,7 +12,7 @@
  * possibly transposed, or a gathered matrix m[i, j] = data[rowOffset[i] + colOffset[j]] that is
  * never stored, such as an im2col matrix or an NCHW tensor seen as [C, N·H·W].
  */
-import type { FloatArray } from './tensor.ts';
+import type { FloatArray } from '../../tensor/tensor.ts';
 
 /** Register tile: rows of op(A) per micro-panel. */
 export const MR = 2;

@@ -1,10 +1,13 @@
 import { describe, expect, test } from 'vitest';
-import { randn } from '../../src/tensor/create.ts';
-import { gemmIndexed, gemmOnPanels, panelARegion, panelOffset, panelSize } from '../../src/tensor/gemm.ts';
-import type { DType, FloatArray } from '../../src/tensor/tensor.ts';
-import { windowGeometry } from '../../src/tensor/window.ts';
-import { winogradBackwardPanels, winogradForwardPanels, winogradPanelsApply } from '../../src/tensor/winograd-panels.ts';
-import { winogradBackward, winogradForward, winogradGeometry, winogradKernelTransform, winogradMatrices, type WinogradSaved } from '../../src/tensor/winograd.ts';
+import { randn } from '../../../src/tensor/create.ts';
+import { gemmIndexed, gemmOnPanels, panelARegion, panelOffset, panelSize } from '../../../src/kernels/gemm/gemm.ts';
+import type { DType, FloatArray } from '../../../src/tensor/tensor.ts';
+import { windowGeometry } from '../../../src/tensor/window.ts';
+import { winogradBackwardPanels, winogradForwardPanels, winogradPanelsApply } from '../../../src/kernels/winograd/panels.ts';
+import { winogradGeometry } from '../../../src/kernels/winograd/geometry.ts';
+import { winogradKernelTransform } from '../../../src/kernels/winograd/kernel-transform.ts';
+import { winogradMatrices } from '../../../src/kernels/winograd/matrices.ts';
+import { winogradBackward, winogradForward, type WinogradSaved } from '../../../src/kernels/winograd/plain.ts';
 
 /** Fails at the first element whose bits differ. */
 function expectSameBits(got: ArrayLike<number>, want: ArrayLike<number>, what: string): void {

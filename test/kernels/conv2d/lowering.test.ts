@@ -1,8 +1,9 @@
 import { describe, expect, test } from 'vitest';
-import { gemm, gemmIndexed } from '../../src/tensor/gemm.ts';
-import { col2im, cropImages, im2col, im2colOffsets, nchwAsMatrix, padImages } from '../../src/tensor/im2col.ts';
-import { Rng } from '../../src/tensor/rng.ts';
-import { windowGeometry } from '../../src/tensor/window.ts';
+import { gemm, gemmIndexed } from '../../../src/kernels/gemm/gemm.ts';
+import { cropImages, im2colOffsets, nchwAsMatrix, padImages } from '../../../src/kernels/conv2d/lowering.ts';
+import { col2im, im2col } from '../../../src/kernels/reference/im2col.ts';
+import { Rng } from '../../../src/tensor/rng.ts';
+import { windowGeometry } from '../../../src/tensor/window.ts';
 
 /**
  * The implicit im2col matrix (offset tables into x, or into its zero-padded copy) is the explicit

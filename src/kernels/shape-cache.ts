@@ -1,4 +1,6 @@
 /**
+ * Part of the fast paths (kernels/conv2d/, kernels/winograd/); the references build nothing ahead.
+ *
  * Tables that depend only on a layer's geometry (gather offsets, index maps) are built once per
  * shape and reused: a model has a handful of shapes, and rebuilding them every call costs both the
  * loop and a fresh allocation, whose memory is page-faulted in on first touch.

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { gemm, gemmIndexed, type MatrixRef } from '../../src/tensor/gemm.ts';
-import { gemmNaive } from '../../src/tensor/gemm-naive.ts';
-import { Rng } from '../../src/tensor/rng.ts';
+import { gemm, gemmIndexed, type MatrixRef } from '../../../src/kernels/gemm/gemm.ts';
+import { gemmNaive } from '../../../src/kernels/reference/gemm.ts';
+import { Rng } from '../../../src/tensor/rng.ts';
 
 type DType = 'float32' | 'float64';
 type FloatArray = Float32Array | Float64Array;
