@@ -18,7 +18,8 @@ import { describeValidation, validationAttack, VALIDATION_PGD_STEPS, type Valida
 import { splitValidation } from '../data/dataset.ts';
 import { CliError, type FlagSpecs, type FlagValues } from './args.ts';
 import { DATA_FLAGS, defaultOutDir, ensureWritableDir, interruptSignal, openEngine, prepareData, round4, RUN_FLAGS } from './common.ts';
-import { plural, Progress } from './progress.ts';
+import { plural } from '../report/format.ts';
+import { Progress } from './progress.ts';
 
 export const TRAIN_FLAGS: FlagSpecs = {
   epochs: { type: 'int', min: 0, default: 3, help: 'epochs in all (with --resume: the total to reach)' },

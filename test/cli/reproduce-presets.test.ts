@@ -24,7 +24,7 @@ describe('reproduce: bad input is exit 2, one line naming expected and got, befo
   test.each([
     [['--seeds', '0'], "reproduce: --seeds must be a positive integer, got '0'"],
     [['--seeds', '1.5'], "reproduce: --seeds must be a positive integer, got '1.5'"],
-    [['--preset', 'nope'], "reproduce: --preset must be one of default, seed, robust, got 'nope'"],
+    [['--preset', 'nope'], "reproduce: --preset must be one of default, seed, robust, quick, got 'nope'"],
     [['--robust-epochs', '2'], 'reproduce: --robust-epochs shapes the robust models: it needs --preset robust, got --preset default'],
     [['--preset', 'seed', '--val-count', '10'], 'reproduce: --val-count shapes the robust models: it needs --preset robust, got --preset seed'],
   ])('%j', (args, message) => {
@@ -60,7 +60,7 @@ describe('reproduce --preset robust on a tiny subset', () => {
     const report = readFileSync(join(out, 'report.md'), 'utf8');
     expect(report).toContain('|  | standard | adversarially trained (FGSM) | PGD-trained | FGSM-RS-trained |');
     const pgd = saved.robustness.models.pgd.accuracy;
-    expect(report).toMatch(new RegExp(`\\| PGD-2, unclipped \\(as the seed\\) \\| .* \\| ${pgd.pgd.toFixed(4)} ± \\d\\.\\d{4} \\| `));
+    expect(report).toMatch(new RegExp(`\\| PGD-2, unclipped \\(as the paper\\) \\| .* \\| ${pgd.pgd.toFixed(4)} ± \\d\\.\\d{4} \\| `));
     expect(report).toContain('the standard model for PGD-trained');
     expect(report).toContain('![validation accuracy per epoch, pgd and fgsm-rs](validation-curves.svg)');
     // PGD-2 is not the target's attack: the verdict must not claim the target, whatever the figures
@@ -105,7 +105,7 @@ describe('reproduce --seeds 2 on a tiny subset', () => {
       expect(report).toContain(text);
       expect(r.stdout).toContain(text);
     }
-    // beside the seed's value: the standard model's clean accuracy row carries the seed's 0.9858
+    // beside the paper's value: the standard model's clean accuracy row carries the paper's 0.9858
     const acc = meanSd(runs.map((x: any) => x.standard.clean.accuracy));
     expect(report).toContain(`| correctly predicted | ${acc.mean.toFixed(4)} ± ${acc.sd.toFixed(4)} | 0.9858 |`);
     for (const f of top.runs) expect(existsSync(join(out, f, 'standard.ckpt'))).toBe(true);
