@@ -4,21 +4,20 @@
  * `--seeds N` runs it for seeds s, …, s+N−1 (s = --seed) in the sub-folders seed-<k>, then writes
  * the spread of every table cell (report/seeds.ts) at the top.
  */
-import { appendFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { CURVE_EPSILONS, PRESETS, resolveSettings, ROBUST_ONLY, ROBUST_RECIPE, type ExperimentSettings, type SettingsRequest } from '../experiment/config.ts';
-import type { ExperimentContext, OutputSink } from '../experiment/context.ts';
+import type { ExperimentContext } from '../experiment/context.ts';
 import { runExperiment, runFiles } from '../experiment/run.ts';
-import { saveCheckpoint } from '../io/checkpoint-file.ts';
-import { writeFileAtomic } from '../io/write-atomic.ts';
-import { writeExamplesPng } from '../report/examples-png.ts';
+import { runSeeds } from '../experiment/seeds.ts';
+import { defaultOutDir, ensureWritableDir } from '../io/out-dir.ts';
+import { runFolder } from '../io/run-folder.ts';
 import { formatDuration } from '../report/format.ts';
 import type { Results } from '../report/results.ts';
-import { aggregateSeeds, formatSeedsText, renderSeedsReport } from '../report/seeds.ts';
+import { formatSeedsText, renderSeedsReport } from '../report/seeds.ts';
 import { formatRunText } from '../report/terminal.ts';
 import { camelCase, CliError, type FlagSpecs, type FlagValues } from './args.ts';
-import { DATA_FLAGS, defaultOutDir, ensureWritableDir, interruptSignal, openEngine, prepareData, RUN_FLAGS } from './common.ts';
+import { DATA_FLAGS, interruptSignal, openEngine, prepareData, RUN_FLAGS } from './common.ts';
 import { Progress } from './progress.ts';
 
 const kebab = (name: string): string => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -74,8 +73,8 @@ export async function reproduceCommand(flags: FlagValues): Promise<void> {
   const progress = new Progress(process.stderr);
   const out = ensureWritableDir((flags.out as string | undefined) ?? defaultOutDir('reproduce'));
   const data = prepareData({ ...flags, 'limit-train': settings.limitTrain, 'limit-test': settings.limitTest });
-  const interrupt = interruptSignal(() => progress.note('stopping after the current step (Ctrl-C again to quit at once)…'));
-  const context = (dir: string): ExperimentContext => ({ data, openEngine, progress, output: files(dir), signal: interrupt.signal, machine });
+  const interrupt = interruptSignal(progress);
+  const context = (dir: string): ExperimentContext => ({ data, openEngine, progress, output: runFolder(dir, 'reproduce'), signal: interrupt.signal, machine });
   try {
     if (settings.seeds === 1) {
       progress.note(`advgrad reproduce: output ${out}`);
@@ -84,37 +83,18 @@ export async function reproduceCommand(flags: FlagValues): Promise<void> {
       process.stdout.write(flags.json ? `${JSON.stringify(results)}\n` : `${formatRunText(results)}\nwrote ${join(out, report)}, ${rest.join(', ')}\n`);
       return;
     }
-    const runs: Results[] = [];
-    const folders: string[] = [];
-    for (let i = 0; i < settings.seeds; i++) {
-      const seed = settings.seed + i;
-      folders.push(`seed-${seed}`);
-      progress.note(`advgrad reproduce: seed ${seed} (${i + 1} of ${settings.seeds}), output ${join(out, folders[i])}`);
-      runs.push(await runExperiment(settings, seed, context(ensureWritableDir(join(out, folders[i])))));
-    }
-    const spread = aggregateSeeds(runs, folders, (performance.now() - started) / 1000);
-    writeFileAtomic(join(out, 'results.json'), `${JSON.stringify(spread, null, 2)}\n`, 'reproduce');
-    writeFileAtomic(join(out, 'report.md'), renderSeedsReport(spread), 'reproduce');
-    process.stdout.write(
-      flags.json
-        ? `${JSON.stringify(spread)}\n`
-        : `${formatSeedsText(spread)}wall time ${formatDuration(spread.seconds.total)}\nwrote ${join(out, 'report.md')}, results.json; each seed's run in ${folders.join(', ')}\n`,
-    );
+    const { spread, folders } = await runSeeds(settings, (seed, folder, i) => {
+      progress.note(`advgrad reproduce: seed ${seed} (${i + 1} of ${settings.seeds}), output ${join(out, folder)}`);
+      return context(ensureWritableDir(join(out, folder)));
+    }, started);
+    const top = runFolder(out, 'reproduce');
+    top.text('results.json', `${JSON.stringify(spread, null, 2)}\n`);
+    top.text('report.md', renderSeedsReport(spread));
+    const text = `${formatSeedsText(spread)}wall time ${formatDuration(spread.seconds.total)}\nwrote ${join(out, 'report.md')}, results.json; each seed's run in ${folders.join(', ')}\n`;
+    process.stdout.write(flags.json ? `${JSON.stringify(spread)}\n` : text);
   } finally {
     interrupt.dispose();
   }
-}
-
-/** The run's files in `dir`: each written to a temporary name and renamed, the log appended line by line. */
-function files(dir: string): OutputSink {
-  const log = join(dir, 'epochs.jsonl');
-  return {
-    startEpochLog: () => writeFileSync(log, ''),
-    epoch: (entry) => appendFileSync(log, `${JSON.stringify(entry)}\n`),
-    checkpoint: (name, contents) => saveCheckpoint(join(dir, name), contents),
-    text: (name, text) => writeFileAtomic(join(dir, name), text, 'reproduce'),
-    examples: (rows) => writeExamplesPng(join(dir, 'examples.png'), rows),
-  };
 }
 
 function machine(): NonNullable<Results['machine']> {

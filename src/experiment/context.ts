@@ -6,7 +6,6 @@
 import type { Dataset } from '../data/dataset.ts';
 import type { CheckpointContents } from '../io/checkpoint.ts';
 import type { Module } from '../layers/module.ts';
-import type { ExampleRow } from '../report/examples.ts';
 import type { EpochLogEntry, Results } from '../report/results.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import type { Engine } from '../train/engine.ts';
@@ -37,8 +36,8 @@ export interface OutputSink {
   checkpoint(name: string, contents: CheckpointContents): void;
   /** A text file (results.json, report.md, the charts). */
   text(name: string, text: string): void;
-  /** examples.png from its rows. */
-  examples(rows: ExampleRow[]): void;
+  /** A picture (examples.png), RGB rows top to bottom. */
+  png(name: string, image: { width: number; height: number; pixels: Uint8Array }): void;
 }
 
 export interface ExperimentContext {

@@ -11,6 +11,7 @@
  * that ran: the optimiser's η, μ and λ, the initialisation, the FGSM options, the data's counts.
  */
 import { PIXEL_RANGE, type FgsmOptions } from '../attacks/fgsm.ts';
+import { renderExamples, type ExampleRow } from '../report/examples.ts';
 import { renderReport } from '../report/report.ts';
 import { ROBUSTNESS_CHART, VALIDATION_CHART, MODELS, type EpochLogEntry, type Results, type ResultsConfig, type RobustRecipe, type RobustRun } from '../report/results.ts';
 import { robustnessChartSvg } from '../report/robustness-evaluation-section.ts';
@@ -87,7 +88,7 @@ function loggingEpochs(context: ExperimentContext, log: EpochLogEntry[]): Experi
       },
       checkpoint: (name, contents) => sink.checkpoint(name, contents),
       text: (name, text) => sink.text(name, text),
-      examples: (rows) => sink.examples(rows),
+      png: (name, image) => sink.png(name, image),
     },
   };
 }
@@ -132,13 +133,13 @@ function startLine(settings: ExperimentSettings, config: ResultsConfig, recipe: 
 }
 
 /** The run's files beside report.md, in the order they were always written. */
-function writeFiles(results: Results, examples: Parameters<ExperimentContext['output']['examples']>[0], context: ExperimentContext): void {
+function writeFiles(results: Results, examples: ExampleRow[], context: ExperimentContext): void {
   const { output } = context;
   const r = results.robustness!;
   output.text(ROBUSTNESS_CHART, robustnessChartSvg(MODELS.filter((m) => r.models[m.key]).map((m) => ({ name: m.name, summary: r.models[m.key]! }))));
   const rt = results.robustTraining;
   if (rt) output.text(VALIDATION_CHART, validationChartSvg([rt.models.pgd, rt.models.fgsmRs], rt.recipe.validationAttack, rt.recipe.validationCount));
-  output.examples(examples);
+  output.png('examples.png', renderExamples(examples));
   output.text('results.json', `${JSON.stringify(results, null, 2)}\n`);
   output.text('report.md', renderReport(results));
 }

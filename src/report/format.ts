@@ -19,6 +19,11 @@ export function formatDifference(ours: number, paper: number): string {
   return (difference < 0 && Number(text) !== 0 ? '-' : '+') + text;
 }
 
+/** Rounded to 4 decimals, for the terminal and JSON (NaN stays NaN, null in JSON). */
+export function round4(x: number): number {
+  return Math.round(x * 1e4) / 1e4;
+}
+
 /** A number for prose: integers with thousands separators, others as given. */
 export function formatCount(value: number): string {
   return Number.isInteger(value) ? value.toLocaleString('en-US') : String(value);
