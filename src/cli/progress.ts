@@ -1,6 +1,7 @@
 /**
  * Progress on stderr (stdout stays clean for --json). On a TTY one line is redrawn in place:
- *   standard  epoch 2/3  batch 312/600  loss 0.0842  641 img/s  ETA 0:27
+ *   standard  epoch 2/3  batch 312/600  loss 0.0842  <rate>  ETA 0:27
+ * (the rate in images per second).
  * Elsewhere (CI, a pipe) only one line per finished epoch is written.
  */
 import { formatDuration } from '../report/format.ts';

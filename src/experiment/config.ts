@@ -34,14 +34,17 @@ const ROBUSTNESS = { count: 1000, steps: 40, epsilons: CURVE_EPSILONS } as const
 
 /**
  * The quick preset: the paper's three findings (FGSM fools the standard model; FGSM training
- * beats FGSM; PGD beats FGSM training) on 8,000 training images (2 + 2 epochs: a tenth of the
- * default's training images, enough for a LeNet above 90% clean) and the first 1,000 test images,
- * with "How robust, really?" on 200 of them at PGD-10 over a three-point curve (the audit's checks
- * need an iterative attack; 10 steps already take the FGSM-trained model to near zero).
+ * beats FGSM; PGD beats FGSM training) on the first 6,000 training images, 2 + 2 epochs (the
+ * smallest budget at which the standard LeNet passes 90% clean accuracy and the FGSM-trained one
+ * keeps a large share of its FGSM examples), evaluated on the first 1,000 test images, with "How
+ * robust, really?" on 100 of them at PGD-10 over a two-point curve (the audit's checks need an
+ * iterative attack; 10 steps already take the FGSM-trained model far below its FGSM figure). The
+ * training is most of the cost: 12,000 standard and 12,000 adversarial image passes, about a
+ * fifteenth of the default's.
  */
 export const QUICK = {
-  standardEpochs: 2, adversarialEpochs: 2, robust: null, trainCount: 8000, testCount: 1000,
-  robustness: { count: 200, steps: 10, epsilons: [0.1, 0.3] },
+  standardEpochs: 2, adversarialEpochs: 2, robust: null, trainCount: 6000, testCount: 1000,
+  robustness: { count: 100, steps: 10, epsilons: [0.1, 0.3] },
 } as const;
 
 export interface Preset {

@@ -7,6 +7,8 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { parseFlags } from '../../src/cli/args.ts';
+import { REPRODUCE_FLAGS, reproduceSettings } from '../../src/cli/reproduce-command.ts';
 import { formatSpread, spread } from '../../src/report/seeds.ts';
 
 const MAIN = join(import.meta.dirname, '../../src/cli/main.ts');
@@ -66,6 +68,32 @@ describe('reproduce --preset robust on a tiny subset', () => {
     // PGD-2 is not the target's attack: the verdict must not claim the target, whatever the figures
     expect(report).toContain('**The target is not met.**');
     expect(r.stdout).toContain('audit of the PGD-trained model (surrogate: standard)');
+  });
+});
+
+describe('reproduce --preset quick', () => {
+  test('resolves to its subset and budget; a flag overrides it; a robust-only flag is refused', () => {
+    const settings = (...args: string[]) => reproduceSettings(parseFlags('reproduce', args, REPRODUCE_FLAGS).values);
+    const quick = settings('--preset', 'quick');
+    expect(quick).toMatchObject({ preset: 'quick', limitTrain: 6000, limitTest: 1000, epochs: { standard: 2, adversarial: 2 }, eps: 0.25, schedule: 'batch', robust: null });
+    expect(quick.robustness).toEqual({ count: 100, steps: 10, epsilons: [0.1, 0.3] });
+    expect(settings('--preset', 'quick', '--limit-train', '9000', '--steps', '20')).toMatchObject({ limitTrain: 9000, robustness: { steps: 20 } });
+    expect(settings()).toMatchObject({ preset: 'default', limitTrain: undefined, epochs: { standard: 3, adversarial: 3 }, robustness: { count: 1000, steps: 40 } });
+    expect(() => settings('--preset', 'quick', '--eps-ramp', '1')).toThrow('reproduce: --eps-ramp shapes the robust models: it needs --preset robust, got --preset quick');
+  });
+
+  test('on a tiny subset: the same report layout, labelled as a quick run in report.md and on stdout', () => {
+    const out = mkdtempSync(join(tmpdir(), 'advgrad-quick-'));
+    const r = cli('reproduce', '--preset', 'quick', ...TINY, '--out', out);
+    expect(r.status).toBe(0);
+    const saved = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    expect(saved.config).toMatchObject({ preset: 'quick', trainCount: 300, testCount: 60 });
+    const report = readFileSync(join(out, 'report.md'), 'utf8');
+    expect(report.split('\n')[0]).toBe('# Adversarial examples and adversarial training on MNIST: reproduction report (quick run)');
+    for (const heading of ['## Configuration', '### Standard training', '### Adversarial training', '## How robust, really?', '## Timing', '## Per-epoch log', '## Examples']) expect(report).toContain(heading);
+    expect(report).toContain('This is a quick run (`--preset quick`): 300 training and 60 test images');
+    expect(r.stdout.split('\n')[0]).toMatch(/^This is a quick run/);
+    expect(r.stderr).toContain('advgrad reproduce (quick run)');
   });
 });
 
