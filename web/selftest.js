@@ -1,3 +1,4 @@
+// @ts-check
 // ?selftest: the page drives its own controls through real DOM events (input, change, click,
 // pointer events on the drawing pad), as a user would, and writes what it saw as JSON into
 // <pre id="selftest-result">. test/web/playground.test.ts reads it back with
@@ -8,7 +9,14 @@
 // any mode with ?noworker: the page hid Worker, so only its notices are reported.
 import { page, state } from './app.js';
 
-const $ = (id) => document.getElementById(id);
+/**
+ * The page's element with this id. The page looks its elements up by id and uses them as what
+ * they are (inputs, selects, canvases), so the type is the union of those uses; a wrong property
+ * name is still an error.
+ * @param {string} id
+ * @returns {HTMLInputElement & HTMLSelectElement & HTMLCanvasElement}
+ */
+const $ = (id) => /** @type {any} */ (document.getElementById(id));
 
 export async function runSelftest(mode) {
   const result = { mode, ok: false };
