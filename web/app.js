@@ -47,7 +47,7 @@ const page = {
   moveEpsMarker: /** @type {(eps: number) => void} */ (() => {}),
 };
 
-export { state, page };
+export { state, page, $ };
 
 // `chromium --headless --dump-dom` and `--screenshot` act when the page's load event has fired,
 // and a Web Worker answers long after it. A child document left open (document.open() without

@@ -7,16 +7,7 @@
 // Modes (?selftest=MODE): full (default): the checks below and the timings; models: only wait for
 // every model of the list to load or be refused (the test gives it a list with broken files);
 // any mode with ?noworker: the page hid Worker, so only its notices are reported.
-import { page, state } from './app.js';
-
-/**
- * The page's element with this id. The page looks its elements up by id and uses them as what
- * they are (inputs, selects, canvases), so the type is the union of those uses; a wrong property
- * name is still an error.
- * @param {string} id
- * @returns {HTMLInputElement & HTMLSelectElement & HTMLCanvasElement}
- */
-const $ = (id) => /** @type {any} */ (document.getElementById(id));
+import { $, page, state } from './app.js';
 
 export async function runSelftest(mode) {
   const result = { mode, ok: false };

@@ -15,7 +15,7 @@ import { renderExamples, type ExampleRow } from '../report/examples.ts';
 import { renderReport } from '../report/report.ts';
 import { ROBUSTNESS_CHART, VALIDATION_CHART, MODELS, type EpochLogEntry, type Results, type ResultsConfig, type RobustRecipe, type RobustRun } from '../report/results.ts';
 import { robustnessChartSvg } from '../report/robustness-evaluation-section.ts';
-import { validationChartSvg } from '../report/robust-training-section.ts';
+import { ROBUST_ADAM, validationChartSvg } from '../report/robust-training-section.ts';
 import type { LeNet } from '../models/lenet.ts';
 import type { ExperimentSettings } from './config.ts';
 import type { ExperimentContext, ExperimentData } from './context.ts';
@@ -48,6 +48,11 @@ export async function runExperiment(settings: ExperimentSettings, seed: number, 
     const pgd = await robustPhase('pgd', recipe.epochs.pgd, recipe, split, phase, context);
     const fgsmRs = await robustPhase('fgsm-rs', recipe.epochs.fgsmRs, recipe, split, phase, context);
     recipe.lr = pgd.optimizer.lr; // the optimiser's own η, as it ran
+    for (const run of [pgd, fgsmRs]) {
+      for (const [key, value] of Object.entries(ROBUST_ADAM)) {
+        if (run.optimizer[key as keyof typeof ROBUST_ADAM] !== value) throw new Error(`experiment: the robust models' Adam has ${key} ${run.optimizer[key as keyof typeof ROBUST_ADAM]} but the report states ${value}`);
+      }
+    }
     recipe.validationAttack = pgd.validationAttack;
     robust = { pgd, fgsmRs };
   }

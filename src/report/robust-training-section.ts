@@ -11,6 +11,13 @@ import { lineChartSvg } from './svg-chart.ts';
 /** The target of the robust preset: PGD-40 accuracy (unclipped) and clean accuracy at ε = 0.25. */
 export const ROBUST_TARGET = { pgd: 0.65, clean: 0.97, eps: 0.25, steps: 40 } as const;
 
+/**
+ * The Adam constants this section states beside the recipe (results.json's recipe holds η): the
+ * experiment checks the robust models' optimiser against them (experiment/run.ts), so the section
+ * cannot state values that did not run.
+ */
+export const ROBUST_ADAM = { beta1: 0.9, beta2: 0.999, weightDecay: 0 } as const;
+
 /** The validation chart's file name beside report.md. */
 export { VALIDATION_CHART };
 
@@ -80,7 +87,8 @@ export function renderRobustTraining(results: Results): string {
     '',
   );
   out.push('| recipe | value |', '|---|---|');
-  out.push(`| optimizer | Adam (β = 0.9, 0.999), learning rate ${recipe.lr}, batch ${recipe.batch}, no weight decay |`);
+  const { beta1, beta2 } = ROBUST_ADAM;
+  out.push(`| optimizer | Adam (β = ${beta1}, ${beta2}), learning rate ${recipe.lr}, batch ${recipe.batch}, no weight decay |`);
   out.push(`| epochs | pgd ${recipe.epochs.pgd}, fgsm-rs ${recipe.epochs.fgsmRs} |`);
   const ramp = recipe.epsRamp === 0 ? 'none: full ε from the first batch' : `ε grows linearly from 0 to ${results.config.eps} over the first ${recipe.epsRamp === 1 ? 'epoch' : `${recipe.epsRamp} epochs`}, batch by batch`;
   out.push(`| ε warm-up | ${ramp} |`);
