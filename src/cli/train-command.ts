@@ -24,7 +24,7 @@ import { Progress } from './progress.ts';
 export const TRAIN_FLAGS: FlagSpecs = {
   epochs: { type: 'int', min: 0, default: 3, help: 'epochs in all (with --resume: the total to reach)' },
   batch: { type: 'int', min: 1, default: 100, help: 'samples per step (the batch schedule counts clean and FGSM samples; pgd and fgsm-rs count images)' },
-  optimizer: { type: 'enum', choices: OPTIMIZERS, default: 'sgd', help: "sgd: the seed's SGD with momentum 0.9 and weight decay 5e-4; adam: Adam (β 0.9, 0.999), no weight decay" },
+  optimizer: { type: 'enum', choices: OPTIMIZERS, default: 'sgd', help: "sgd: the paper's SGD with momentum 0.9 and weight decay 5e-4; adam: Adam (β 0.9, 0.999), no weight decay" },
   lr: { type: 'number', min: 0, default: 0.001, help: 'learning rate η (MatConvNet: v ← 0.9v − (g + 5e-4·w), w ← w + η·v)' },
   seed: { type: 'int', min: 0, default: 0, help: 'seeds the initialisation, the shuffles and the random starts' },
   adversarial: { type: 'bool', default: false, help: 'adversarial training (FGSM examples mixed in, see --schedule)' },
@@ -49,7 +49,7 @@ export const TRAIN_FLAGS: FlagSpecs = {
 };
 
 export const TRAIN_HELP =
-  "Train the seed's LeNet on MNIST (SGD, batch 100, lr 0.001, momentum 0.9, weight decay 5e-4), standard or adversarial (--schedule), checkpoint every epoch, and report the five metrics on the test set.";
+  "Train the paper's LeNet on MNIST (SGD, batch 100, lr 0.001, momentum 0.9, weight decay 5e-4), standard or adversarial (--schedule), checkpoint every epoch, and report the five metrics on the test set.";
 
 /**
  * The adversarial training the flags ask for, or undefined; throws a usage error (exit 2) for flags
