@@ -5,10 +5,11 @@
 import { PIXEL_RANGE } from '../attacks/attack.ts';
 import { ATTACK_NAMES, describeAttack, type AttackSpec } from '../attacks/spec.ts';
 import { evaluateAttack } from '../robustness/attack-evaluation.ts';
-import { formatWithError, standardError } from '../robustness/stats.ts';
+import { standardError } from '../robustness/stats.ts';
+import { formatAttackText } from '../report/command-text.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { CliError, type FlagSpecs, type FlagValues } from './args.ts';
-import { CHECKPOINT_FLAG, DATA_FLAGS, loadCheckpointModel, openEngine, prepareData, round4, RUN_FLAGS } from './common.ts';
+import { CHECKPOINT_FLAG, DATA_FLAGS, loadCheckpointModel, openEngine, prepareData, RUN_FLAGS } from './common.ts';
 import { Progress } from './progress.ts';
 
 /** The flags that describe an attack (shared with audit and reproduce where they apply). */
@@ -53,12 +54,6 @@ export function attackSpecFromFlags(command: string, flags: FlagValues, eps: num
   return name === 'bim' ? { attack: 'bim', ...pgd } : { attack: 'pgd', ...pgd, restarts: flags.restarts as number | undefined, randomStart: flags['random-start'] as boolean };
 }
 
-/** A spec as JSON shows it: without the mean image. */
-export function specForJson(spec: AttackSpec): Omit<AttackSpec, 'mean'> {
-  const { mean: _mean, ...rest } = spec;
-  return rest;
-}
-
 export async function attackCommand(flags: FlagValues): Promise<void> {
   const { model, path, checkpoint } = loadCheckpointModel('attack', flags);
   const data = prepareData(flags, checkpoint.meanImage);
@@ -76,21 +71,12 @@ export async function attackCommand(flags: FlagValues): Promise<void> {
     const n = data.test.labels.length;
     if (flags.json) {
       const out = results.map(({ spec, metrics }) => ({ eps: spec.eps, epsGreyLevels: spec.eps * PIXEL_RANGE, metrics, standardError: standardError(metrics.accuracy, n) }));
-      process.stdout.write(`${JSON.stringify({ checkpoint: path, attack: specForJson(specs[0]), description: describeAttack(specs[0]), results: out })}\n`);
+      const { mean: _mean, ...attack } = specs[0]; // JSON shows the spec without the mean image
+      process.stdout.write(`${JSON.stringify({ checkpoint: path, attack, description: describeAttack(specs[0]), results: out })}\n`);
       return;
     }
     progress.note(`${describeAttack(specs[0])} on ${path}, ${n} test images`);
-    if (results.length === 1) {
-      const { spec, metrics: m } = results[0];
-      process.stdout.write(
-        `ε = ${spec.eps} (${(spec.eps * PIXEL_RANGE).toFixed(2)} grey levels): accuracy ${formatWithError(m.accuracy, n)}, error ${round4(m.error)}, confidence ${round4(m.confidence)}, ` +
-          `confidence correct ${round4(m.confidenceCorrect)}, confidence error ${round4(m.confidenceError)}\n`,
-      );
-      return;
-    }
-    const lines = ['     ε   grey levels   accuracy ± se'];
-    for (const { spec, metrics } of results) lines.push(`${spec.eps.toFixed(3).padStart(6)}   ${(spec.eps * PIXEL_RANGE).toFixed(2).padStart(11)}   ${formatWithError(metrics.accuracy, n)}`);
-    process.stdout.write(`${lines.join('\n')}\n`);
+    process.stdout.write(`${formatAttackText(results, n)}\n`);
   } finally {
     await engine.close();
   }

@@ -2,8 +2,8 @@
  * `npm run audit`: the checks that expose gradient masking (robustness/audit.ts) for a checkpoint,
  * printed as a checklist with the numbers measured and a verdict for each, and what each flag means.
  */
-import { PIXEL_RANGE } from '../attacks/attack.ts';
-import { audit, type AuditResult } from '../robustness/audit.ts';
+import { formatAudit } from '../report/audit-text.ts';
+import { audit } from '../robustness/audit.ts';
 import { DEFAULT_EPSILONS } from '../robustness/curve.ts';
 import type { Engine } from '../train/engine.ts';
 import { CliError, type FlagSpecs, type FlagValues } from './args.ts';
@@ -31,10 +31,8 @@ export async function auditCommand(flags: FlagValues): Promise<void> {
   const surrogate = flags.surrogate === undefined ? null : loadCheckpointModel('audit', flags, 'surrogate');
   if (surrogate !== null) {
     // The surrogate attacks the same mean-subtracted inputs: with another mean image they would be shifted.
-    const a = checkpoint.meanImage.data;
-    const b = surrogate.checkpoint.meanImage.data;
-    let worst = a.length === b.length ? 0 : Infinity;
-    for (let i = 0; i < a.length && i < b.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+    const [a, b] = [checkpoint.meanImage.data, surrogate.checkpoint.meanImage.data]; // [784] each
+    const worst = a.length === b.length ? Math.max(0, ...Array.from(a, (v, i) => Math.abs(v - b[i]))) : Infinity;
     if (worst > 1e-3) {
       throw new CliError(`--surrogate ${surrogate.path}: its mean image differs from that of --checkpoint ${path} (by up to ${worst.toFixed(3)} grey levels); train both on the same images so they see the same inputs`);
     }
@@ -61,19 +59,4 @@ export async function auditCommand(flags: FlagValues): Promise<void> {
     await engine.close();
     await surrogateEngine?.close();
   }
-}
-
-/** The audit as text: the accuracies, then one line per check, then what each flag means. */
-export function formatAudit(result: AuditResult): string {
-  const { eps, count } = result;
-  const lines = [`ε = ${eps} (${(eps * PIXEL_RANGE).toFixed(2)} grey levels), ${count} images`, ''];
-  const idWidth = 3;
-  const nameWidth = Math.max(...result.checks.map((c) => c.name.length));
-  for (const c of result.checks) {
-    lines.push(`${String(c.id).padStart(idWidth)}  ${c.name.padEnd(nameWidth)}  ${c.verdict.toUpperCase().padEnd(7)}  ${c.measured}`);
-  }
-  const flags = result.checks.filter((c) => c.verdict === 'flag');
-  lines.push('', flags.length === 0 ? 'no check flagged.' : `${flags.length} check${flags.length === 1 ? '' : 's'} flagged:`);
-  for (const c of flags) lines.push(`  ${c.id} (${c.name}): ${c.meaning}`);
-  return lines.join('\n');
 }

@@ -15,13 +15,7 @@ import { EVAL_FLAGS, EVAL_HELP, evalCommand } from './eval-command.ts';
 import { REPRODUCE_FLAGS, REPRODUCE_HELP, reproduceCommand } from './reproduce-command.ts';
 import { TRAIN_FLAGS, TRAIN_HELP, trainCommand } from './train-command.ts';
 
-interface Command {
-  flags: FlagSpecs;
-  help: string;
-  run: (flags: FlagValues) => Promise<void>;
-}
-
-const COMMANDS: Record<string, Command> = {
+const COMMANDS: Record<string, { flags: FlagSpecs; help: string; run: (flags: FlagValues) => Promise<void> }> = {
   train: { flags: TRAIN_FLAGS, help: TRAIN_HELP, run: trainCommand },
   eval: { flags: EVAL_FLAGS, help: EVAL_HELP, run: evalCommand },
   attack: { flags: ATTACK_FLAGS, help: ATTACK_HELP, run: attackCommand },

@@ -174,12 +174,11 @@ async function transferAccuracy(surrogate: Engine, target: Engine, images: Tenso
   return correct / N;
 }
 
-/** The share of inputs whose cross-entropy gradient ∂L/∂x is zero in every pixel. */
 /**
  * Check 2's test: the largest rise beyond noise of a curve, or null. Every later point is compared
  * with the lowest earlier one, not only with its neighbour: a curve that creeps up by less than
- * the noise per step (0.949, 0.962, 0.971 at ε = 0.1, 0.2, 0.25, measured on the 30-epoch
- * FGSM-trained LeNet) still rises beyond noise over the range.
+ * the noise per step (as the 30-epoch FGSM-trained LeNet's FGSM curve does, docs/results/seed)
+ * still rises beyond noise over the range.
  */
 export function curveRise(c: Curve, n: number): string | null {
   let low = c.points[0];
@@ -193,6 +192,7 @@ export function curveRise(c: Curve, n: number): string | null {
   return `${c.attack.toUpperCase()} rises from ${worst.from.accuracy.toFixed(4)} at ε = ${worst.from.eps} to ${worst.to.accuracy.toFixed(4)} at ε = ${worst.to.eps}`;
 }
 
+/** The share of inputs whose cross-entropy gradient ∂L/∂x is zero in every pixel. */
 export function zeroGradientShare(model: Module, images: Tensor, labels: Int32Array, batchSize = 500): number {
   const N = images.shape[0];
   const P = images.size / N;

@@ -99,7 +99,7 @@ describe('working commands', () => {
     expect(saved.standard.clean.count).toBe(200);
     expect(readdirSync(out).sort()).toEqual(['adversarial.ckpt', 'epochs.jsonl', 'examples.png', 'report.md', 'results.json', 'robustness-curves.svg', 'standard.ckpt']);
     const report = readFileSync(join(out, 'report.md'), 'utf8');
-    expect(report).toContain('0.9858'); // the seed's number beside ours
+    expect(report).toContain('0.9858'); // the paper's number beside ours
     expect(report).toContain('## How robust, really?');
     expect(report).toContain('![accuracy against ε for FGSM and PGD, every model](robustness-curves.svg)');
     expect(saved.robustness.count).toBe(60);
