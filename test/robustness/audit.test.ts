@@ -4,56 +4,23 @@
  * levels, so ∂L/∂x is zero almost everywhere) is flagged. Plus the worst case and the curve.
  */
 import { beforeAll, describe, expect, test } from 'vitest';
-import { defineOp, type Variable } from '../../src/autograd/variable.ts';
-import { meanImage, subtractMean, take, type Dataset } from '../../src/data/dataset.ts';
-import { loadMnist } from '../../src/io/mnist.ts';
-import { Module } from '../../src/layers/module.ts';
-import { createLeNet, type LeNet } from '../../src/models/lenet.ts';
+import type { Dataset } from '../../src/data/dataset.ts';
+import type { LeNet } from '../../src/models/lenet.ts';
 import { audit, type AuditResult } from '../../src/robustness/audit.ts';
 import { evaluateAttack } from '../../src/robustness/attack-evaluation.ts';
 import { robustnessCurve } from '../../src/robustness/curve.ts';
 import { exceedsBeyondNoise, standardError } from '../../src/robustness/stats.ts';
 import { defaultSuite, worstCase } from '../../src/robustness/worst-case.ts';
-import { Tensor } from '../../src/tensor/tensor.ts';
+import type { Tensor } from '../../src/tensor/tensor.ts';
 import { InProcessEngine } from '../../src/train/engine.ts';
-import { SGD } from '../../src/train/sgd.ts';
-import { train } from '../../src/train/train.ts';
+import { QuantisedInput, trainSmallLeNet } from './helpers.ts';
 
-/** Rounds each input to the nearest of 4 grey levels; its gradient is zero (a step function). */
-const quantise = defineOp('quantise', (x: Variable, mean: Float32Array) => {
-  const out = new Float32Array(x.value.size);
-  const P = mean.length;
-  for (let i = 0; i < out.length; i++) {
-    const pixel = x.value.data[i] + mean[i % P];
-    out[i] = Math.min(255, Math.max(0, Math.round(pixel / 85) * 85)) - mean[i % P];
-  }
-  return { value: new Tensor(out, x.value.shape), backward: () => [new Tensor(new Float32Array(out.length), x.value.shape)] };
-});
-
-class QuantisedInput extends Module {
-  constructor(readonly inner: LeNet, readonly mean: Float32Array) {
-    super();
-  }
-  forward(x: Variable): Variable {
-    return this.inner.forward(quantise(x, this.mean));
-  }
-  override namedParameters(): Array<[string, Variable]> {
-    return this.inner.namedParameters();
-  }
-}
-
-let trainSet: Dataset;
 let testSet: Dataset;
 let mean: Tensor;
 let model: LeNet;
 const N = 200;
 beforeAll(async () => {
-  const mnist = loadMnist();
-  mean = meanImage(mnist.train.images);
-  trainSet = take({ images: subtractMean(mnist.train.images, mean), labels: mnist.train.labels }, 2000);
-  testSet = take({ images: subtractMean(mnist.test.images, mean), labels: mnist.test.labels }, N);
-  model = createLeNet({ seed: 0 });
-  await train(model, trainSet, { optimizer: new SGD(model.parameters()), epochs: 1, seed: 0 });
+  ({ model, mean, testSet } = await trainSmallLeNet(N));
 }, 120_000);
 
 const options = { eps: 0.25, epsilons: [0, 0.1, 0.25], steps: 10 } as const;
