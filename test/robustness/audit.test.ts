@@ -1,7 +1,8 @@
 /**
  * Robustness evaluation on real MNIST, CI-sized: a plainly trained LeNet passes the audit's checks
- * 1, 2, 5 and 8 and PGD beats FGSM on it; a planted masking model (it rounds its input to four grey
- * levels, so ∂L/∂x is zero almost everywhere) is flagged. Plus the worst case and the curve.
+ * 1, 2, 5, 7, 8, 9 and 10 and PGD beats FGSM on it; a planted masking model (it rounds its input to
+ * four grey levels, so ∂L/∂x is zero almost everywhere) is flagged, by the new checks too (vanishing
+ * gradient, Square beating APGD). Plus the worst case and the curve.
  */
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { Dataset } from '../../src/data/dataset.ts';
@@ -23,11 +24,11 @@ beforeAll(async () => {
   ({ model, mean, testSet } = await trainSmallLeNet(N));
 }, 120_000);
 
-const options = { eps: 0.25, epsilons: [0, 0.1, 0.25], steps: 10 } as const;
+const options = { eps: 0.25, epsilons: [0, 0.1, 0.25], steps: 10, apgdSteps: 10, convergenceSteps: [5, 10], convergenceRestarts: [1, 2], squareQueries: 200, noiseDraws: 10 } as const;
 const verdicts = (r: AuditResult): Record<number, string> => Object.fromEntries(r.checks.map((c) => [c.id, c.verdict]));
 
 describe('stats', () => {
-  test('standard error √(p(1−p)/n), and a difference beyond two standard errors of the difference', () => {
+  test('standard error √(p(1−p)/n), and a difference beyond two standard errors of the difference (curves, check 2)', () => {
     expect(standardError(0.5, 100)).toBeCloseTo(0.05, 12);
     expect(standardError(0, 100)).toBe(0);
     expect(exceedsBeyondNoise(0.6, 0.5, 100)).toBe(false); // 0.1 < 2·√(0.0024 + 0.0025) = 0.14
@@ -44,12 +45,14 @@ describe('a plainly trained LeNet (2,000 images, 1 epoch)', () => {
     expect(pgd.maxPerturbation).toBeLessThanOrEqual(0.1 * 255 + 1e-4);
   });
 
-  test('the audit passes checks 1, 2, 5 and 8', async () => {
+  test('the audit passes checks 1, 2, 5, 7, 8, 9 and 10', async () => {
     const result = await audit(model, testSet.images, testSet.labels, options);
     const v = verdicts(result);
-    expect([v[1], v[2], v[5], v[8]]).toEqual(['pass', 'pass', 'pass', 'pass']);
+    expect([v[1], v[2], v[5], v[7], v[8], v[9], v[10]]).toEqual(['pass', 'pass', 'pass', 'pass', 'pass', 'pass', 'pass']);
     expect(v[4]).toBe('skipped'); // no surrogate given
-    expect(result.checks.map((c) => c.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(result.checks.map((c) => c.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(result.gradientScale!.vanishingShare).toBe(0);
+    expect(result.convergence!.steps.map((p) => p.budget)).toEqual([5, 10]);
     expect(result.curves.pgd.points.map((p) => p.eps)).toEqual([0, 0.1, 0.25, 0.5]);
   });
 
@@ -68,7 +71,7 @@ describe('a plainly trained LeNet (2,000 images, 1 epoch)', () => {
 });
 
 describe('a planted masking model: it rounds its input to 4 grey levels', () => {
-  test('the audit flags it: no gradient (7), white-box no better than noise (5), and no chance at ε = 0.5 (3)', async () => {
+  test('the audit flags it: no gradient (7), white-box no better than noise (5), no chance at ε = 0.5 (3), Square beats APGD (9)', async () => {
     const masked = new QuantisedInput(model, mean.data as Float32Array);
     const result = await audit(masked, testSet.images, testSet.labels, { ...options, steps: 5, clip: true, mean });
     const v = verdicts(result);
@@ -76,6 +79,9 @@ describe('a planted masking model: it rounds its input to 4 grey levels', () => 
     expect(v[7]).toBe('flag');
     expect(v[5]).toBe('flag');
     expect(v[3]).toBe('flag');
+    expect(v[9]).toBe('flag');
+    expect(result.gradientScale!.vanishingShare).toBe(1);
+    expect(result.accuracy.square!).toBeLessThan(result.accuracy.apgd! - 0.2);
     expect(result.checks.find((c) => c.id === 7)!.meaning).toMatch(/gradient attack cannot move/);
   });
 });
