@@ -64,11 +64,15 @@ export interface AuditOptions extends Pick<AttackOptions, 'clip' | 'mean' | 'see
   surrogate?: Engine;
   /** Random sign patterns per image for check 5 (default 20). */
   noiseDraws?: number;
-  /** Square's queries for check 9 (default 1,000; 0 skips the check). */
+  /** Square's queries for check 9 (default 25 × steps: 1,000 for 40 steps; 0 skips the check). */
   squareQueries?: number;
-  /** APGD steps for checks 9 and 10 (default 100). */
+  /** APGD steps for checks 9 and 10 (default 2.5 × steps: 100 for 40 steps). */
   apgdSteps?: number;
-  /** Run check 10 (default true), with these grids (default 10, 40, 100, 200 steps; 1, 2, 4 restarts). */
+  /**
+   * Run check 10 (default true), with these grids (default ⌈steps/4⌉, steps, 2.5 × steps, 5 × steps:
+   * 10, 40, 100, 200 for 40 steps; restarts 1, 2, 4). The budgets scale with `steps` so that a quick
+   * audit (few PGD steps) stays quick.
+   */
   convergence?: boolean;
   convergenceSteps?: readonly number[];
   convergenceRestarts?: readonly number[];
@@ -162,13 +166,13 @@ export async function audit(model: Module, images: Tensor, labels: Int32Array, o
     ];
   }
   const scale = gradientScale(model, images, labels, eps, options.batchSize);
-  const apgdSteps = options.apgdSteps ?? 100;
+  const apgdSteps = options.apgdSteps ?? Math.round(2.5 * steps);
   const apgdSpec = { eps, ...base, steps: apgdSteps, loss: 'ce' as const };
   const study = options.convergence === false ? null : await convergence(engine, images, labels, apgdSpec, {
-    steps: options.convergenceSteps ?? CONVERGENCE_STEPS, restarts: options.convergenceRestarts ?? CONVERGENCE_RESTARTS, batchSize: options.batchSize, onProgress: options.onProgress,
+    steps: options.convergenceSteps ?? scaledGrid(steps, apgdSteps), restarts: options.convergenceRestarts ?? CONVERGENCE_RESTARTS, batchSize: options.batchSize, onProgress: options.onProgress,
   });
   const apgdC = study?.steps.find((p) => p.budget === apgdSteps)?.correct ?? (await run(`APGD-CE ${apgdSteps} steps`, { attack: 'apgd', ...apgdSpec }));
-  const squareQueries = options.squareQueries ?? 1000;
+  const squareQueries = options.squareQueries ?? 25 * steps;
   const squareC = squareQueries === 0 ? null : await run(`Square ${squareQueries} queries`, { attack: 'square', eps, ...base, queries: squareQueries, seed: base.seed + 2 });
 
   const f = (p: number): string => `${p.toFixed(4)} ± ${standardError(p, N).toFixed(4)}`;
@@ -248,6 +252,12 @@ export async function audit(model: Module, images: Tensor, labels: Int32Array, o
     convergence: study === null ? null : { ...study, steps: summarise(study.steps), restarts: summarise(study.restarts) },
     checks,
   };
+}
+
+/** The default step grid of check 10: CONVERGENCE_STEPS (10, 40, 100, 200) scaled by steps/40, with apgdSteps in it. */
+function scaledGrid(steps: number, apgdSteps: number): number[] {
+  const grid = CONVERGENCE_STEPS.map((s) => Math.max(1, Math.round((s * steps) / 40)));
+  return [...new Set([...grid, apgdSteps])].sort((a, b) => a - b);
 }
 
 /** "0.0215", "< 0.0001". */
