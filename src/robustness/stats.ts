@@ -4,9 +4,11 @@
  *
  *   se(p, n) = √(p·(1 − p) / n)
  *
- * Two accuracies a and b (on the same n examples) differ "beyond noise" when a − b exceeds two
- * standard errors of the difference, 2·√(se(a)² + se(b)²): about a 5% false-alarm rate for
- * independent measurements, and a conservative one for ours, which share their examples.
+ * Two accuracies a and b differ "beyond noise" when a − b exceeds two standard errors of the
+ * difference, 2·√(se(a)² + se(b)²): about a 5% false-alarm rate for independent measurements, and
+ * a conservative one for measurements that share their examples. Where the per-example outcomes
+ * of both are at hand (two attacks on the same images), McNemar's exact test below uses the
+ * pairing and is the sharper test.
  */
 
 /** The standard error of an accuracy p measured on n examples (0 for n = 0). */
