@@ -36,6 +36,7 @@ import { Rng } from '../tensor/rng.ts';
 import { Tensor, type FloatArray } from '../tensor/tensor.ts';
 import { checkAttackOptions, exampleIndex, PIXEL_RANGE, streamSeed, withFrozenParameters, type AttackOptions, type ExampleIndex } from './attack.ts';
 import { checkPixelRange, clampTo, linfBox } from './linf-box.ts';
+import { gatherRows } from './pgd.ts';
 
 export interface SquareOptions extends Pick<AttackOptions, 'eps' | 'clip' | 'mean' | 'labelMode' | 'seed'> {
   /** Forward passes per image at most, ≥ 2 (default 5,000). */
@@ -110,11 +111,6 @@ export function square(model: Module, x: Tensor, labels: ArrayLike<number>, opti
   const radius = eps * pixelRange;
   const box = linfBox(x.data, radius, options.clip ? options.mean!.data : null, pixelRange);
   const all = Array.from({ length: N }, (_, n) => n);
-  const pack = (rows: readonly number[], data: FloatArray): FloatArray => {
-    const out = new (data.constructor as new (n: number) => FloatArray)(rows.length * P);
-    rows.forEach((n, j) => out.set(data.subarray(n * P, (n + 1) * P), j * P));
-    return out;
-  };
 
   return withFrozenParameters(model, () => {
     const cleanLogits = logitsOf(model, x.data, x.shape, N); // [N, K]
@@ -136,12 +132,12 @@ export function square(model: Module, x: Tensor, labels: ArrayLike<number>, opti
       }
     }
     const bestMargin = new Float64Array(N); // [N] m(x_best)
-    const first = margin(pack(live, best), live);
+    const first = margin(gatherRows(best, P, live), live);
     live.forEach((n, j) => (bestMargin[n] = first[j]));
     live = live.filter((n) => bestMargin[n] > 0);
     for (let i = 0; i < queries - 2 && live.length > 0; i++) {
       const side = Math.min(Math.max(Math.round(Math.sqrt(squareFraction(i, queries, pInit) * H * W)), 1), H, W);
-      const candidate = pack(live, best); // [m, C, H, W] x_new
+      const candidate = gatherRows(best, P, live); // [m, C, H, W] x_new
       live.forEach((n, j) => {
         const vh = rngs[n].int(H - side + 1);
         const vw = rngs[n].int(W - side + 1);
