@@ -30,7 +30,7 @@ function chart(title: string, xLabel: string, points: readonly ConvergencePoint[
 export function convergenceCharts(c: Convergence): { steps: string; restarts: string } {
   return {
     steps: chart(`${c.attack}: accuracy against steps${verdict(c.lastSteps)}`, 'steps', c.steps, '#1f5fa8'),
-    restarts: chart(`${c.attack}: accuracy against restarts${verdict(c.lastRestarts)}`, 'restarts', c.restarts, '#b0491e'),
+    restarts: chart(`${c.attack}: accuracy against restarts of ${c.restartSteps} steps${verdict(c.lastRestarts)}`, 'restarts', c.restarts, '#b0491e'),
   };
 }
 
@@ -43,6 +43,7 @@ export function convergenceTable(c: Convergence): string {
     '  budget           accuracy ± se',
     ...rows('  steps', c.steps),
     ...rows('  restarts', c.restarts),
+    `  (each restart runs ${c.restartSteps} steps)`,
     `  last step doubling${verdict(c.lastSteps)}`,
     `  last restart doubling${verdict(c.lastRestarts)}`,
   ].join('\n');

@@ -38,8 +38,10 @@ export interface LastDoubling extends McNemar {
 }
 
 export interface Convergence {
-  /** The attack studied (its steps and restarts are varied). */
+  /** The attack studied, e.g. "APGD-CE" (its steps and restarts are varied). */
   attack: string;
+  /** The steps of every restart run. */
+  restartSteps: number;
   count: number;
   steps: ConvergencePoint[];
   restarts: ConvergencePoint[];
@@ -102,7 +104,8 @@ export async function convergence(engine: Engine, images: Tensor, labels: Int32A
     if (restartGrid.includes(r + 1)) restarts.push(point(r + 1, correct!.slice()));
   }
   return {
-    attack: describeAttack({ ...base, steps: spec.steps }),
+    attack: describeAttack(base).split(' (')[0],
+    restartSteps: spec.steps ?? 100,
     count: N,
     steps,
     restarts,
