@@ -13,24 +13,26 @@ function verdict(last: LastDoubling | null): string {
   return ` (${last.from} → ${last.to}: ${last.stillFalling ? 'still falling' : 'flat'}, McNemar ${p})`;
 }
 
-function chart(title: string, xLabel: string, points: readonly ConvergencePoint[], color: string): string {
+function chart(title: string, xLabel: string, points: readonly ConvergencePoint[], color: string, label: string): string {
   const top = Math.max(...points.map((p) => p.accuracy + p.standardError));
+  const yMax = Math.min(1, Math.ceil(top * 10 + 0.5) / 10); // a tenth above the highest error bar
   return lineChartSvg({
     title,
     xLabel,
     yLabel: 'accuracy (upper bound)',
     xMax: points[points.length - 1].budget,
     xTicks: points.map((p) => p.budget),
-    yMax: Math.min(1, Math.ceil(top * 10 + 0.5) / 10),
-    series: [{ label: 'APGD', color, points: points.map((p) => ({ x: p.budget, y: p.accuracy, error: p.standardError })) }],
+    yMax,
+    yTicks: Array.from({ length: Math.round(yMax * 10) + 1 }, (_, i) => i / 10),
+    series: [{ label, color, points: points.map((p) => ({ x: p.budget, y: p.accuracy, error: p.standardError })) }],
   });
 }
 
 /** The two charts as SVG text: accuracy against steps, and against restarts. */
 export function convergenceCharts(c: Convergence): { steps: string; restarts: string } {
   return {
-    steps: chart(`${c.attack}: accuracy against steps${verdict(c.lastSteps)}`, 'steps', c.steps, '#1f5fa8'),
-    restarts: chart(`${c.attack}: accuracy against restarts of ${c.restartSteps} steps${verdict(c.lastRestarts)}`, 'restarts', c.restarts, '#b0491e'),
+    steps: chart(`${c.attack}: accuracy against steps`, 'steps', c.steps, '#1f5fa8', `${c.attack}${verdict(c.lastSteps)}`),
+    restarts: chart(`${c.attack}: accuracy against restarts of ${c.restartSteps} steps`, 'restarts', c.restarts, '#b0491e', `${c.attack}${verdict(c.lastRestarts)}`),
   };
 }
 
