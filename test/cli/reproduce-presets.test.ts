@@ -49,7 +49,7 @@ describe('reproduce --preset robust on a tiny subset', () => {
       // the model kept is the epoch of the best validation PGD figure
       const figures = rt.models[key].validation.map((v: { robust: number }) => v.robust);
       expect(figures[rt.models[key].bestEpoch - 1]).toBe(Math.max(...figures));
-      expect(saved.robustness.models[key].audit.checks.map((c: { id: number }) => c.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+      expect(saved.robustness.models[key].audit.checks.map((c: { id: number }) => c.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
       expect(saved.robustness.models[key].count).toBe(16);
     }
     expect(saved.epochLog.map((e: { phase: string }) => e.phase)).toEqual(['standard', 'adversarial', 'pgd', 'pgd', 'fgsm-rs', 'fgsm-rs']);
