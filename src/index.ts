@@ -60,6 +60,16 @@ export { audit, zeroGradientShare, type AuditOptions, type AuditResult, type Aud
 export { robustnessSummary, type RobustnessSummary } from './robustness/summary.ts';
 export { standardError, exceedsBeyondNoise } from './robustness/stats.ts';
 
+// certify/: certified lower bounds of robustness (interval bounds, CROWN)
+export { boundNetwork, type BoundNetwork, type BoundLayer } from './certify/network.ts';
+export { inputBox, propagateBoxes, type Box, type InputBoxOptions } from './certify/ibp.ts';
+export {
+  certifyBatch, logitBounds, specLowerBounds, marginSpec, CERTIFY_METHODS,
+  type CertifyMethod, type CertifyOptions, type Certificate, type SpecBounds,
+} from './certify/certify.ts';
+export { certifiedRadius, certifiedAccuracy, type Radii, type RadiusOptions, type CertifiedAccuracy } from './certify/radius.ts';
+export { type ReluLowerSlope } from './certify/crown.ts';
+
 // train/
 export { SGD, type SGDOptions } from './train/sgd.ts';
 export { train, type TrainOptions, type AdversarialTraining, type EpochInfo, type BatchInfo } from './train/train.ts';
