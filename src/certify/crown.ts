@@ -130,44 +130,45 @@ function reluBack(layer: ReluBound, rows: LinearRows, pre: ImageBox, slope: Relu
   return { A: out, c: cOut, M };
 }
 
+/** The flat input indices of one pooling window (padding cells are not candidates); returns how many. */
+function windowCells(layer: PoolBound, ci: number, oh: number, ow: number, cells: Int32Array): number {
+  const [, H, W] = layer.inShape;
+  const { size: K, stride: S, pad: P } = layer;
+  let count = 0;
+  for (let kh = 0; kh < K; kh++) {
+    const ih = oh * S + kh - P;
+    if (ih < 0 || ih >= H) continue;
+    for (let kw = 0; kw < K; kw++) {
+      const iw = ow * S + kw - P;
+      if (iw >= 0 && iw < W) cells[count++] = (ci * H + ih) * W + iw;
+    }
+  }
+  return count;
+}
+
 function poolBack(layer: PoolBound, rows: LinearRows, pre: ImageBox): LinearRows {
   const { A, c, M } = rows;
-  const [C, H, W] = layer.inShape;
+  const C = layer.inShape[0];
   const [, OH, OW] = layer.outShape;
-  const { size: K, stride: S, pad: P } = layer;
   const IN = layer.inSize;
   const OUT = layer.outSize;
   const out = new Float64Array(M * IN); // [M, C, H, W]
   const cOut = Float64Array.from(c); // [M]
+  const cells = new Int32Array(layer.size * layer.size); // one window's input indices
   for (let ci = 0; ci < C; ci++)
     for (let oh = 0; oh < OH; oh++)
       for (let ow = 0; ow < OW; ow++) {
-        // k: the first cell of the window with the largest lower bound; uMax, uOther: the largest
-        // upper bound of the window, and of its cells other than k
-        let k = -1;
-        for (let kh = 0; kh < K; kh++) {
-          const ih = oh * S + kh - P;
-          if (ih < 0 || ih >= H) continue;
-          for (let kw = 0; kw < K; kw++) {
-            const iw = ow * S + kw - P;
-            if (iw < 0 || iw >= W) continue;
-            const i = (ci * H + ih) * W + iw;
-            if (k < 0 || pre.lower[i] > pre.lower[k]) k = i;
-          }
-        }
+        const count = windowCells(layer, ci, oh, ow, cells);
+        // k: the first cell with the largest lower bound; uMax, uOther: the largest upper bound of
+        // the window, and of its cells other than k
+        let k = cells[0];
+        for (let j = 1; j < count; j++) if (pre.lower[cells[j]] > pre.lower[k]) k = cells[j];
         let uMax = pre.upper[k];
         let uOther = -Infinity;
-        for (let kh = 0; kh < K; kh++) {
-          const ih = oh * S + kh - P;
-          if (ih < 0 || ih >= H) continue;
-          for (let kw = 0; kw < K; kw++) {
-            const iw = ow * S + kw - P;
-            if (iw < 0 || iw >= W) continue;
-            const i = (ci * H + ih) * W + iw;
-            if (i === k) continue;
-            uMax = Math.max(uMax, pre.upper[i]);
-            uOther = Math.max(uOther, pre.upper[i]);
-          }
+        for (let j = 0; j < count; j++) {
+          if (cells[j] === k) continue;
+          uMax = Math.max(uMax, pre.upper[cells[j]]);
+          uOther = Math.max(uOther, pre.upper[cells[j]]);
         }
         const exact = pre.lower[k] >= uOther;
         const o = (ci * OH + oh) * OW + ow;
