@@ -51,7 +51,7 @@ export interface CertifyOptions extends InputBoxOptions {
 export interface SpecBounds {
   /** The bound used: ibp's, or the larger of crown's and ibp's. [N, M] */
   lower: Float64Array;
-  /** The IBP bound with the last layer folded in. [N, M] */
+  /** The IBP bound with the last layer folded in (with intermediate 'crown', from the tightened boxes). [N, M] */
   ibp: Float64Array;
   /** The CROWN back-substitution bound alone, or null under 'ibp'. [N, M] */
   crown: Float64Array | null;
