@@ -281,7 +281,7 @@ function drawBracket() {
     element.dataset.state = 'error';
     return;
   }
-  const eps = (e) => `ε = ${e.toFixed(3)} (${(e * 255).toFixed(1)} grey levels)`;
+  const eps = (e) => `ε = ${e.toFixed(4)} (${(e * 255).toFixed(1)} grey levels)`;
   const name = request.attack.name === 'pgd' ? `PGD-${request.attack.steps}` : 'FGSM';
   const certified = b.radius > 0
     ? `Certified (CROWN): no attack within ${eps(b.radius)} can change the prediction.`

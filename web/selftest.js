@@ -120,7 +120,7 @@ function bracketShown() {
   const element = $('bracket');
   const b = page.bracket;
   if (element.dataset.state !== 'ready' || b === null) throw new Error(`selftest: no bracket shown (${element.dataset.state}: ${element.textContent})`);
-  const radiusText = `ε = ${b.radius.toFixed(3)}`;
+  const radiusText = `ε = ${b.radius.toFixed(4)}`;
   if (b.radius > 0 && !element.textContent.includes(radiusText)) throw new Error(`selftest: the radius ${radiusText} is not in the text '${element.textContent}'`);
   if (b.foolingEps !== null && !(b.radius <= b.foolingEps)) throw new Error(`selftest: certified radius ${b.radius} exceeds the smallest fooling ε ${b.foolingEps}`);
   if (b.foolsAtRadius) throw new Error(`selftest: the attack fooled the model at the certified radius ${b.radius}`);
