@@ -73,6 +73,16 @@ export { standardEvaluation, standardSuite, DEFAULT_EVALUATION_QUERIES, type Sta
 export { convergence, CONVERGENCE_STEPS, CONVERGENCE_RESTARTS, type Convergence, type ConvergencePoint, type ConvergenceOptions, type LastDoubling } from './robustness/convergence.ts';
 export { gradientScale, noiseSurvivors, transferSurvivors, type GradientScale } from './robustness/audit-checks.ts';
 
+// certify/: certified lower bounds of robustness (interval bounds, CROWN)
+export { boundNetwork, type BoundNetwork, type BoundLayer } from './certify/network.ts';
+export { inputBox, propagateBoxes, type Box, type InputBoxOptions } from './certify/ibp.ts';
+export {
+  certifyBatch, logitBounds, specLowerBounds, marginSpec, CERTIFY_METHODS,
+  type CertifyMethod, type CertifyOptions, type Certificate, type SpecBounds,
+} from './certify/certify.ts';
+export { certifiedRadius, certifiedAccuracy, type Radii, type RadiusOptions, type CertifiedAccuracy } from './certify/radius.ts';
+export { type ReluLowerSlope } from './certify/crown.ts';
+
 // train/
 export { SGD, type SGDOptions } from './train/sgd.ts';
 export { train, type TrainOptions, type AdversarialTraining, type EpochInfo, type BatchInfo } from './train/train.ts';

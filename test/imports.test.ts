@@ -21,6 +21,7 @@ const RANK: Record<string, number> = {
   data: 3,
   attacks: 4,
   robustness: 4,
+  certify: 4,
   train: 4,
   io: 5,
   report: 5,

@@ -43,6 +43,8 @@ const page = {
   dirty: false,
   seq: 0,
   last: null, // the last result drawn, with the request it answered
+  bracket: null, // the last bracket (worker.js): { key, radius, foolingEps, … } or { key, error }
+  brackets: new Map(), // every bracket computed, by key: going back to an image costs nothing
   listeners: new Set(), // selftest hooks: called with every result / status change
   moveEpsMarker: /** @type {(eps: number) => void} */ (() => {}),
 };
@@ -162,17 +164,48 @@ function onWorkerMessage(message) {
     if (!message.ok) notice(`Model “${m.name}” (${m.file}) was refused: ${message.error}`);
     m.resolveLoad?.();
     renderControls();
-  } else if (message.type === 'result' || message.type === 'error') {
+  } else if (message.type === 'result' || message.type === 'error' || message.type === 'bracket') {
     const request = page.inFlight;
     page.inFlight = null;
-    if (message.type === 'error') notice(`The update failed: ${message.message}`);
+    if (request.kind === 'bracket') {
+      page.bracket = message.type === 'bracket' ? { ...message, key: request.key } : { key: request.key, error: message.message };
+      page.brackets.set(request.key, page.bracket);
+      drawBracket();
+    } else if (message.type === 'error') notice(`The update failed: ${message.message}`);
     else {
       page.last = { ...message, request, roundTripMs: performance.now() - request.sentAt };
       drawResult(page.last);
     }
     for (const listener of page.listeners) listener(message);
+    // The bracket costs a few attacks: it is asked for only once the page is idle, so that a
+    // slider drag is never queued behind it, and only when the image, model or attack changed.
     if (page.dirty) requestUpdate();
+    else requestBracket();
   }
+}
+
+/** What a bracket depends on: everything of a request except ε. */
+function bracketKey(request) {
+  let hash = 0;
+  for (const v of request.pixels) hash = (hash * 31 + Math.round(v)) >>> 0;
+  const { name, steps, clip } = request.attack;
+  return `${request.modelId}|${request.label}|${request.index}|${hash}|${name}|${name === 'pgd' ? steps : ''}|${clip}`;
+}
+
+/** Asks the worker to bracket the image last drawn, unless that bracket is known already. */
+function requestBracket() {
+  const request = page.last?.request;
+  if (request === undefined || page.inFlight !== null) return;
+  const key = bracketKey(request);
+  if (page.brackets.has(key)) {
+    page.bracket = page.brackets.get(key);
+    drawBracket();
+    return;
+  }
+  const seq = ++page.seq;
+  const attack = { name: request.attack.name, steps: request.attack.steps, clip: request.attack.clip };
+  page.inFlight = { seq, sentAt: performance.now(), kind: 'bracket', key };
+  page.worker.postMessage({ type: 'bracket', seq, modelId: request.modelId, pixels: request.pixels, label: request.label, index: request.index, attack });
 }
 
 /** The 28×28 input of the current state (grey levels), its true label (or null), and its test index. */
@@ -208,7 +241,7 @@ function requestUpdate() {
   paintGrey($('view-x'), input.pixels);
   const seq = ++page.seq;
   const attack = { name: state.attack, eps: state.eps, steps: state.steps, clip: state.clip };
-  page.inFlight = { seq, sentAt: performance.now(), attack, modelId: model.id, source: state.source, index: input.index, label: input.label, pixels: input.pixels };
+  page.inFlight = { seq, sentAt: performance.now(), kind: 'attack', attack, modelId: model.id, source: state.source, index: input.index, label: input.label, pixels: input.pixels };
   page.worker.postMessage({ type: 'attack', seq, modelId: model.id, pixels: input.pixels, label: input.label, index: input.index, attack });
 }
 
@@ -238,6 +271,32 @@ function drawResult(r) {
   $('prediction').dataset.state = fooled ? 'fooled' : 'held';
   const name = r.request.attack.name === 'pgd' ? `PGD-${r.request.attack.steps}` : 'FGSM';
   $('timing').textContent = `${name} update: ${r.ms.attack.toFixed(0)} ms for the attack, ${r.ms.total.toFixed(0)} ms in the worker in all, ${r.roundTripMs.toFixed(0)} ms round trip.`;
+  drawBracket();
+}
+
+/** The bracket of the image drawn: the certified radius beside the smallest fooling ε. */
+function drawBracket() {
+  const element = $('bracket');
+  const request = page.last?.request;
+  const b = page.bracket;
+  if (request === undefined || b === null || b.key !== bracketKey(request)) {
+    element.textContent = request === undefined ? '' : 'certified radius and smallest fooling ε: computing…';
+    element.dataset.state = 'pending';
+    return;
+  }
+  if (b.error !== undefined) {
+    element.textContent = `The certified radius could not be computed: ${b.error}`;
+    element.dataset.state = 'error';
+    return;
+  }
+  const eps = (e) => `ε = ${e.toFixed(4)} (${(e * 255).toFixed(1)} grey levels)`;
+  const name = request.attack.name === 'pgd' ? `PGD-${request.attack.steps}` : 'FGSM';
+  const certified = b.radius > 0
+    ? `Certified (CROWN): no attack within ${eps(b.radius)} can change the prediction.`
+    : 'Not certified at any ε (CROWN)' + (b.foolingEps === 0 ? ': the clean image is already misclassified.' : '.');
+  const fooled = b.foolingEps === null ? `${name} does not fool it up to ε = 0.5.` : b.foolingEps === 0 ? '' : `${name} first fools it at ${eps(b.foolingEps)}.`;
+  element.textContent = `${certified} ${fooled} The true robustness of this image lies between the two.`;
+  element.dataset.state = 'ready';
 }
 
 /** Blank views with a message instead of a prediction. */
@@ -249,6 +308,7 @@ function showEmpty(text) {
   $('prediction').textContent = text;
   $('prediction').dataset.state = 'empty';
   $('timing').textContent = '';
+  drawBracket();
   for (const listener of page.listeners) listener({ type: 'empty', text });
 }
 

@@ -59,6 +59,7 @@ async function full() {
   out.fgsmEps0 = snapshot();
   await act(() => slide(0.25));
   out.fgsmEps025 = snapshot();
+  out.bracketFgsm = bracketShown();
 
   // PGD-40 on the PGD-trained model at ε = 0.1 (random start seeded by the image's index).
   await act(() => setValue('model', 'pgd-trained', 'change'));
@@ -66,6 +67,7 @@ async function full() {
   await act(() => click(document.querySelector('input[name=attack][value=pgd]')));
   await act(() => slide(0.1));
   out.pgd40Eps01 = snapshot();
+  out.bracketPgd40 = bracketShown();
 
   // Timings: medians over several updates, each a fresh ε so that it is a real update.
   await act(() => setValue('model', 'standard', 'change'));
@@ -106,6 +108,22 @@ function snapshot() {
     etaMaxAbs: Math.max(...Array.from(r.eta, Math.abs)),
     prediction: $('prediction').textContent,
   };
+}
+
+/**
+ * The bracket the page shows for the last image drawn (the selftest waits for it: idle() waits
+ * for every request). Throws unless the radius is shown and is at most the smallest fooling ε,
+ * and the attack at ε = radius did not fool the model: a certificate is a proof.
+ */
+function bracketShown() {
+  const element = $('bracket');
+  const b = page.bracket;
+  if (element.dataset.state !== 'ready' || b === null) throw new Error(`selftest: no bracket shown (${element.dataset.state}: ${element.textContent})`);
+  const radiusText = `ε = ${b.radius.toFixed(4)}`;
+  if (b.radius > 0 && !element.textContent.includes(radiusText)) throw new Error(`selftest: the radius ${radiusText} is not in the text '${element.textContent}'`);
+  if (b.foolingEps !== null && !(b.radius <= b.foolingEps)) throw new Error(`selftest: certified radius ${b.radius} exceeds the smallest fooling ε ${b.foolingEps}`);
+  if (b.foolsAtRadius) throw new Error(`selftest: the attack fooled the model at the certified radius ${b.radius}`);
+  return { text: element.textContent, modelId: b.modelId, label: b.label, radius: b.radius, foolingEps: b.foolingEps, foolsAtRadius: b.foolsAtRadius, tolerance: b.tolerance, ms: b.ms };
 }
 
 async function timeUpdates(epsilons) {

@@ -13,6 +13,8 @@
 //         build the architecture it names (createModel) and copy its weights in (restoreModel).
 //     { type: 'resources' }
 //         list every URL the worker fetched (the selftest checks that all are local).
+//     { type: 'bracket', seq, modelId, pixels, label, index, attack: { name, steps, clip } }
+//         the same input as `attack`, without ε: bracket this image's robustness (see bracket()).
 //     { type: 'attack', seq, modelId, pixels, label, index, attack: { name, eps, steps, clip } }
 //         pixels: Float32Array(784), grey levels 0..255 (0 = background), row-major 28×28.
 //         label: the class the attack moves away from (the true label of a test image; for a
@@ -28,14 +30,19 @@
 //         eta  = x_adv − x, grad = ∂L/∂x at x (L the softmax log-loss of `label`), xAdv = x_adv
 //         plus the mean image (grey levels, not clipped unless attack.clip): Float32Array(784) each.
 //         ms: { attack, total }: the attack alone, and the whole request, in milliseconds.
+//     { type: 'bracket', seq, modelId, label, radius, foolingEps, foolsAtRadius, tolerance, method, ms }
+//         radius: the largest ε at which CROWN certifies the image (no attack within it can change
+//         the prediction); foolingEps: the smallest ε at which the attack fools the model (null if
+//         not even at 0.5); foolsAtRadius: whether the attack at ε = radius fooled it (never, if the
+//         certificate is sound). Both ε by bisection to `tolerance`; 0 and 0 for a misclassified image.
 //     { type: 'error', seq, message }                          the request failed
 //     { type: 'resources', names }                             the worker's URLs (Resource Timing)
 import {
-  backward, createModel, decodeCheckpoint, noGrad, restoreModel, runAttack, softmaxCrossEntropy,
-  softmaxForward, subtractMean, Tensor, Variable,
+  backward, boundNetwork, certifiedRadius, createModel, decodeCheckpoint, noGrad, restoreModel, runAttack,
+  softmaxCrossEntropy, softmaxForward, subtractMean, Tensor, Variable,
 } from './lib/advgrad/index.js';
 
-/** id → { model, mean: Tensor [1,1,28,28] } for each model that loaded. */
+/** id → { model, mean: Tensor [1,1,28,28], net: its bound network, built on first use } for each model that loaded. */
 const models = new Map();
 
 self.onmessage = async (event) => {
@@ -45,9 +52,9 @@ self.onmessage = async (event) => {
   } else if (message.type === 'resources') {
     // The worker's own fetches (the library, the checkpoints) are in its timeline, not the page's.
     self.postMessage({ type: 'resources', names: [self.location.href, ...performance.getEntriesByType('resource').map((e) => e.name)] });
-  } else if (message.type === 'attack') {
+  } else if (message.type === 'attack' || message.type === 'bracket') {
     try {
-      self.postMessage(attack(message));
+      self.postMessage(message.type === 'attack' ? attack(message) : bracket(message));
     } catch (error) {
       self.postMessage({ type: 'error', seq: message.seq, message: error instanceof Error ? error.message : String(error) });
     }
@@ -93,15 +100,8 @@ function attack({ seq, modelId, pixels, label, index, attack: options }) {
   backward(softmaxCrossEntropy(logits, [y]));
   const grad = xv.grad.data; // [784] ∂L/∂x
 
-  /** @type {import('./lib/advgrad/index.js').AttackSpec} */
-  const spec = options.name === 'pgd'
-    // earlyStop off: PGD runs all its steps and returns its strongest fooling iterate, so the
-    // picture shows the full attack (not the first iterate that crossed the boundary) and the
-    // time per update does not depend on the image.
-    ? { attack: 'pgd', eps: options.eps, steps: options.steps, clip: options.clip, mean, earlyStop: false, seed: 0 }
-    : { attack: 'fgsm', eps: options.eps, clip: options.clip, mean };
   const attackStart = performance.now();
-  const xAdv = runAttack(model, x, [y], spec, index ?? 0); // [1,1,28,28]
+  const xAdv = runAttack(model, x, [y], attackSpec(options, options.eps, mean), index ?? 0); // [1,1,28,28]
   const attackMs = performance.now() - attackStart;
   const advProbs = noGrad(() => softmaxForward(model.forward(new Variable(xAdv)).value)).data; // [10]
 
@@ -118,6 +118,60 @@ function attack({ seq, modelId, pixels, label, index, attack: options }) {
     eta, grad: Float32Array.from(grad), xAdv: shown,
     ms: { attack: attackMs, total: performance.now() - start },
   };
+}
+
+/**
+ * The attack the page shows, at ε. earlyStop off (the picture): PGD runs all its steps and returns
+ * its strongest fooling iterate, so the picture shows the full attack (not the first iterate that
+ * crossed the boundary) and the time per update does not depend on the image. earlyStop on (the
+ * bracket, which only asks whether it fools): the same verdict, since a fooling iterate is always
+ * returned when there is one, found sooner.
+ */
+function attackSpec(options, eps, mean, earlyStop = false) {
+  /** @type {import('./lib/advgrad/index.js').AttackSpec} */
+  const spec = options.name === 'pgd'
+    ? { attack: 'pgd', eps, steps: options.steps, clip: options.clip, mean, earlyStop, seed: 0 }
+    : { attack: 'fgsm', eps, clip: options.clip, mean };
+  return spec;
+}
+
+/** Bisection stops when the bracket is this narrow (the ε slider's step). */
+const BRACKET_TOLERANCE = 0.005;
+/** The largest ε the page offers. */
+const BRACKET_MAX_EPS = 0.5;
+
+/**
+ * Both ends of the image's robustness: the certified radius (CROWN, with the same clip as the
+ * attack) is a lower bound of the smallest ε at which any attack can fool the model, and the
+ * smallest ε at which this attack fools it is an upper bound. The attack's bisection starts
+ * from 0, not from the radius, so that radius ≤ foolingEps is a check, not a construction.
+ */
+function bracket({ seq, modelId, pixels, label, index, attack: options }) {
+  const start = performance.now();
+  const entry = models.get(modelId);
+  if (entry === undefined) throw new Error(`model '${modelId}' is not loaded`);
+  const { model, mean } = entry;
+  entry.net ??= boundNetwork(model, [1, 28, 28]);
+  const x = subtractMean(new Tensor(Float32Array.from(pixels), [1, 1, 28, 28]), mean); // [1,1,28,28]
+  const predict = (input) => argmax(noGrad(() => model.forward(new Variable(input)).value).data);
+  const predicted = predict(x);
+  const y = label ?? predicted;
+  const done = (radius, foolingEps, foolsAtRadius) => ({
+    type: 'bracket', seq, modelId, label: y, radius, foolingEps, foolsAtRadius, tolerance: BRACKET_TOLERANCE, method: 'crown', ms: performance.now() - start,
+  });
+  if (predicted !== y) return done(0, 0, true); // fooled before any attack
+  const { radius } = certifiedRadius(entry.net, x, [y], { method: 'crown', clip: options.clip, mean, maxEps: BRACKET_MAX_EPS, tolerance: BRACKET_TOLERANCE / 5 });
+  const fools = (eps) => predict(runAttack(model, x, [y], attackSpec(options, eps, mean, true), index ?? 0)) !== y;
+  const foolsAtRadius = radius[0] > 0 && fools(radius[0]);
+  if (!fools(BRACKET_MAX_EPS)) return done(radius[0], null, foolsAtRadius);
+  let lo = 0;
+  let hi = BRACKET_MAX_EPS;
+  while (hi - lo > BRACKET_TOLERANCE) {
+    const mid = 0.5 * (lo + hi);
+    if (fools(mid)) hi = mid;
+    else lo = mid;
+  }
+  return done(radius[0], hi, foolsAtRadius);
 }
 
 function argmax(values) {

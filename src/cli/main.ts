@@ -11,6 +11,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CliError, formatHelp, parseFlags, type FlagSpecs, type FlagValues } from './args.ts';
 import { ATTACK_FLAGS, ATTACK_HELP, attackCommand } from './attack-command.ts';
 import { AUDIT_FLAGS, AUDIT_HELP, auditCommand } from './audit-command.ts';
+import { CERTIFY_FLAGS, CERTIFY_HELP, certifyCommand } from './certify-command.ts';
 import { EVAL_FLAGS, EVAL_HELP, evalCommand } from './eval-command.ts';
 import { EVALUATE_FLAGS, EVALUATE_HELP, evaluateCommand } from './evaluate-command.ts';
 import { REPRODUCE_FLAGS, REPRODUCE_HELP, reproduceCommand } from './reproduce-command.ts';
@@ -22,6 +23,7 @@ const COMMANDS: Record<string, { flags: FlagSpecs; help: string; run: (flags: Fl
   attack: { flags: ATTACK_FLAGS, help: ATTACK_HELP, run: attackCommand },
   audit: { flags: AUDIT_FLAGS, help: AUDIT_HELP, run: auditCommand },
   evaluate: { flags: EVALUATE_FLAGS, help: EVALUATE_HELP, run: evaluateCommand },
+  certify: { flags: CERTIFY_FLAGS, help: CERTIFY_HELP, run: certifyCommand },
   reproduce: { flags: REPRODUCE_FLAGS, help: REPRODUCE_HELP, run: reproduceCommand },
 };
 
@@ -34,6 +36,7 @@ commands:
   attack      FGSM, PGD, BIM or noise on a checkpoint: the five metrics, or accuracy against a list of ε
   audit       the checks that expose gradient masking, with verdicts, for a checkpoint
   evaluate    the standard evaluation (APGD-CE, APGD-T, Square): robust accuracy as an upper bound
+  certify     certified accuracy (IBP or CROWN lower bounds) and certified radii of a checkpoint
   bench       speed benchmarks (advgrad bench --help)
 
 Every command takes --help.`;

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
-  createModel, defaultMnistDir, encodeCheckpoint, loadCheckpoint, loadIdxDataset, noGrad, restoreModel, runAttack,
+  boundNetwork, certifiedRadius, createModel, defaultMnistDir, encodeCheckpoint, loadCheckpoint, loadIdxDataset, noGrad, restoreModel, runAttack,
   softmaxForward, subtractMean, Tensor, Variable, type AttackSpec, type Dataset,
 } from '../../src/node.ts';
 import { buildWeb, compilePackage, WEB } from '../../scripts/web/build.ts';
@@ -99,6 +99,23 @@ describe.skipIf(CHROMIUM === null && !IN_CI)('the playground in headless Chromiu
     expect(shown.attack).toMatchObject({ name: 'pgd', eps: 0.1, steps: 40 });
     const node = inNode('pgd-trained', 0, { attack: 'pgd', eps: 0.1, steps: 40, earlyStop: false, seed: 0 }, 0);
     expectSameScores(shown, node);
+  });
+
+  test('the page shows the certified radius beside the smallest fooling ε, radius ≤ fooling ε, and the radius Node finds', () => {
+    for (const [name, modelId] of [['bracketFgsm', 'standard'], ['bracketPgd40', 'pgd-trained']] as const) {
+      const shown = full[name] as { text: string; modelId: string; radius: number; foolingEps: number | null; foolsAtRadius: boolean; tolerance: number };
+      expect(shown.modelId, name).toBe(modelId);
+      expect(shown.text, name).toMatch(/Certified \(CROWN\)|Not certified/);
+      if (shown.foolingEps !== null) expect(shown.radius, name).toBeLessThanOrEqual(shown.foolingEps);
+      expect(shown.foolsAtRadius, name).toBe(false);
+      const checkpoint = loadCheckpoint(join(WEB, `models/${modelId}.ckpt`));
+      const model = createModel(checkpoint.architecture);
+      restoreModel(model, checkpoint);
+      const test = mnistTest();
+      const x = subtractMean(new Tensor(test.images.data.slice(0, 784), [1, 1, 28, 28]), checkpoint.meanImage!);
+      const node = certifiedRadius(boundNetwork(model, [1, 28, 28]), x, [test.labels[0]], { method: 'crown', clip: false, mean: checkpoint.meanImage!, maxEps: 0.5, tolerance: shown.tolerance / 5 });
+      expect(Math.abs(shown.radius - node.radius[0]), name).toBeLessThanOrEqual(shown.tolerance / 5);
+    }
   });
 
   test('clicking a thumbnail of the gallery picks that test image', () => {
