@@ -3,7 +3,10 @@
  * (schedule 'pgd', Madry et al. 2018) and against FGSM with a random start (schedule 'fgsm-rs',
  * Wong et al. 2020), each with Adam, an ε warm-up and a robust validation after every epoch on
  * images carved from the training set (never the test set); the best epoch by validation PGD is
- * the model kept, saved and evaluated.
+ * the model kept, saved and evaluated. The validation attack is of the test attack's family and no
+ * weaker: PGD with the test's steps (40 in the full presets), on the logit margin (the loss of the
+ * PGD suite's strongest runs), so that the epoch kept is the one the test's attacks find most
+ * robust, not the one a weaker PGD-10 favours; the collapse guard is relative (train/guards.ts).
  *
  * Images: the validation subset is the LAST `validationCount` training images; each model trains
  * on the first `images` of the rest (fewer images per epoch = more validation points per hour).
@@ -38,7 +41,7 @@ export async function robustPhase(
   epochs: number,
   recipe: Pick<RobustRecipe, 'lr' | 'batch' | 'steps' | 'epsRamp'>,
   split: { train: Dataset; validation: Dataset },
-  options: { attack: FgsmOptions; seed: number; workers: number; config: ResultsConfig },
+  options: { attack: FgsmOptions; seed: number; workers: number; config: ResultsConfig; validationSteps: number },
   context: ExperimentContext,
 ): Promise<{ model: LeNet; run: RobustRun; optimizer: Adam; validationAttack: string }> {
   const { attack, seed } = options;
@@ -46,7 +49,7 @@ export async function robustPhase(
   const model = createLeNet({ seed, init: INIT });
   const optimizer = new Adam(model.parameters(), { lr: recipe.lr });
   const engine = await context.openEngine(model, options.workers);
-  const validation = { data: split.validation, attack: validationAttack(attack.eps, { clip: attack.clip, mean: data.mean, seed }) };
+  const validation = { data: split.validation, attack: validationAttack(attack.eps, { clip: attack.clip, mean: data.mean, seed, steps: options.validationSteps, loss: 'margin' }) };
   const t0 = performance.now();
   try {
     const log = await train(model, split.train, {

@@ -45,8 +45,9 @@ export async function runExperiment(settings: ExperimentSettings, seed: number, 
   if (recipe) {
     const split = robustData(data.train, recipe);
     recipe.images = split.train.labels.length;
-    const pgd = await robustPhase('pgd', recipe.epochs.pgd, recipe, split, phase, context);
-    const fgsmRs = await robustPhase('fgsm-rs', recipe.epochs.fgsmRs, recipe, split, phase, context);
+    const robustOptions = { ...phase, validationSteps: settings.robustness.steps }; // validation: the test's PGD steps
+    const pgd = await robustPhase('pgd', recipe.epochs.pgd, recipe, split, robustOptions, context);
+    const fgsmRs = await robustPhase('fgsm-rs', recipe.epochs.fgsmRs, recipe, split, robustOptions, context);
     recipe.lr = pgd.optimizer.lr; // the optimiser's own η, as it ran
     for (const run of [pgd, fgsmRs]) {
       for (const [key, value] of Object.entries(ROBUST_ADAM)) {

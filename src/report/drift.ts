@@ -30,6 +30,8 @@ const MODELS = [
 ] as const;
 
 const ROBUST_FIGURES = [
+  ['certified', 'certified accuracy (lower bound)'],
+  ['upperBound', 'worst case of every attack (upper bound)'],
   ['pgd', 'PGD-40 accuracy'],
   ['pgdClipped', 'PGD-40 clipped accuracy'],
   ['worstCase', 'worst-case accuracy'],
@@ -54,7 +56,9 @@ export function driftRows(a: Results, b: Results): DriftRow[] {
     const rb = b.robustness?.models[key];
     if (!ra || !rb) continue;
     for (const [figure, label] of ROBUST_FIGURES) {
-      proportion(`${name}, ${label} (${ra.count} / ${rb.count} images)`, ra.accuracy[figure], ra.count, rb.accuracy[figure], rb.count);
+      const [fa, fb] = [ra.accuracy[figure], rb.accuracy[figure]];
+      if (fa === undefined || fb === undefined) continue; // a run saved before the bracket
+      proportion(`${name}, ${label} (${ra.count} / ${rb.count} images)`, fa, ra.count, fb, rb.count);
     }
   }
   return rows;

@@ -8,7 +8,7 @@
 import { formatCount, formatPercent, formatSeconds, formatValue, greyLevels, markdownCell as cell } from './format.ts';
 import { formatMetricsTable } from './metrics-table.ts';
 import { MODELS, modelName, PAPER_EPOCHS, PAPER_RESULTS, type Results } from './results.ts';
-import { renderRobustnessSection, type ModelSummary } from './robustness-evaluation-section.ts';
+import { ABSENT, certifiedOf, headline, renderRobustnessSection, type ModelSummary } from './robustness-evaluation-section.ts';
 import { renderRobustTraining } from './robust-training-section.ts';
 
 /** A cell of the per-epoch log: numbers with up to 4 decimals, other values as JSON. */
@@ -171,11 +171,13 @@ function comparison(results: Results): string[] {
 function robustness(results: Results): string[] {
   if (!results.robustness) return [];
   const r = results.robustness.models;
+  const adv = headline(r.adversarial);
+  const std = headline(r.standard);
   const out = [
-    `The adversarial column is FGSM, the attack this model was trained on; it is not a robustness figure by itself. Under PGD-${r.adversarial.steps} ` +
-      `at the same ε the adversarially trained model keeps ${formatValue(r.adversarial.accuracy.pgd)} and ${formatValue(r.adversarial.accuracy.worstCase)} ` +
-      `in the worst case over the attack suite (the standard model: ${formatValue(r.standard.accuracy.pgd)} and ${formatValue(r.standard.accuracy.worstCase)}), ` +
-      `on the first ${formatCount(results.robustness.count)} test images: see "How robust, really?" below.`,
+    `The adversarial column is FGSM, the attack this model was trained on; it is not a robustness figure by itself. Its robust accuracy at the same ε ` +
+      `is bracketed: at least ${certifiedOf(r.adversarial) === undefined ? ABSENT : formatValue(certifiedOf(r.adversarial)!)} (certified by CROWN, the lower bound) and at most ` +
+      `${formatValue(adv.value)}, the ${adv.label} (the standard model: ${certifiedOf(r.standard) === undefined ? ABSENT : formatValue(certifiedOf(r.standard)!)} and ${formatValue(std.value)}); ` +
+      `under PGD-${r.adversarial.steps} alone it keeps ${formatValue(r.adversarial.accuracy.pgd)}. On the first ${formatCount(results.robustness.count)} test images: see "How robust, really?" below.`,
     '',
   ];
   const present = MODELS.filter((m) => r[m.key]);
@@ -197,7 +199,7 @@ function timing(results: Results): string[] {
   out.push(`| adversarial training | ${formatSeconds(s.adversarial)} |`);
   if (s.pgd !== undefined) out.push(`| PGD training (with validation) | ${formatSeconds(s.pgd)} |`);
   if (s.fgsmRs !== undefined) out.push(`| FGSM-RS training (with validation) | ${formatSeconds(s.fgsmRs)} |`);
-  if (s.robustness !== undefined) out.push(`| robustness (PGD, worst case, curves, audit) | ${formatSeconds(s.robustness)} |`);
+  if (s.robustness !== undefined) out.push(`| robustness (PGD, worst case, curves, audit, standard evaluation, certificates) | ${formatSeconds(s.robustness)} |`);
   out.push(`| total${s.total === undefined ? ' (the two phases)' : ''} | ${formatSeconds(total)} |`, '');
   if (results.machine) {
     const m = results.machine;

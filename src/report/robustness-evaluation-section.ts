@@ -1,12 +1,49 @@
 /**
- * The "How robust, really?" section of the reproduction report, and its chart: for each model,
- * clean, FGSM, PGD (unclipped as the paper, and clipped) and the worst case over the attack suite,
- * each with its standard error; the robustness curves; the audit's verdicts; and, in words made
- * from those numbers, what they mean for the headline FGSM figure, whatever they show.
+ * The "How robust, really?" section of the reproduction report, and its chart: for each model the
+ * bracket of its robust accuracy, certified (CROWN, a lower bound) ≤ true ≤ the worst case over
+ * every attack (an upper bound, the headline), then the single attacks below it (FGSM, PGD
+ * unclipped as the paper and clipped), each with its standard error; the accuracy after each
+ * attack of the chain; the robustness curves; the audit's verdicts; and, in words made from those
+ * numbers, what they mean for the headline FGSM figure, whatever they show. A run saved before the
+ * bracket has no certificate ("—") and its headline is the PGD suite's worst case, labelled so.
  */
 import type { RobustnessSummary } from '../robustness/summary.ts';
 import { exceedsBeyondNoise, formatWithError } from '../robustness/stats.ts';
+import type { WorstCaseStep } from '../robustness/worst-case.ts';
 import { lineChartSvg, type ChartSeries } from './svg-chart.ts';
+
+/** What a cell shows for a figure the run did not measure (a file saved before the bracket). */
+export const ABSENT = '—';
+
+/** The label of the lower bound. */
+export const CERTIFIED_LABEL = 'certified by CROWN (lower bound)';
+
+/**
+ * The headline robust figure of a model, never a single attack: the worst case over every attack
+ * run (the PGD suite and the standard evaluation after it), or, in a run saved before the
+ * bracket, the worst case over the PGD suite alone; with the label saying which.
+ */
+export function headline(s: RobustnessSummary): { value: number; label: string } {
+  if (s.accuracy.upperBound !== undefined) {
+    return { value: s.accuracy.upperBound, label: `worst case of the PGD-${s.steps} suite, APGD-CE, APGD-T and Square (upper bound)` };
+  }
+  return { value: s.accuracy.worstCase, label: `worst case of the PGD-${s.steps} suite (upper bound; no standard evaluation in this run)` };
+}
+
+/** The certified accuracy, or undefined in a run saved before the bracket. */
+export function certifiedOf(s: RobustnessSummary): number | undefined {
+  return s.accuracy.certified;
+}
+
+/** An accuracy ± its standard error, or "—" when not measured. */
+export function cellWithError(p: number | undefined, n: number): string {
+  return p === undefined ? ABSENT : formatWithError(p, n);
+}
+
+/** Every attack of the chain in order: the PGD suite's, then the standard evaluation's on its survivors. */
+export function chainOf(s: RobustnessSummary): WorstCaseStep[] {
+  return [...s.worstCase.steps, ...(s.bracket?.evaluation.steps ?? [])];
+}
 
 export interface ModelSummary {
   /** "standard", "adversarially trained (FGSM)", … */
@@ -40,6 +77,38 @@ export function robustnessChartSvg(models: readonly ModelSummary[]): string {
   });
 }
 
+/**
+ * The bracket table, one column per model: clean; certified (lower bound); the headline worst case
+ * (upper bound, bold); then the single attacks, each alone. Every figure ± its standard error, "—"
+ * where the run did not measure it. Lines of Markdown, ending with a blank one.
+ */
+export function bracketTable(models: readonly ModelSummary[], n: number, corner = ''): string[] {
+  const steps = models[0].summary.steps;
+  const out: string[] = [];
+  const header = [corner, ...models.map((m) => m.name)];
+  const rows: Array<[string, (s: RobustnessSummary) => number | undefined | null]> = [
+    ['clean', (s) => s.accuracy.clean],
+    [CERTIFIED_LABEL, certifiedOf],
+    [`**${headline(models[0].summary).label}**`, (s) => headline(s).value],
+    ['single attacks, each alone (upper bounds):', () => null], // a heading row
+    ['FGSM', (s) => s.accuracy.fgsm],
+    [`PGD-${steps}, unclipped (as the paper)`, (s) => s.accuracy.pgd],
+    [`PGD-${steps}, clipped to [0, 255]`, (s) => s.accuracy.pgdClipped],
+  ];
+  out.push(`| ${header.join(' | ')} |`, `|---|${models.map(() => '---:').join('|')}|`);
+  for (const [label, get] of rows) {
+    const cells = models.map((m) => {
+      const p = get(m.summary);
+      if (p === null) return '';
+      const text = cellWithError(p, n);
+      return label.startsWith('**') ? `**${text}**` : text;
+    });
+    out.push(`| ${label} | ${cells.join(' | ')} |`);
+  }
+  out.push('');
+  return out;
+}
+
 /** The section as Markdown. @param chartFile the chart's file name beside report.md */
 export function renderRobustnessSection(models: readonly ModelSummary[], chartFile: string): string {
   if (models.length === 0) return '';
@@ -48,30 +117,35 @@ export function renderRobustnessSection(models: readonly ModelSummary[], chartFi
   const out: string[] = ['## How robust, really?', ''];
   out.push(
     `FGSM accuracy alone is not evidence of robustness: a model trained on FGSM examples can learn to make FGSM's single linear step useless ` +
-      `(gradient masking) while staying weak against an iterative attack at the same ε. So every model is also attacked with PGD-${steps} ` +
-      `(${steps} projected sign steps of 2.5·ε/${steps}, random start), with and without clipping to the valid pixels, and with the worst case ` +
-      `per image over a suite (FGSM, PGD-${steps} on the cross-entropy, PGD-${steps} on the logit margin, and the margin again from 4 random ` +
-      `starts; each attack runs only on the images every earlier one failed to fool). These figures are over the first ${n.toLocaleString('en-US')} ` +
-      `test images at ε = ${eps}, each with its standard error √(p(1−p)/n).`,
+      `(gradient masking) while staying weak against an iterative attack at the same ε. And no attack proves robustness: an attack that fails ` +
+      `shows only that it failed, so every attacked accuracy is an **upper bound** on the true robust accuracy, and the tightest one, the worst ` +
+      `case per image over every attack, is the headline. A certificate gives the **lower bound**: an image whose every logit margin provably ` +
+      `stays positive over the whole ε-box (CROWN, linear relaxations of the network) cannot be fooled by any attack. The true robust accuracy ` +
+      `lies in the bracket certified ≤ true ≤ worst case.`,
+    '',
+    `The attacks: FGSM; PGD-${steps} (${steps} projected sign steps of 2.5·ε/${steps}, random start), with and without clipping to the valid ` +
+      `pixels; and a chain in which each attack runs only on the images every earlier one failed to fool: the PGD suite (FGSM, PGD-${steps} on ` +
+      `the cross-entropy, PGD-${steps} on the logit margin, the margin again from 4 random starts), then, where the run has it, the standard ` +
+      `evaluation of the field (Croce & Hein 2020): APGD-CE, APGD-T and the gradient-free Square attack. These figures are over the first ` +
+      `${n.toLocaleString('en-US')} test images at ε = ${eps}, each with its standard error √(p(1−p)/n).`,
     '',
   );
-  const header = ['', ...models.map((m) => m.name)];
-  const rows: Array<[string, (s: RobustnessSummary) => number]> = [
-    ['clean', (s) => s.accuracy.clean],
-    ['FGSM', (s) => s.accuracy.fgsm],
-    [`PGD-${steps}, unclipped (as the paper)`, (s) => s.accuracy.pgd],
-    [`PGD-${steps}, clipped to [0, 255]`, (s) => s.accuracy.pgdClipped],
-    ['worst case over the suite', (s) => s.accuracy.worstCase],
-  ];
-  out.push(`| ${header.join(' | ')} |`, `|---|${models.map(() => '---:').join('|')}|`);
-  for (const [label, get] of rows) out.push(`| ${label} | ${models.map((m) => formatWithError(get(m.summary), n)).join(' | ')} |`);
-  out.push('');
+  out.push(...bracketTable(models, n));
+  out.push(...bracketNotes(models, n));
 
-  out.push('Accuracy after each attack of the suite (each on the images that survived the ones before):', '');
+  out.push(
+    'Accuracy after each attack of the chain (each on the images that survived every one before it; the last row is the upper bound above' +
+      `${models.some((m) => m.summary.bracket) ? ', the standard evaluation running on the PGD suite\'s survivors' : ''}):`,
+    '',
+  );
   out.push(`| attack | ${models.map((m) => m.name).join(' | ')} |`, `|---|${models.map(() => '---:').join('|')}|`);
-  const stepNames = models[0].summary.worstCase.steps.map((s) => s.attack);
-  stepNames.forEach((name, i) => {
-    out.push(`| ${name} | ${models.map((m) => `${formatWithError(m.summary.worstCase.steps[i].accuracy, n)} (${m.summary.worstCase.steps[i].fooled} fooled here)`).join(' | ')} |`);
+  const longest = models.reduce((a, m) => (chainOf(m.summary).length > chainOf(a.summary).length ? m : a), models[0]);
+  chainOf(longest.summary).forEach((step, i) => {
+    const cells = models.map((m) => {
+      const own = chainOf(m.summary)[i];
+      return own === undefined ? ABSENT : `${formatWithError(own.accuracy, n)} (${own.fooled} fooled here)`;
+    });
+    out.push(`| after ${step.attack} | ${cells.join(' | ')} |`);
   });
   out.push('');
 
@@ -117,23 +191,51 @@ function surrogateText(models: readonly ModelSummary[]): string {
     .join('; ')}.`;
 }
 
+/** How the bracket was measured, and what it found beyond the table: budgets, contradictions, Square's own catches. */
+function bracketNotes(models: readonly ModelSummary[], n: number): string[] {
+  const b = models.find((m) => m.summary.bracket)?.summary.bracket;
+  if (b === undefined) return [`This run was saved before the bracket: no certificate (${ABSENT}) and no standard evaluation; its upper bound is the PGD suite's worst case.`, ''];
+  const [ce, t, sq] = b.evaluation.suite as Array<{ steps?: number; targets?: number; queries?: number; clip?: boolean }>;
+  const out = [
+    `The standard evaluation here runs at the experiment's budget, on the PGD suite's survivors only: APGD-CE ${ce.steps} steps, APGD-T ${t.steps} steps ` +
+      `towards the top ${t.targets} other classes, Square ${sq.queries} queries (\`advgrad evaluate\` runs the full one). The certificate is CROWN at the same ε` +
+      `${ce.clip ? ', on the box clipped to the valid pixels' : ''}, on every image.`,
+  ];
+  for (const m of models) {
+    const own = m.summary.bracket;
+    if (own === undefined) continue;
+    const lowered = m.summary.accuracy.worstCase - own.upper;
+    const facts = [
+      `the standard evaluation lowered the worst case by ${(100 * lowered).toFixed(1)} points (${own.evaluation.steps.reduce((a, st) => a + st.fooled, 0)} images)`,
+      own.evaluation.squareOnly > 0 ? `Square fooled ${own.evaluation.squareOnly} image${own.evaluation.squareOnly === 1 ? '' : 's'} that every gradient attack had failed on (a sign of gradient masking)` : 'Square fooled no image the gradient attacks had failed on',
+      own.contradictions === 0 ? 'no certified image was fooled' : `**${own.contradictions} certified image${own.contradictions === 1 ? ' was' : 's were'} fooled: a bound or an attack is wrong**`,
+    ];
+    out.push(`- ${m.name}: ${facts.join('; ')}; certified ${own.certified.certified} of ${n} images in ${own.certified.seconds.toFixed(1)} s.`);
+  }
+  out.push('');
+  return out;
+}
+
 /** One model's figures in plain words, from the numbers alone. */
 export function verdictInWords({ name, summary: s }: ModelSummary, n: number): string {
   const a = s.accuracy;
+  const top = headline(s);
+  const worst = top.value;
   const parts: string[] = [];
+  const certified = certifiedOf(s);
   parts.push(
-    `**${name}**: ${formatWithError(a.clean, n)} clean, ${formatWithError(a.fgsm, n)} under FGSM, ${formatWithError(a.pgd, n)} under PGD-${s.steps}, ` +
-      `${formatWithError(a.worstCase, n)} in the worst case.`,
+    `**${name}**: ${formatWithError(a.clean, n)} clean; robust accuracy between ${certified === undefined ? `${ABSENT} (not certified in this run)` : `${formatWithError(certified, n)} certified`} ` +
+      `and ${formatWithError(worst, n)}, the ${top.label}. Single attacks: ${formatWithError(a.fgsm, n)} under FGSM, ${formatWithError(a.pgd, n)} under PGD-${s.steps}.`,
   );
-  if (exceedsBeyondNoise(a.fgsm, a.worstCase, n)) {
+  if (exceedsBeyondNoise(a.fgsm, worst, n)) {
     parts.push(
-      `Its FGSM accuracy overstates its robustness by ${(100 * (a.fgsm - a.worstCase)).toFixed(1)} points: on ${(100 * (a.fgsm - a.worstCase)).toFixed(1)}% ` +
+      `Its FGSM accuracy overstates its robustness by ${(100 * (a.fgsm - worst)).toFixed(1)} points: on ${(100 * (a.fgsm - worst)).toFixed(1)}% ` +
         `of the images FGSM fails where a stronger attack at the same ε succeeds, so the FGSM figure is not a robustness figure for this model.`,
     );
   } else {
     parts.push('FGSM and the strongest attacks agree within noise.');
   }
-  if (a.worstCase <= 0.15) parts.push(`Against the worst case it keeps ${(100 * a.worstCase).toFixed(1)}% of the images (chance is 10%): it is not robust at ε = ${s.eps}.`);
+  if (worst <= 0.15) parts.push(`Against the worst case it keeps ${(100 * worst).toFixed(1)}% of the images (chance is 10%): it is not robust at ε = ${s.eps}.`);
   const flags = s.audit.checks.filter((c) => c.verdict === 'flag');
   if (flags.length === 0) parts.push('The audit flags none of its checks (which rules out these failure modes, not every one).');
   else parts.push(`The audit flags ${flags.map((c) => `${c.id} (${c.name})`).join(', ')}: ${flags.map((c) => c.meaning).join(' ')}`);

@@ -61,12 +61,15 @@ function nullToNaN(value: number | null): number {
   return value === null ? NaN : value;
 }
 
+/** The bracket first (lower bound, then the headline upper bound), the single attacks below it. */
 const ROBUSTNESS_ROWS: ReadonlyArray<readonly [string, RobustnessField]> = [
   ['clean', 'clean'],
+  ['certified by CROWN (lower bound)', 'certified'],
+  ['worst case of the PGD suite, APGD-CE, APGD-T and Square (upper bound)', 'upperBound'],
   ['FGSM', 'fgsm'],
   ['PGD, unclipped (as the paper)', 'pgd'],
   ['PGD, clipped to [0, 255]', 'pgdClipped'],
-  ['worst case over the suite', 'worstCase'],
+  ['worst case of the PGD suite alone', 'worstCase'],
 ];
 
 /** The spread of every cell over the runs (one Results per seed, in seed order). */
@@ -87,7 +90,7 @@ export function aggregateSeeds(runs: readonly Results[], folders: readonly strin
     const models: Partial<Record<ModelKey, Record<RobustnessField, Spread>>> = {};
     for (const key of ['standard', 'adversarial', 'pgd', 'fgsmRs'] as const) {
       if (!runs.every((r) => r.robustness!.models[key])) continue;
-      models[key] = Object.fromEntries(ROBUSTNESS_ROWS.map(([, field]) => [field, spread(runs.map((r) => r.robustness!.models[key]!.accuracy[field]))])) as Record<
+      models[key] = Object.fromEntries(ROBUSTNESS_ROWS.map(([, field]) => [field, spread(runs.map((r) => r.robustness!.models[key]!.accuracy[field] ?? NaN))])) as Record<
         RobustnessField,
         Spread
       >;
@@ -119,7 +122,7 @@ function metricsSpreadCells(title: string, ours: SpreadPair, paper: MetricsPair<
 function robustnessSpreadCells(r: NonNullable<SeedsResults['spread']['robustness']>): string[][] {
   const keys = (['standard', 'adversarial', 'pgd', 'fgsmRs'] as const).filter((k) => r.models[k]);
   const header = [`first ${r.count} test images`, ...keys.map((k) => `${modelName(k)}, mean ± sd`)];
-  const rows = ROBUSTNESS_ROWS.map(([label, field]) => [label.replace('PGD', `PGD-${r.steps}`), ...keys.map((k) => formatSpread(r.models[k]![field]))]);
+  const rows = ROBUSTNESS_ROWS.map(([label, field]) => [label.replace('PGD', `PGD-${r.steps}`), ...keys.map((k) => (r.models[k]![field] === undefined || r.models[k]![field].values.every(Number.isNaN) ? '—' : formatSpread(r.models[k]![field])))]);
   return [header, ...rows];
 }
 

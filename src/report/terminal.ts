@@ -10,6 +10,7 @@ import { formatMetricsText } from './metrics-table.ts';
 import { isQuickRun, quickRunNote } from './report.ts';
 import { MODELS, PAPER_EPOCHS, PAPER_RESULTS, type Results } from './results.ts';
 import { targetVerdict } from './robust-training-section.ts';
+import { cellWithError, certifiedOf, headline } from './robustness-evaluation-section.ts';
 
 /** The terminal summary of one run. */
 export function formatRunText(results: Results): string {
@@ -35,11 +36,16 @@ export function formatRunText(results: Results): string {
           '',
         ]
       : []),
-    `How robust, really? (first ${r.count} test images, ε = ${eps}, ± standard error)`,
+    `How robust, really? (first ${r.count} test images, ε = ${eps}, ± standard error; robust accuracy lies between the certified lower bound and the worst-case upper bound)`,
+    `  upper bound: the ${headline(r.models.standard).label.replace(/ \(upper bound.*$/, '')}`,
     ...models.map((m) => {
-      const a = r.models[m.key]!.accuracy;
+      const s = r.models[m.key]!;
+      const a = s.accuracy;
       const n = r.count;
-      return `  ${m.name.padEnd(width)}  clean ${formatWithError(a.clean, n)}  FGSM ${formatWithError(a.fgsm, n)}  PGD-${r.models[m.key]!.steps} ${formatWithError(a.pgd, n)}  worst case ${formatWithError(a.worstCase, n)}`;
+      return (
+        `  ${m.name.padEnd(width)}  clean ${formatWithError(a.clean, n)}  certified (lower bound) ${cellWithError(certifiedOf(s), n)}  worst case (upper bound) ${formatWithError(headline(s).value, n)}` +
+        `  | single attacks: FGSM ${formatWithError(a.fgsm, n)}  PGD-${s.steps} ${formatWithError(a.pgd, n)}`
+      );
     }),
     ...models.filter((m) => m.key !== 'standard').map((m) => `  audit of the ${m.name} model (surrogate: ${m.surrogate}): ${auditLine(r.models[m.key]!)}`),
     ...(r.models.pgd ? [`  ${targetVerdict(r.models.pgd).text.replace(/\*\*/g, '')}`] : []),

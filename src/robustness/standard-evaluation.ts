@@ -38,6 +38,12 @@ export interface StandardEvaluationOptions extends Pick<AttackOptions, 'clip' | 
   /** APGD-T's target classes (default 9, all others on ten classes). */
   targets?: number;
   batchSize?: number;
+  /**
+   * [N] 1 for the images still to attack (default: every image classified correctly). Given the
+   * survivors of an earlier suite, the evaluation continues that suite's worst case (an image
+   * outside `only` counts as fooled already, as it would after AutoAttack's earlier attacks).
+   */
+  only?: Uint8Array;
   /** Called after every batch: the attack running, images done, images it runs on. */
   onProgress?: (attack: string, done: number, total: number) => void;
 }
@@ -76,7 +82,8 @@ export async function standardEvaluation(engine: Engine, images: Tensor, labels:
   const N = images.shape[0];
   const batchSize = options.batchSize ?? 250;
   const clean = await evaluateAttack(engine, images, labels, { attack: 'noise', eps: 0 }, { batchSize, onProgress: (d, t) => options.onProgress?.('clean', d, t) });
-  const correct = clean.correct.slice(); // [N] 1 while every attack so far failed
+  if (options.only !== undefined && options.only.length !== N) throw new RangeError(`standardEvaluation: only must hold one flag per image (${N}), got ${options.only.length}`);
+  const correct = clean.correct.map((c, n) => (options.only === undefined ? c : c & options.only[n])); // [N] 1 while every attack so far failed
   const count = (): number => correct.reduce((a, b) => a + b, 0);
   const steps: WorstCaseStep[] = [];
   const seconds: number[] = [];

@@ -1,13 +1,16 @@
 /**
  * Everything the report says about one model's robustness at ε: the audit (its FGSM and PGD curves,
- * checks and verdicts), PGD with and without clipping to the valid pixels, and the worst case over
- * the attack suite. What `reproduce` computes for each model it trains.
+ * checks and verdicts), PGD with and without clipping to the valid pixels, the worst case over
+ * the attack suite and, with a budget, the bracket (bracket.ts): the standard evaluation run on the
+ * suite's survivors, giving the worst case over every attack (the upper bound, the headline), and
+ * the CROWN certified accuracy (the lower bound). What `reproduce` computes for each model it trains.
  */
 import type { Module } from '../layers/module.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import type { Engine } from '../train/engine.ts';
 import { evaluateAttack } from './attack-evaluation.ts';
 import { audit, type AuditResult } from './audit.ts';
+import { robustnessBracket, type Bracket, type BracketBudget } from './bracket.ts';
 import { defaultSuite, worstCase, type WorstCase } from './worst-case.ts';
 
 export interface RobustnessSummary {
@@ -21,10 +24,18 @@ export interface RobustnessSummary {
     /** PGD without clipping (the paper's convention) and with x_adv kept inside [0, 255]. */
     pgd: number;
     pgdClipped: number;
+    /** The worst case over the PGD suite alone (defaultSuite). */
     worstCase: number;
+    // the two below are optional so that results saved before the bracket still read
+    /** CROWN certified accuracy at ε: the LOWER bound of the robust accuracy. */
+    certified?: number;
+    /** The worst case over the PGD suite and the standard evaluation after it: the UPPER bound, the headline. */
+    upperBound?: number;
   };
   worstCase: Omit<WorstCase, 'correct'>;
   audit: AuditResult;
+  /** Both bounds in full (absent before the bracket, or without a budget). */
+  bracket?: Bracket;
 }
 
 export interface SummaryOptions {
@@ -37,6 +48,8 @@ export interface SummaryOptions {
   seed?: number;
   epsilons?: readonly number[];
   surrogate?: Engine;
+  /** The standard evaluation's budget (bracket.ts, bracketBudget); absent: no bracket. */
+  bracket?: BracketBudget;
   onProgress?: (stage: string, done: number, total: number) => void;
 }
 
@@ -51,7 +64,10 @@ export async function robustnessSummary(model: Module, engine: Engine, images: T
   const worst = await worstCase(engine, images, labels, defaultSuite({ eps, clip, mean, seed }, steps), {
     onProgress: (stage, done, total) => options.onProgress?.(`worst case: ${stage}`, done, total),
   });
-  const { correct: _correct, ...worstCaseJson } = worst;
+  const { correct: survivors, ...worstCaseJson } = worst;
+  const bracket = options.bracket === undefined ? undefined : await robustnessBracket(model, engine, images, labels, survivors, {
+    eps, clip, mean, seed, budget: options.bracket, onProgress: (stage, done, total) => options.onProgress?.(`bracket: ${stage}`, done, total),
+  });
   return {
     eps, count: result.count, steps,
     accuracy: {
@@ -60,8 +76,10 @@ export async function robustnessSummary(model: Module, engine: Engine, images: T
       pgd: clip ? other.metrics.accuracy : result.accuracy.pgd,
       pgdClipped: clip ? result.accuracy.pgd : other.metrics.accuracy,
       worstCase: worst.accuracy,
+      ...(bracket ? { certified: bracket.certified.accuracy, upperBound: bracket.upper } : {}),
     },
     worstCase: worstCaseJson,
     audit: result,
+    ...(bracket ? { bracket } : {}),
   };
 }

@@ -26,7 +26,7 @@ import { release } from '../tensor/recycle.ts';
 import { Rng } from '../tensor/rng.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import { InProcessEngine, sliceBatch, type Engine } from './engine.ts';
-import { COLLAPSE_DROP, DivergenceError, findCollapse } from './guards.ts';
+import { COLLAPSE_RATIO, DivergenceError, findCollapse } from './guards.ts';
 import type { Optimizer } from './optimizer.ts';
 import { checkAdversarialTraining, defaultAdvRatio, isPerImageSchedule, rampedEps, trainingAttackSpec, type AdversarialTraining } from './schedules.ts';
 import type { StepKind } from './step.ts';
@@ -126,12 +126,12 @@ export async function train(model: Module, data: Dataset, options: TrainOptions)
       figures.push(figuresNow.robust);
       info.validation = { ...figuresNow, best };
       if (best) bestWeights = model.parameters().map((p) => Float64Array.from(p.value.data));
-      const collapse = findCollapse(figures, options.validation.collapseDrop);
+      const collapse = findCollapse(figures, options.validation.collapseRatio);
       if (collapse !== null) {
         collapsed = true;
         info.collapse =
           `robust validation accuracy collapsed from ${collapse.best.toFixed(4)} (epoch ${startEpoch + 1 + collapse.bestIndex}) ` +
-          `to ${collapse.value.toFixed(4)} (epoch ${epoch}), more than ${Math.round(100 * (options.validation.collapseDrop ?? COLLAPSE_DROP))} points: ` +
+          `to ${collapse.value.toFixed(4)} (epoch ${epoch}), below ${1 - (options.validation.collapseRatio ?? COLLAPSE_RATIO)} × its best: ` +
           `catastrophic overfitting; training stopped and the model of epoch ${startEpoch + 1 + collapse.bestIndex} is kept`;
       }
     }

@@ -20,8 +20,8 @@ export interface Validation {
   data: Dataset;
   /** The attack robust accuracy is measured under (validationAttack builds the default). */
   attack: AttackSpec;
-  /** Stop when robust accuracy falls more than this below its best (default 0.2, guards.ts). */
-  collapseDrop?: number;
+  /** Stop when robust accuracy falls below (1 − this) × its best (default 0.5, guards.ts). */
+  collapseRatio?: number;
 }
 
 export interface ValidationFigures {
@@ -31,12 +31,13 @@ export interface ValidationFigures {
 }
 
 /**
- * PGD-k (default 10 steps, α = 2.5·ε/k, random start) at the full ε of training: the figure that
- * picks the best epoch and detects a collapse.
+ * PGD-k (default 10 steps, α = 2.5·ε/k, random start) at the full ε of training, on the
+ * cross-entropy (default) or the logit margin: the figure that picks the best epoch and detects a
+ * collapse. The robust preset asks for the test's own steps on the margin (experiment/robust-phase.ts).
  */
-export function validationAttack(eps: number, options: { clip?: boolean; mean?: Tensor; seed?: number; steps?: number } = {}): AttackSpec {
+export function validationAttack(eps: number, options: { clip?: boolean; mean?: Tensor; seed?: number; steps?: number; loss?: 'ce' | 'margin' } = {}): AttackSpec {
   const steps = options.steps ?? VALIDATION_PGD_STEPS;
-  return { attack: 'pgd', eps, clip: options.clip, mean: options.mean, steps, seed: options.seed ?? 0 };
+  return { attack: 'pgd', eps, clip: options.clip, mean: options.mean, steps, seed: options.seed ?? 0, ...(options.loss === undefined ? {} : { loss: options.loss }) };
 }
 
 /**
@@ -57,10 +58,11 @@ export async function validate(engine: Engine, data: Dataset, attack: AttackSpec
   return { clean: clean / N, robust: robust / N, count: N };
 }
 
-/** "PGD-10 at ε = 0.25": how a validation figure was measured, for logs. */
+/** "PGD-10 at ε = 0.25", "PGD-40 on the margin at ε = 0.25": how a validation figure was measured, for logs. */
 export function describeValidation(attack: AttackSpec): string {
   const steps = 'steps' in attack ? (attack.steps ?? 40) : 1;
-  return `${attack.attack.toUpperCase()}-${steps} at ε = ${attack.eps} (${(attack.eps * PIXEL_RANGE).toFixed(2)} grey levels)`;
+  const margin = 'loss' in attack && attack.loss === 'margin' ? ' on the margin' : '';
+  return `${attack.attack.toUpperCase()}-${steps}${margin} at ε = ${attack.eps} (${(attack.eps * PIXEL_RANGE).toFixed(2)} grey levels)`;
 }
 
 /** Rows of logits [b, K] whose argmax is the label. */
