@@ -1,9 +1,12 @@
 /**
  * `npm run audit`: the checks that expose gradient masking (robustness/audit.ts) for a checkpoint,
- * printed as a checklist with the numbers measured and a verdict for each, and what each flag means.
+ * printed after the bracket of its robust accuracy (the CROWN certificate, the lower bound, unless
+ * --no-certify; the worst case over the audit's attacks, the upper bound; each attack alone) as a
+ * checklist with the numbers measured and a verdict for each, and what each flag means.
  */
 import { formatAudit } from '../report/audit-text.ts';
 import { audit } from '../robustness/audit.ts';
+import { certifiedFigure, certifyImages, type Certified } from '../robustness/bracket.ts';
 import { DEFAULT_EPSILONS } from '../robustness/curve.ts';
 import type { Engine } from '../train/engine.ts';
 import { CliError, type FlagSpecs, type FlagValues } from './args.ts';
@@ -21,6 +24,7 @@ export const AUDIT_FLAGS: FlagSpecs = {
   'noise-draws': { type: 'int', min: 1, default: 20, help: 'random ±ε sign patterns per image (check 5)' },
   'square-queries': { type: 'int', min: 0, help: 'Square queries per image for check 9 (default 25 × --steps; 0 skips it)' },
   'apgd-steps': { type: 'int', min: 1, help: 'APGD-CE steps for checks 9 and 10 (default 2.5 × --steps)' },
+  certify: { type: 'bool', default: true, help: 'also the CROWN certified accuracy at --eps, the lower bound (--no-certify skips it)' },
   convergence: { type: 'bool', default: true, help: 'check 10: APGD-CE against steps (10, 40, 100, 200 for --steps 40: they scale with it) and restarts (1, 2, 4); --no-convergence skips it' },
   ...DATA_FLAGS,
   'limit-test': { type: 'int', min: 1, default: 1000, help: 'audit the first N test images (every accuracy carries its standard error)' },
@@ -55,10 +59,18 @@ export async function auditCommand(flags: FlagValues): Promise<void> {
       engine, surrogate: surrogateEngine,
       onProgress: (stage, done, total) => progress.task(stage, done, total),
     });
-    if (flags.json) process.stdout.write(`${JSON.stringify({ checkpoint: path, surrogate: surrogate?.path ?? null, ...result })}\n`);
+    let certified: Certified | null = null;
+    if (flags.certify) {
+      const started = performance.now();
+      const perImage = certifyImages(model, data.test.images, data.test.labels, {
+        eps: flags.eps as number, clip: flags.clip as boolean, mean: data.mean, onProgress: (done, total) => progress.task('CROWN certificates', done, total),
+      });
+      certified = certifiedFigure(perImage, (performance.now() - started) / 1000);
+    }
+    if (flags.json) process.stdout.write(`${JSON.stringify({ checkpoint: path, surrogate: surrogate?.path ?? null, ...result, certified })}\n`);
     else {
       progress.note(`audit of ${path} on ${result.count} test images${surrogate ? `, surrogate ${surrogate.path}` : ''}`);
-      process.stdout.write(`${formatAudit(result)}\n`);
+      process.stdout.write(`${formatAudit(result, certified)}\n`);
     }
   } finally {
     await engine.close();

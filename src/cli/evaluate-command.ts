@@ -1,7 +1,9 @@
 /**
  * `advgrad evaluate`: the standard evaluation of a checkpoint (robustness/standard-evaluation.ts):
  * APGD-CE, APGD-T and Square in sequence, each on the images every earlier one failed on, with the
- * accuracy after each and the worst case, every one an upper bound with its standard error.
+ * accuracy after each and the worst case, every one an upper bound with its standard error; and
+ * the CROWN certified accuracy at the same ε, the lower bound (--no-certify skips it), so the
+ * table states the bracket certified ≤ true robust accuracy ≤ worst case.
  * --convergence adds APGD-CE against steps and restarts (a table; with --out, two SVG charts).
  */
 import { join } from 'node:path';
@@ -10,6 +12,7 @@ import { writeFileAtomic } from '../io/write-atomic.ts';
 import { convergenceCharts, convergenceTable } from '../report/convergence-chart.ts';
 import { convergence, CONVERGENCE_RESTARTS, CONVERGENCE_STEPS, type Convergence } from '../robustness/convergence.ts';
 import { DEFAULT_EVALUATION_QUERIES, standardEvaluation, type StandardEvaluation } from '../robustness/standard-evaluation.ts';
+import { certifiedFigure, certifyImages, countContradictions, type Certified } from '../robustness/bracket.ts';
 import { formatWithError } from '../robustness/stats.ts';
 import type { FlagSpecs, FlagValues } from './args.ts';
 import { CHECKPOINT_FLAG, DATA_FLAGS, loadCheckpointModel, openEngine, prepareData, RUN_FLAGS } from './common.ts';
@@ -24,6 +27,7 @@ export const EVALUATE_FLAGS: FlagSpecs = {
   queries: { type: 'int', min: 2, help: `Square's queries per image (default ${DEFAULT_EVALUATION_QUERIES}; 5000 with --full): fewer is faster and weaker` },
   steps: { type: 'int', min: 1, help: 'APGD steps per run (default 100)' },
   targets: { type: 'int', min: 1, default: 9, help: "APGD-T's target classes, the top ones after the true class" },
+  certify: { type: 'bool', default: true, help: 'also the CROWN certified accuracy at --eps, the lower bound (--no-certify skips it)' },
   convergence: { type: 'bool', default: false, help: 'also APGD-CE against steps (10, 40, 100, 200) and restarts (1, 2, 4)' },
   out: { type: 'string', help: 'with --convergence: write convergence-steps.svg and convergence-restarts.svg here', placeholder: 'DIR' },
   seed: { type: 'int', min: 0, default: 0, help: 'seeds the random starts and searches (per image, so any --workers gives the same result)' },
@@ -50,9 +54,15 @@ export async function evaluateCommand(flags: FlagValues): Promise<void> {
       ...base, full: flags.full as boolean, steps: flags.steps as number | undefined, queries: flags.queries as number | undefined, targets: flags.targets as number,
       onProgress: (attack, done, total) => {
         if (attack !== last) [last, stage] = [attack, stage + 1];
-        progress.task(`[${stage}/4] ${attack}`, done, total);
+        progress.task(`[${stage}/${flags.certify ? 5 : 4}] ${attack}`, done, total);
       },
     });
+    let certified: (Certified & { contradictions: number }) | null = null;
+    if (flags.certify) {
+      const started = performance.now();
+      const perImage = certifyImages(model, images, labels, { ...base, onProgress: (done, total) => progress.task('[5/5] CROWN certificates', done, total) });
+      certified = { ...certifiedFigure(perImage, (performance.now() - started) / 1000), contradictions: countContradictions(perImage, result.correct) };
+    }
     let study: Convergence | null = null;
     if (flags.convergence) {
       study = await convergence(engine, images, labels, { ...base, steps: (flags.steps as number | undefined) ?? 100 }, {
@@ -67,33 +77,42 @@ export async function evaluateCommand(flags: FlagValues): Promise<void> {
     if (flags.json) {
       const { correct: _correct, ...rest } = result;
       const strip = (c: Convergence): object => ({ ...c, steps: c.steps.map(({ correct: _c, ...p }) => p), restarts: c.restarts.map(({ correct: _c, ...p }) => p) });
-      process.stdout.write(`${JSON.stringify({ checkpoint: path, ...rest, convergence: study === null ? null : strip(study) })}\n`);
+      process.stdout.write(`${JSON.stringify({ checkpoint: path, ...rest, certified, convergence: study === null ? null : strip(study) })}\n`);
       return;
     }
     progress.note(`standard evaluation of ${path} on ${result.count} test images`);
-    process.stdout.write(`${formatStandardEvaluation(result)}\n`);
+    process.stdout.write(`${formatStandardEvaluation(result, certified)}\n`);
     if (study !== null) process.stdout.write(`\n${convergenceTable(study)}\n${outDir === null ? '' : `charts: ${join(outDir, 'convergence-steps.svg')}, ${join(outDir, 'convergence-restarts.svg')}\n`}`);
   } finally {
     await engine.close();
   }
 }
 
-/** The evaluation as a table: clean, the accuracy after each attack, the worst case; every attacked figure an upper bound. */
-export function formatStandardEvaluation(r: StandardEvaluation): string {
+/**
+ * The evaluation as a table: clean, the certified lower bound (or "—" without it), the worst case
+ * (the upper bound, the figure to quote), then the attacks below it, each on the survivors of the
+ * ones before.
+ */
+export function formatStandardEvaluation(r: StandardEvaluation, certified: (Certified & { contradictions: number }) | null = null): string {
   const n = r.count;
-  const names = ['clean', ...r.steps.map((s) => `after ${s.attack}`), 'worst case'];
+  const upper = 'worst case of APGD-CE, APGD-T and Square (upper bound)';
+  const names = ['clean', 'certified by CROWN (lower bound)', upper, ...r.steps.map((s) => `  after ${s.attack}`)];
   const width = Math.max(...names.map((s) => s.length)) + 2;
   const lines = [
     `ε = ${r.eps} (${(r.eps * PIXEL_RANGE).toFixed(2)} grey levels), ${n} images`,
+    'The true robust accuracy lies in the bracket: certified (no attack can fool those images) ≤ true ≤ worst case.',
     'Every attacked accuracy is an UPPER BOUND on the true robust accuracy (an attack that fails proves nothing).',
     '',
     `${''.padEnd(width)}accuracy ± se     fooled   seconds`,
     `${'clean'.padEnd(width)}${formatWithError(r.clean, n)}`,
+    `${'certified by CROWN (lower bound)'.padEnd(width)}${certified === null ? '—              (--no-certify)' : `${formatWithError(certified.accuracy, n)}   ${''.padStart(6)}   ${certified.seconds.toFixed(1).padStart(7)}`}`,
+    `${upper.padEnd(width)}${formatWithError(r.accuracy, n)}   (the figure to quote)`,
+    'single attacks, each on the images every earlier one failed on:',
   ];
-  r.steps.forEach((s, i) => lines.push(`${`after ${s.attack}`.padEnd(width)}${formatWithError(s.accuracy, n)}   ${String(s.fooled).padStart(6)}   ${r.seconds[i].toFixed(1).padStart(7)}`));
-  lines.push(`${'worst case'.padEnd(width)}${formatWithError(r.accuracy, n)}   (upper bound; the figure to quote)`);
+  r.steps.forEach((s, i) => lines.push(`${`  after ${s.attack}`.padEnd(width)}${formatWithError(s.accuracy, n)}   ${String(s.fooled).padStart(6)}   ${r.seconds[i].toFixed(1).padStart(7)}`));
   lines.push('', r.squareOnly > 0
     ? `Square, which never uses the gradient, fooled ${r.squareOnly} image${r.squareOnly === 1 ? '' : 's'} both gradient attacks had failed on; beyond noise that is a sign of gradient masking (check 9 of advgrad audit tests it).`
     : 'Square, which never uses the gradient, fooled no image the gradient attacks had failed on.');
+  if (certified !== null && certified.contradictions > 0) lines.push(`${certified.contradictions} certified image${certified.contradictions === 1 ? ' was' : 's were'} fooled by an attack: a bound or an attack is wrong.`);
   return lines.join('\n');
 }

@@ -176,8 +176,8 @@ function robustness(results: Results): string[] {
   const out = [
     `The adversarial column is FGSM, the attack this model was trained on; it is not a robustness figure by itself. Its robust accuracy at the same ε ` +
       `is bracketed: at least ${certifiedOf(r.adversarial) === undefined ? ABSENT : formatValue(certifiedOf(r.adversarial)!)} (certified by CROWN, the lower bound) and at most ` +
-      `${formatValue(adv.value)}, the ${adv.label} (the standard model: ${certifiedOf(r.standard) === undefined ? ABSENT : formatValue(certifiedOf(r.standard)!)} and ${formatValue(std.value)}); ` +
-      `under PGD-${r.adversarial.steps} alone it keeps ${formatValue(r.adversarial.accuracy.pgd)}. On the first ${formatCount(results.robustness.count)} test images: see "How robust, really?" below.`,
+      `${formatValue(adv.value)}, the ${adv.label}; the standard model's bracket is ${certifiedOf(r.standard) === undefined ? ABSENT : formatValue(certifiedOf(r.standard)!)} to ${formatValue(std.value)}. ` +
+      `Under PGD-${r.adversarial.steps} alone the adversarially trained model keeps ${formatValue(r.adversarial.accuracy.pgd)}, a looser upper bound. On the first ${formatCount(results.robustness.count)} test images: see "How robust, really?" below.`,
     '',
   ];
   const present = MODELS.filter((m) => r[m.key]);

@@ -200,6 +200,7 @@ function bracketNotes(models: readonly ModelSummary[], n: number): string[] {
     `The standard evaluation here runs at the experiment's budget, on the PGD suite's survivors only: APGD-CE ${ce.steps} steps, APGD-T ${t.steps} steps ` +
       `towards the top ${t.targets} other classes, Square ${sq.queries} queries (\`advgrad evaluate\` runs the full one). The certificate is CROWN at the same ε` +
       `${ce.clip ? ', on the box clipped to the valid pixels' : ''}, on every image.`,
+    '',
   ];
   for (const m of models) {
     const own = m.summary.bracket;

@@ -100,6 +100,11 @@ export interface AuditResult {
     apgd?: number;
     /** null when check 9 is skipped. */
     square?: number | null;
+    /**
+     * The worst case per image over every attack the audit ran at ε (FGSM with either label, PGD,
+     * noise, transfer, APGD-CE at every budget of check 10, Square): an upper bound.
+     */
+    worstCase?: number;
   };
   /** Share of the inputs whose ∂L/∂x is exactly zero. */
   zeroGradientShare: number;
@@ -238,13 +243,15 @@ export async function audit(model: Module, images: Tensor, labels: Int32Array, o
     study === null ? null : Boolean(study.lastSteps?.stillFalling || study.lastRestarts?.stillFalling),
     'the attack was still finding adversarial examples at its largest budget: the accuracy is a loose upper bound; spend more steps or restarts (or quote a bigger budget) until it stops falling.');
 
+  const atEps = [fgsmC, pgdC, fgsmPredictedC, noiseC, ...(transferC ?? []), apgdC, ...(squareC ? [squareC] : []), ...(study ? [...study.steps, ...study.restarts].map((p) => p.correct) : [])];
+  const worst = atEps.reduce((a, c) => a.map((v, n) => v & c[n]), cleanC.slice()); // [N] 1 where every attack failed
   const summarise = (points: Convergence['steps']): ConvergenceSummary[] => points.map(({ budget, accuracy, standardError: se }) => ({ budget, accuracy, standardError: se }));
   return {
     eps, count: N,
     accuracy: {
       clean, fgsm, fgsmPredictedLabel: fgsmPredicted, pgd, noise,
       transfer: transferC === null ? null : shareOf(transferC[0]), transferPgd: transferC === null ? null : shareOf(transferC[1]),
-      apgd: shareOf(apgdC), square: squareC === null ? null : shareOf(squareC),
+      apgd: shareOf(apgdC), square: squareC === null ? null : shareOf(squareC), worstCase: shareOf(worst),
     },
     zeroGradientShare: scale.zeroShare,
     gradientScale: scale,

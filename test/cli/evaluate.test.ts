@@ -28,13 +28,21 @@ describe('advgrad evaluate', () => {
     expect(out.accuracy).toBe(out.steps[2].accuracy);
     expect(out.accuracy).toBeLessThanOrEqual(out.clean);
     expect(out.suite[0]).not.toHaveProperty('mean');
+    // the lower bound beside it: CROWN at the same ε, never above the upper bound
+    expect(out.certified).toMatchObject({ method: 'crown', count: 12, contradictions: 0 });
+    expect(out.certified.accuracy).toBeLessThanOrEqual(out.accuracy);
   });
 
-  test('the text labels every attacked figure an upper bound', () => {
+  test('the text states the bracket: clean, certified (lower bound), the worst case (upper bound), then the single attacks, in that order', () => {
     const r = cli('evaluate', ...tiny);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('Every attacked accuracy is an UPPER BOUND');
-    expect(r.stdout).toMatch(/worst case\s+0\.\d{4} ± 0\.\d{4}\s+\(upper bound; the figure to quote\)/);
+    const labels = ['clean', 'certified by CROWN (lower bound)', 'worst case of APGD-CE, APGD-T and Square (upper bound)', '  after APGD-CE', '  after APGD-T', '  after Square'];
+    const at = labels.map((l) => r.stdout.split('\n').findIndex((line) => line.startsWith(l)));
+    expect(at.every((i) => i >= 0)).toBe(true);
+    expect([...at].sort((a, b) => a - b)).toEqual(at);
+    expect(r.stdout).toMatch(/worst case of APGD-CE, APGD-T and Square \(upper bound\)\s+0\.\d{4} ± 0\.\d{4}\s+\(the figure to quote\)/);
+    expect(cli('evaluate', ...tiny, '--no-certify').stdout).toMatch(/certified by CROWN \(lower bound\)\s+—/);
   });
 
   test('a budget below the clean check and the stripes is refused', () => {

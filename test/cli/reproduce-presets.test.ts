@@ -37,7 +37,7 @@ describe('reproduce: bad input is exit 2, one line naming expected and got, befo
 });
 
 describe('reproduce --preset robust on a tiny subset', () => {
-  test('adds the PGD- and FGSM-RS-trained models: their rows, audits, validation curves and the target verdict', () => {
+  test('adds the PGD- and FGSM-RS-trained models: their rows, audits, validation curves, brackets and the target verdict judged on the worst case', () => {
     const out = mkdtempSync(join(tmpdir(), 'advgrad-robust-'));
     const r = cli('reproduce', '--preset', 'robust', ...TINY, '--robust-epochs', '2', '--fgsm-rs-epochs', '2', '--robust-images', '150', '--val-count', '40', '--out', out);
     expect(r.status).toBe(0);
@@ -56,8 +56,10 @@ describe('reproduce --preset robust on a tiny subset', () => {
     for (const file of ['pgd.ckpt', 'fgsm-rs.ckpt']) expect(existsSync(join(out, file))).toBe(true);
     const svg = readFileSync(join(out, 'validation-curves.svg'), 'utf8');
     expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"[^]*<\/svg>\n$/);
-    expect(svg).toContain('pgd: PGD-10 at ε = 0.25');
-    expect(svg).toContain('fgsm-rs: PGD-10 at ε = 0.25');
+    // the best epoch is picked by the test's own family: PGD with the test's steps (--steps 2), on the margin
+    expect(rt.recipe.validationAttack).toBe('PGD-2 on the margin at ε = 0.25 (63.75 grey levels)');
+    expect(svg).toContain('pgd: PGD-2 on the margin at ε = 0.25');
+    expect(svg).toContain('fgsm-rs: PGD-2 on the margin at ε = 0.25');
 
     const report = readFileSync(join(out, 'report.md'), 'utf8');
     expect(report).toContain('|  | standard | adversarially trained (FGSM) | PGD-trained | FGSM-RS-trained |');
@@ -67,6 +69,17 @@ describe('reproduce --preset robust on a tiny subset', () => {
     expect(report).toContain('![validation accuracy per epoch, pgd and fgsm-rs](validation-curves.svg)');
     // PGD-2 is not the target's attack: the verdict must not claim the target, whatever the figures
     expect(report).toContain('**The target is not met.**');
+    // the verdict and the robust section judge the worst case of every attack, not PGD alone
+    expect(report).toContain(`Target: the worst case over every attack (PGD-40 suite, APGD-CE, APGD-T, Square; an upper bound) ≥ 0.65`);
+    expect(report).toContain(`worst case of the PGD-2 suite, APGD-CE, APGD-T and Square (upper bound) ${pgd.upperBound.toFixed(4)} ±`);
+    for (const key of ['standard', 'adversarial', 'pgd', 'fgsmRs'] as const) {
+      const a = saved.robustness.models[key].accuracy;
+      expect(a.certified).toBeLessThanOrEqual(a.upperBound);
+      expect(a.upperBound).toBeLessThanOrEqual(Math.min(a.worstCase, a.pgd, a.fgsm));
+      expect(saved.robustness.models[key].bracket.contradictions).toBe(0);
+    }
+    expect(report).toMatch(/The bracket of each on the first 16 test images at ε = 0\.25[^]*\| certified by CROWN \(lower bound\) \|/);
+    expect(report).toContain('a fall below 0.5 × the best so far (a relative drop of 50%) stops the run');
     expect(r.stdout).toContain('audit of the PGD-trained model (surrogate: standard)');
   });
 });
@@ -92,6 +105,10 @@ describe('reproduce --preset quick', () => {
     expect(report.split('\n')[0]).toBe('# Adversarial examples and adversarial training on MNIST: reproduction report (quick run)');
     for (const heading of ['## Configuration', '### Standard training', '### Adversarial training', '## How robust, really?', '## Timing', '## Per-epoch log', '## Examples']) expect(report).toContain(heading);
     expect(report).toContain('This is a quick run (`--preset quick`): 300 training and 60 test images');
+    // the standard evaluation's budget scales with the PGD steps (here 2): APGD 5 steps, Square 50 queries
+    expect(report).toContain('APGD-CE 5 steps, APGD-T 5 steps towards the top 3 other classes, Square 50 queries');
+    expect(saved.robustness.models.adversarial.bracket.evaluation.suite.map((x: { attack: string }) => x.attack)).toEqual(['apgd', 'apgd', 'square']);
+    expect(r.stdout).toContain('certified (lower bound)');
     expect(r.stdout.split('\n')[0]).toMatch(/^This is a quick run/);
     expect(r.stderr).toContain('advgrad reproduce (quick run)');
   });
@@ -121,7 +138,7 @@ describe('reproduce --seeds 2 on a tiny subset', () => {
       }
     }
     for (const model of ['standard', 'adversarial'] as const) {
-      for (const field of ['clean', 'fgsm', 'pgd', 'pgdClipped', 'worstCase']) {
+      for (const field of ['clean', 'certified', 'upperBound', 'fgsm', 'pgd', 'pgdClipped', 'worstCase']) {
         cells.push([runs.map((x: any) => x.robustness.models[model].accuracy[field]), top.spread.robustness.models[model][field]]);
       }
     }

@@ -73,6 +73,28 @@ describe('runExperiment on 200 training and 40 test images, 1 + 1 epochs', async
     }
   });
 
+  test('the bracket of every model: CROWN certified ≤ worst case of every attack ≤ the PGD suite alone ≤ PGD, on the same images, at the budget scaled from the PGD steps', () => {
+    for (const key of ['standard', 'adversarial'] as const) {
+      const m = results.robustness!.models[key];
+      const b = m.bracket!;
+      expect(b.count).toBe(m.count);
+      expect(b.certified.count).toBe(m.count);
+      expect(b.eps).toBe(0.25);
+      const { certified, upperBound, worstCase, pgd, fgsm, clean } = m.accuracy;
+      expect(certified).toBe(b.certified.accuracy);
+      expect(upperBound).toBe(b.upper);
+      for (const [low, high] of [[certified!, upperBound!], [upperBound!, worstCase], [worstCase, pgd], [worstCase, fgsm], [upperBound!, clean]]) expect(low).toBeLessThanOrEqual(high);
+      expect(b.contradictions).toBe(0);
+      // PGD-2: APGD 5 steps, 3 targets, Square 50 queries, each after the PGD suite
+      expect(b.evaluation.suite.map((x) => [x.attack, 'steps' in x ? x.steps : undefined, 'targets' in x ? x.targets : undefined, 'queries' in x ? x.queries : undefined])).toEqual([
+        ['apgd', 5, undefined, undefined], ['apgd', 5, 3, undefined], ['square', undefined, undefined, 50],
+      ]);
+      // the chain continues the suite: the first APGD step starts from the suite's survivors
+      const fooledAfterSuite = b.evaluation.steps.reduce((a, st) => a + st.fooled, 0);
+      expect(Math.round(m.count * (worstCase - upperBound!))).toBe(fooledAfterSuite);
+    }
+  });
+
   test('results.json is what it returns; the log holds one line per epoch; every file is handed over', () => {
     expect(JSON.parse(files.get('results.json')!)).toEqual(JSON.parse(JSON.stringify(results)));
     expect(log.map((e) => (e as { phase: string }).phase)).toEqual(['standard', 'adversarial']);

@@ -1,6 +1,6 @@
 /**
- * The guards: a planted collapse of robust validation accuracy stops the run and keeps the best
- * model; a diverging run stops at its first non-finite loss.
+ * The guards: a planted collapse of robust validation accuracy (below half its best) stops the
+ * run and keeps the best model; a diverging run stops at its first non-finite loss.
  */
 import { describe, expect, test } from 'vitest';
 import { createLeNet } from '../../src/models/lenet.ts';
@@ -12,20 +12,32 @@ import { train, type EpochInfo } from '../../src/train/train.ts';
 import { validationAttack } from '../../src/train/validation.ts';
 import { mnistSubset, randomData } from './helpers.ts';
 
-describe('findCollapse: the first figure more than 20 points below the best before it', () => {
+describe('findCollapse: the first figure below half of the best before it (a relative drop)', () => {
   test.each([
     ['a planted collapse (Wong et al.: 0.45 → 0.02)', [0.1, 0.3, 0.45, 0.44, 0.02, 0.5], { index: 4, value: 0.02, best: 0.45, bestIndex: 2 }],
-    ['a fall of 21 points', [0.5, 0.29], { index: 1, value: 0.29, best: 0.5, bestIndex: 0 }],
-    ['falls of at most 20 points are noise, not a collapse', [0.5, 0.31, 0.45, 0.35], null],
+    // The robust preset's FGSM-RS run: an 18-point fall that the old fixed 20-point guard let through.
+    ['FGSM-RS in the robust preset: 0.250, 0.279, 0.096', [0.25, 0.279, 0.096], { index: 2, value: 0.096, best: 0.279, bestIndex: 1 }],
+    ['just below half the best', [0.5, 0.2499], { index: 1, value: 0.2499, best: 0.5, bestIndex: 0 }],
+    ['a fall of 20 points from a high best is not a collapse', [0.8, 0.6, 0.7], null],
+    ['exactly half the best is not below it', [0.5, 0.25], null],
     ['a rising curve', [0, 0.1, 0.2, 0.6], null],
+    ['a model never robust (best 0) cannot collapse', [0, 0, 0], null],
     ['an empty sequence', [], null],
   ] as const)('%s', (_, figures, expected) => {
     expect(findCollapse(figures)).toEqual(expected);
   });
 
-  test('the drop is a parameter', () => {
-    expect(findCollapse([0.5, 0.45], 0.04)).toMatchObject({ index: 1 });
-    expect(() => findCollapse([0.5], -1)).toThrow('findCollapse: drop must be a number ≥ 0, got -1');
+  test('the fixed 20-point rule would have missed the FGSM-RS collapse; the relative rule does not', () => {
+    const [best, after] = [0.279, 0.096];
+    expect(best - after).toBeLessThan(0.2); // under the old guard's 20 points
+    expect(findCollapse([best, after])).not.toBeNull();
+  });
+
+  test('the ratio is a parameter in [0, 1]', () => {
+    expect(findCollapse([0.5, 0.45], 0.05)).toMatchObject({ index: 1 });
+    expect(findCollapse([0.5, 0.45], 0.2)).toBeNull();
+    expect(() => findCollapse([0.5], -1)).toThrow('findCollapse: ratio must be a relative drop in [0, 1], got -1');
+    expect(() => findCollapse([0.5], 1.5)).toThrow('findCollapse: ratio must be a relative drop in [0, 1], got 1.5');
   });
 });
 
@@ -58,7 +70,7 @@ test('train: a collapse of validation accuracy stops the run after that epoch an
   expect(log.map((e: EpochInfo) => e.epoch)).toEqual([1, 2, 3]);
   expect(log.map((e) => e.validation!.robust)).toEqual([1, 1, 0]);
   expect(log.map((e) => e.validation!.best)).toEqual([true, false, false]);
-  expect(log[2].collapse).toMatch(/robust validation accuracy collapsed from 1\.0000 \(epoch 1\) to 0\.0000 \(epoch 3\).*the model of epoch 1 is kept/);
+  expect(log[2].collapse).toMatch(/robust validation accuracy collapsed from 1\.0000 \(epoch 1\) to 0\.0000 \(epoch 3\), below 0\.5 × its best.*the model of epoch 1 is kept/);
   expect(Array.from(model.parameters()[0].value.data)).toEqual(Array.from(weightsAfter[0])); // back at epoch 1
   expect(weightsAfter[2]).not.toEqual(weightsAfter[0]);
 });
