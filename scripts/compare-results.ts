@@ -9,7 +9,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { driftMarkdown } from '../src/report/drift.ts';
-import type { Results } from '../src/report/report.ts';
+import type { Results } from '../src/report/results.ts';
 
 export function readResults(path: string): Results {
   const file = existsSync(path) && statSync(path).isDirectory() ? join(path, 'results.json') : path;

@@ -41,6 +41,7 @@ export { relu, ReLU, reluForward, reluBackward } from './layers/relu.ts';
 export { linear, Linear, linearForward, linearBackward } from './layers/linear.ts';
 export { softmaxCrossEntropy, softmax, softmaxForward } from './layers/softmax-cross-entropy.ts';
 export { crossEntropyPerExample, marginPerExample } from './layers/example-losses.ts';
+export { dlrPerExample, dlrTargetedPerExample } from './layers/dlr-loss.ts';
 export { Module, Sequential } from './layers/module.ts';
 export { initStd, type Init, type InitName } from './layers/init.ts';
 
@@ -55,6 +56,9 @@ export { meanImage, subtractMean, take, subset, splitValidation, batchIndices, g
 export { fgsm, fgsmFromGradient, PIXEL_RANGE, type FgsmOptions } from './attacks/fgsm.ts';
 export { pgd, type PgdOptions } from './attacks/pgd.ts';
 export { noise, type NoiseOptions } from './attacks/noise.ts';
+export { apgd, checkApgdOptions, type ApgdOptions, type ApgdLoss } from './attacks/apgd.ts';
+export { apgdCheckpoints, halvesStep, APGD_RHO, type CheckpointState } from './attacks/apgd-schedule.ts';
+export { square, squareFraction, checkSquareOptions, SQUARE_QUERIES, type SquareOptions } from './attacks/square.ts';
 export { runAttack, describeAttack, checkAttackSpec, ATTACK_NAMES, type AttackSpec, type AttackName } from './attacks/spec.ts';
 export { type AttackOptions, type AttackLoss, type LabelMode, type Targets, type ExampleIndex } from './attacks/attack.ts';
 
@@ -64,7 +68,10 @@ export { robustnessCurve, DEFAULT_EPSILONS, type Curve, type CurvePoint } from '
 export { worstCase, defaultSuite, type WorstCase, type WorstCaseStep } from './robustness/worst-case.ts';
 export { audit, zeroGradientShare, type AuditOptions, type AuditResult, type AuditCheck, type Verdict } from './robustness/audit.ts';
 export { robustnessSummary, type RobustnessSummary } from './robustness/summary.ts';
-export { standardError, exceedsBeyondNoise } from './robustness/stats.ts';
+export { standardError, exceedsBeyondNoise, mcnemar, mcnemarPValue, pairedExceeds, type McNemar } from './robustness/stats.ts';
+export { standardEvaluation, standardSuite, DEFAULT_EVALUATION_QUERIES, type StandardEvaluation, type StandardEvaluationOptions } from './robustness/standard-evaluation.ts';
+export { convergence, CONVERGENCE_STEPS, CONVERGENCE_RESTARTS, type Convergence, type ConvergencePoint, type ConvergenceOptions, type LastDoubling } from './robustness/convergence.ts';
+export { gradientScale, noiseSurvivors, transferSurvivors, type GradientScale } from './robustness/audit-checks.ts';
 
 // train/
 export { SGD, type SGDOptions } from './train/sgd.ts';

@@ -1,6 +1,7 @@
 /**
  * The import graph of src/: the "." entry is browser-safe (no Node built-in anywhere in its graph,
- * and no other package), and every module imports only from its own folder or folders below it.
+ * and no other package), the experiment (src/experiment/) too, every module imports only from its
+ * own folder or folders below it, and no module reaches itself through its imports (no cycle).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
@@ -23,8 +24,9 @@ const RANK: Record<string, number> = {
   train: 4,
   io: 5,
   report: 5,
-  cli: 6,
-  '.': 7, // src/index.ts and src/node.ts, the entries
+  experiment: 6,
+  cli: 7,
+  '.': 8, // src/index.ts and src/node.ts, the entries
 };
 
 /** Every module specifier a file imports or re-exports, static or dynamic. */
@@ -80,6 +82,66 @@ describe('the "." entry (src/index.ts) runs anywhere', () => {
     const builtins = [...node.values()].flat().filter(isBuiltin);
     expect(builtins).toContain('node:worker_threads');
     expect(builtins).toContain('node:fs');
+  });
+});
+
+describe('the experiment (src/experiment/) does no I/O of its own', () => {
+  test('no module it reaches imports a Node built-in: files, threads and the clock of a machine come from its caller', () => {
+    const problems: string[] = [];
+    for (const entry of sourceFiles(join(SRC, 'experiment'))) {
+      for (const [file, specifiers] of graph(entry)) {
+        for (const s of specifiers.filter((s) => !s.startsWith('.'))) problems.push(`${relative(SRC, entry)} reaches ${relative(SRC, file)}, which imports '${s}'`);
+      }
+    }
+    expect([...new Set(problems)]).toEqual([]);
+  });
+});
+
+/** The import cycles of a graph (file → the files it imports), each as the path that closes it. */
+export function findCycles(edges: ReadonlyMap<string, readonly string[]>): string[][] {
+  const cycles: string[][] = [];
+  const state = new Map<string, 'open' | 'done'>();
+  const path: string[] = [];
+  const visit = (file: string): void => {
+    state.set(file, 'open');
+    path.push(file);
+    for (const next of edges.get(file) ?? []) {
+      if (state.get(next) === 'open') cycles.push([...path.slice(path.indexOf(next)), next]);
+      else if (!state.has(next)) visit(next);
+    }
+    path.pop();
+    state.set(file, 'done');
+  };
+  for (const file of [...edges.keys()].sort()) if (!state.has(file)) visit(file);
+  return cycles;
+}
+
+describe('no import cycle anywhere in src/', () => {
+  /** Every src file with the src files it imports (type-only imports count: they tie the files together for a reader too). */
+  function srcEdges(): Map<string, string[]> {
+    const edges = new Map<string, string[]>();
+    for (const file of sourceFiles(SRC)) {
+      edges.set(relative(SRC, file), importsOf(file).filter((s) => s.startsWith('.')).map((s) => relative(SRC, resolve(dirname(file), s))));
+    }
+    return edges;
+  }
+
+  test('walking every file of src/ finds no cycle', () => {
+    const edges = srcEdges();
+    expect(edges.size).toBeGreaterThan(80); // the walk did see the whole tree
+    expect(findCycles(edges).map((c) => c.join(' → '))).toEqual([]);
+  });
+
+  test('the walk finds a cycle when there is one (the check can fail)', () => {
+    const edges = new Map([
+      ['a.ts', ['b.ts']],
+      ['b.ts', ['c.ts']],
+      ['c.ts', ['a.ts', 'd.ts']],
+      ['d.ts', []],
+    ]);
+    expect(findCycles(edges)).toEqual([['a.ts', 'b.ts', 'c.ts', 'a.ts']]);
+    expect(findCycles(new Map([['x.ts', ['x.ts']]]))).toEqual([['x.ts', 'x.ts']]);
+    expect(findCycles(new Map([['a.ts', ['b.ts']], ['b.ts', []]]))).toEqual([]);
   });
 });
 

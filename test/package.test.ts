@@ -42,14 +42,17 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('the installed package', () => {
-  test('ships the build, the sources its maps point at, README, LICENSE and the docs the README links; no tests, no CI', () => {
+  test('ships the build, the sources its maps point at, README, LICENSE and the text docs the README links; no tests, no CI, no pictures or per-epoch logs', () => {
     for (const file of ['dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/index.js.map', 'dist/src/node.js', 'dist/src/cli/main.js', 'dist/src/train/workers/worker-main.js', 'dist/bench/main.js', 'src/index.ts', 'README.md', 'LICENSE', 'package.json']) {
       expect(packed, file).toContain(file);
     }
     expect(packed.filter((f) => /^(test|\.ci)\/|vitest|tsconfig/.test(f))).toEqual([]);
     const links = [...readFileSync(join(ROOT, 'README.md'), 'utf8').matchAll(/\]\(([^)#:]+)\)/g)].map((m) => m[1]);
     expect(links.length).toBeGreaterThan(3);
-    expect(links.filter((l) => !packed.includes(l))).toEqual([]);
+    const picture = (path: string) => /\.(png|svg)$/.test(path);
+    expect(links.filter((l) => !picture(l) && !packed.includes(l))).toEqual([]);
+    expect(links.some(picture)).toBe(true); // the README does link pictures: the rule below is tested
+    expect(packed.filter((f) => picture(f) || f.endsWith('.jsonl'))).toEqual([]);
   });
 
   test('plain node imports "." and "./node", runs a forward pass and an FGSM step, and "." has no Node-only export', () => {

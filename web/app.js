@@ -1,3 +1,4 @@
+// @ts-check
 // The playground's page: controls, state, and the conversation with the worker (worker.js, whose
 // header documents the messages). The page computes nothing itself; it asks the worker for one
 // update at a time and draws the answer (render.js).
@@ -9,7 +10,14 @@ import { parseIdx } from './lib/advgrad/io/idx.js';
 import { createPad } from './pad.js';
 import { clearCanvas, drawCurves, paintBars, paintGrey, paintSigned } from './render.js';
 
-const $ = (id) => document.getElementById(id);
+/**
+ * The page's element with this id. The page looks its elements up by id and uses them as what
+ * they are (inputs, selects, canvases), so the type is the union of those uses; a wrong property
+ * name is still an error.
+ * @param {string} id
+ * @returns {HTMLInputElement & HTMLSelectElement & HTMLCanvasElement}
+ */
+const $ = (id) => /** @type {any} */ (document.getElementById(id));
 const params = new URLSearchParams(location.search);
 
 /** Everything an update depends on; the controls write it, `requestUpdate` reads it. */
@@ -36,10 +44,10 @@ const page = {
   seq: 0,
   last: null, // the last result drawn, with the request it answered
   listeners: new Set(), // selftest hooks: called with every result / status change
-  moveEpsMarker: () => {},
+  moveEpsMarker: /** @type {(eps: number) => void} */ (() => {}),
 };
 
-export { state, page };
+export { state, page, $ };
 
 // `chromium --headless --dump-dom` and `--screenshot` act when the page's load event has fired,
 // and a Web Worker answers long after it. A child document left open (document.open() without
@@ -285,7 +293,7 @@ function renderControls() {
   $('eps').value = String(state.eps);
   $('eps-value').textContent = `ε = ${state.eps.toFixed(3)} = ${(state.eps * 255).toFixed(2)} grey levels of 255`;
   $('steps').value = String(state.steps);
-  for (const radio of document.querySelectorAll('input[name=attack]')) radio.checked = radio.value === state.attack;
+  for (const radio of /** @type {NodeListOf<HTMLInputElement>} */ (document.querySelectorAll('input[name=attack]'))) radio.checked = radio.value === state.attack;
   $('clip').checked = state.clip;
   if (page.test !== null) {
     $('image-index').value = String(state.imageIndex);
@@ -342,7 +350,7 @@ function wireControls() {
     state.modelId = $('model').value;
     changed();
   });
-  for (const radio of document.querySelectorAll('input[name=attack]')) {
+  for (const radio of /** @type {NodeListOf<HTMLInputElement>} */ (document.querySelectorAll('input[name=attack]'))) {
     radio.addEventListener('change', () => {
       if (radio.checked) state.attack = radio.value;
       changed();

@@ -1,3 +1,4 @@
+// @ts-check
 // The drawing pad: a 280×280 canvas (ten screen pixels per MNIST pixel) drawn on with pointer
 // events, and its conversion into an MNIST-like 28×28 image.
 //

@@ -1,3 +1,4 @@
+// @ts-check
 // Drawing what the worker computed: grey images, signed maps in a diverging colour map, the ten
 // softmax bars, and the robustness curves as SVG. Pure presentation: no numbers are made here.
 

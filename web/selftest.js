@@ -1,3 +1,4 @@
+// @ts-check
 // ?selftest: the page drives its own controls through real DOM events (input, change, click,
 // pointer events on the drawing pad), as a user would, and writes what it saw as JSON into
 // <pre id="selftest-result">. test/web/playground.test.ts reads it back with
@@ -6,9 +7,7 @@
 // Modes (?selftest=MODE): full (default): the checks below and the timings; models: only wait for
 // every model of the list to load or be refused (the test gives it a list with broken files);
 // any mode with ?noworker: the page hid Worker, so only its notices are reported.
-import { page, state } from './app.js';
-
-const $ = (id) => document.getElementById(id);
+import { $, page, state } from './app.js';
 
 export async function runSelftest(mode) {
   const result = { mode, ok: false };

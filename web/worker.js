@@ -1,3 +1,4 @@
+// @ts-check
 // The playground's Web Worker: every number the page shows is computed here, by advgrad's own
 // compiled "." entry (lib/advgrad/, copied from dist/ by `npm run demo`), so that a PGD-40 attack
 // never freezes the page. It is a module worker: the library is plain ES modules with `.js`
@@ -92,6 +93,7 @@ function attack({ seq, modelId, pixels, label, index, attack: options }) {
   backward(softmaxCrossEntropy(logits, [y]));
   const grad = xv.grad.data; // [784] ∂L/∂x
 
+  /** @type {import('./lib/advgrad/index.js').AttackSpec} */
   const spec = options.name === 'pgd'
     // earlyStop off: PGD runs all its steps and returns its strongest fooling iterate, so the
     // picture shows the full attack (not the first iterate that crossed the boundary) and the

@@ -7,6 +7,8 @@
  *   { attack: 'pgd',   eps, …, steps?, stepSize?, randomStart?, restarts?, loss?, earlyStop?, seed? }
  *   { attack: 'bim',   the same as pgd, always without random start }
  *   { attack: 'noise', eps, pixelRange?, clip?, mean?, seed? }
+ *   { attack: 'apgd',  eps, pixelRange?, clip?, mean?, labelMode?, seed?, steps?, restarts?, loss?, targets?, firstRestart? }
+ *   { attack: 'square', eps, pixelRange?, clip?, mean?, labelMode?, seed?, queries?, pInit? }
  *
  * Units: ε (and PGD's stepSize) is a fraction of the pixel range pixelRange (default 255, grey
  * levels), as in every attack (attack.ts).
@@ -17,15 +19,19 @@ import { checkAttackOptions, PIXEL_RANGE, type ExampleIndex } from './attack.ts'
 import { checkFgsmOptions, fgsm, type FgsmOptions } from './fgsm.ts';
 import { noise, type NoiseOptions } from './noise.ts';
 import { checkPgdOptions, pgd, type PgdOptions } from './pgd.ts';
+import { apgd, checkApgdOptions, type ApgdOptions } from './apgd.ts';
+import { checkSquareOptions, square, SQUARE_QUERIES, type SquareOptions } from './square.ts';
 
 export type AttackSpec =
   | ({ attack: 'fgsm' } & FgsmOptions)
   | ({ attack: 'pgd' } & PgdOptions)
   | ({ attack: 'bim' } & Omit<PgdOptions, 'randomStart'>)
-  | ({ attack: 'noise' } & NoiseOptions);
+  | ({ attack: 'noise' } & NoiseOptions)
+  | ({ attack: 'apgd' } & ApgdOptions)
+  | ({ attack: 'square' } & SquareOptions);
 
 export type AttackName = AttackSpec['attack'];
-export const ATTACK_NAMES: readonly AttackName[] = ['fgsm', 'pgd', 'bim', 'noise'];
+export const ATTACK_NAMES: readonly AttackName[] = ['fgsm', 'pgd', 'bim', 'noise', 'apgd', 'square'];
 
 /** Throws a clear error unless `spec` names a known attack with valid options (for x and labels if given). */
 export function checkAttackSpec(spec: AttackSpec, x?: Tensor, labels?: ArrayLike<number>): void {
@@ -37,6 +43,10 @@ export function checkAttackSpec(spec: AttackSpec, x?: Tensor, labels?: ArrayLike
       return checkPgdOptions(spec, x, labels, spec.attack);
     case 'noise':
       return checkAttackOptions('noise', spec, x, labels);
+    case 'apgd':
+      return checkApgdOptions(spec, x, labels);
+    case 'square':
+      return checkSquareOptions(spec, x, labels);
     default:
       throw new RangeError(`attack: unknown attack '${String((spec as { attack?: unknown })?.attack)}' (known: ${ATTACK_NAMES.join(', ')})`);
   }
@@ -60,6 +70,10 @@ export function runAttack(model: Module, x: Tensor, labels: ArrayLike<number>, s
     case 'noise':
       checkAttackSpec(spec, x, labels);
       return noise(x, spec, index);
+    case 'apgd':
+      return apgd(model, x, labels, spec, index);
+    case 'square':
+      return square(model, x, labels, spec, index);
     default:
       checkAttackSpec(spec);
       throw new Error('unreachable');
@@ -109,6 +123,15 @@ export function describeAttack(spec: AttackSpec): string {
       const name = `${start ? 'PGD' : 'BIM'}-${steps}`;
       return [`${name} (${spec.loss ?? 'ce'} loss, α = ${alpha}${restarts > 1 ? `, ${restarts} restarts` : ''})`, ...extras].join(', ');
     }
+    case 'apgd': {
+      const targets = spec.targets ?? 0;
+      const name = targets > 0 ? 'APGD-T' : `APGD-${(spec.loss ?? 'ce').toUpperCase()}`;
+      const restarts = spec.restarts ?? 1;
+      const what = [`${spec.steps ?? 100} steps`, ...(targets > 0 ? [`${targets} target classes`] : []), ...(restarts > 1 ? [`${restarts} restarts`] : [])];
+      return [`${name} (${what.join(', ')})`, ...extras].join(', ');
+    }
+    case 'square':
+      return [`Square (${spec.queries ?? SQUARE_QUERIES} queries)`, ...extras].join(', ');
   }
 }
 

@@ -248,8 +248,8 @@ export function backward(root: Variable, seed?: Tensor): void {
 /** dy after each of node's hooks, in registration order; a replacement must keep shape and dtype. */
 function runHooks(node: Variable, dy: Tensor): Tensor {
   for (const hook of [...node.hooks!]) {
-    const replaced = hook(dy);
-    if (replaced === undefined) continue;
+    const replaced = hook(dy) as Tensor | undefined;
+    if (replaced === undefined || replaced === null) continue;
     if (!sameShape(replaced.shape, dy.shape) || replaced.dtype !== dy.dtype) {
       throw new Error(`backward: a hook on ${node.toString()} returned a gradient of shape ${formatShape(replaced.shape)} (${replaced.dtype}); expected ${formatShape(dy.shape)} (${dy.dtype})`);
     }

@@ -15,6 +15,11 @@ export type FlagSpec =
 export type FlagSpecs = Record<string, FlagSpec>;
 export type FlagValues = Record<string, number | string | boolean | readonly number[] | undefined>;
 
+/** The values under camelCase names ('limit-train' → limitTrain), as library options name them. */
+export function camelCase(values: FlagValues): FlagValues {
+  return Object.fromEntries(Object.entries(values).map(([name, value]) => [name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()), value]));
+}
+
 /** A user error: printed as one line, exit code 2 (usage) or 1 (anything else). */
 export class CliError extends Error {
   constructor(message: string, readonly exitCode = 1) {

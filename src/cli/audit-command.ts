@@ -2,8 +2,8 @@
  * `npm run audit`: the checks that expose gradient masking (robustness/audit.ts) for a checkpoint,
  * printed as a checklist with the numbers measured and a verdict for each, and what each flag means.
  */
-import { PIXEL_RANGE } from '../attacks/attack.ts';
-import { audit, type AuditResult } from '../robustness/audit.ts';
+import { formatAudit } from '../report/audit-text.ts';
+import { audit } from '../robustness/audit.ts';
 import { DEFAULT_EPSILONS } from '../robustness/curve.ts';
 import type { Engine } from '../train/engine.ts';
 import { CliError, type FlagSpecs, type FlagValues } from './args.ts';
@@ -12,29 +12,31 @@ import { Progress } from './progress.ts';
 
 export const AUDIT_FLAGS: FlagSpecs = {
   ...CHECKPOINT_FLAG,
-  surrogate: { type: 'string', help: 'a second, independently trained checkpoint: the source of the black-box check (4)', placeholder: 'FILE' },
+  surrogate: { type: 'string', help: 'a second, independently trained checkpoint (best: adversarially trained), the source of the black-box check (4)', placeholder: 'FILE' },
   eps: { type: 'number', min: 0, max: 1, default: 0.25, help: 'the ε audited, as a fraction of the pixel range (0.25 = 63.75 grey levels)' },
   epsilons: { type: 'numbers', min: 0, max: 1, default: DEFAULT_EPSILONS, help: 'the ε grid of the FGSM and PGD curves (0, --eps and 0.5 are always added)', placeholder: 'E,E,…' },
   steps: { type: 'int', min: 1, default: 40, help: 'PGD steps' },
   clip: { type: 'bool', default: false, help: 'keep adversarial images inside the valid pixels [0, 255]' },
   seed: { type: 'int', min: 0, default: 0, help: 'seeds the random starts and the noise' },
+  'noise-draws': { type: 'int', min: 1, default: 20, help: 'random ±ε sign patterns per image (check 5)' },
+  'square-queries': { type: 'int', min: 0, help: 'Square queries per image for check 9 (default 25 × --steps; 0 skips it)' },
+  'apgd-steps': { type: 'int', min: 1, help: 'APGD-CE steps for checks 9 and 10 (default 2.5 × --steps)' },
+  convergence: { type: 'bool', default: true, help: 'check 10: APGD-CE against steps (10, 40, 100, 200 for --steps 40: they scale with it) and restarts (1, 2, 4); --no-convergence skips it' },
   ...DATA_FLAGS,
   'limit-test': { type: 'int', min: 1, default: 1000, help: 'audit the first N test images (every accuracy carries its standard error)' },
   ...RUN_FLAGS,
 };
 
 export const AUDIT_HELP =
-  'Audit the robustness of a checkpoint: PGD against FGSM, curves in ε, chance at ε = 0.5, black-box transfer, random noise, label leaking, zero gradients, validity; a verdict for each check.';
+  'Audit the robustness of a checkpoint: PGD against FGSM, curves in ε, chance at ε = 0.5, black-box transfer, random noise, label leaking, vanishing gradients, validity, Square against APGD, convergence; a verdict for each check.';
 
 export async function auditCommand(flags: FlagValues): Promise<void> {
   const { model, path, checkpoint } = loadCheckpointModel('audit', flags);
   const surrogate = flags.surrogate === undefined ? null : loadCheckpointModel('audit', flags, 'surrogate');
   if (surrogate !== null) {
     // The surrogate attacks the same mean-subtracted inputs: with another mean image they would be shifted.
-    const a = checkpoint.meanImage.data;
-    const b = surrogate.checkpoint.meanImage.data;
-    let worst = a.length === b.length ? 0 : Infinity;
-    for (let i = 0; i < a.length && i < b.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+    const [a, b] = [checkpoint.meanImage.data, surrogate.checkpoint.meanImage.data]; // [784] each
+    const worst = a.length === b.length ? Math.max(0, ...Array.from(a, (v, i) => Math.abs(v - b[i]))) : Infinity;
     if (worst > 1e-3) {
       throw new CliError(`--surrogate ${surrogate.path}: its mean image differs from that of --checkpoint ${path} (by up to ${worst.toFixed(3)} grey levels); train both on the same images so they see the same inputs`);
     }
@@ -49,6 +51,7 @@ export async function auditCommand(flags: FlagValues): Promise<void> {
     const result = await audit(model, data.test.images, data.test.labels, {
       eps: flags.eps as number, epsilons: flags.epsilons as number[], steps: flags.steps as number,
       clip: flags.clip as boolean, mean: data.mean, seed: flags.seed as number,
+      noiseDraws: flags['noise-draws'] as number, squareQueries: flags['square-queries'] as number | undefined, apgdSteps: flags['apgd-steps'] as number | undefined, convergence: flags.convergence as boolean,
       engine, surrogate: surrogateEngine,
       onProgress: (stage, done, total) => progress.task(stage, done, total),
     });
@@ -61,19 +64,4 @@ export async function auditCommand(flags: FlagValues): Promise<void> {
     await engine.close();
     await surrogateEngine?.close();
   }
-}
-
-/** The audit as text: the accuracies, then one line per check, then what each flag means. */
-export function formatAudit(result: AuditResult): string {
-  const { eps, count } = result;
-  const lines = [`ε = ${eps} (${(eps * PIXEL_RANGE).toFixed(2)} grey levels), ${count} images`, ''];
-  const idWidth = 3;
-  const nameWidth = Math.max(...result.checks.map((c) => c.name.length));
-  for (const c of result.checks) {
-    lines.push(`${String(c.id).padStart(idWidth)}  ${c.name.padEnd(nameWidth)}  ${c.verdict.toUpperCase().padEnd(7)}  ${c.measured}`);
-  }
-  const flags = result.checks.filter((c) => c.verdict === 'flag');
-  lines.push('', flags.length === 0 ? 'no check flagged.' : `${flags.length} check${flags.length === 1 ? '' : 's'} flagged:`);
-  for (const c of flags) lines.push(`  ${c.id} (${c.name}): ${c.meaning}`);
-  return lines.join('\n');
 }

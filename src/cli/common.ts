@@ -1,11 +1,10 @@
 /**
  * What the commands share: flags common to all, loading MNIST with the mean image subtracted,
- * the engine (worker threads), output folders, and Ctrl-C handling.
+ * the engine (worker threads), and Ctrl-C handling. Output folders: io/out-dir.ts.
  */
-import { mkdirSync, accessSync, constants, existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join, resolve } from 'node:path';
-import { meanImage, subtractMean, take, type Dataset } from '../data/dataset.ts';
+import type { ExperimentData } from '../experiment/context.ts';
+import { prepareData as prepareExperimentData } from '../experiment/data.ts';
 import { loadMnist } from '../io/mnist.ts';
 import type { Module } from '../layers/module.ts';
 import { createModel, type NamedModel } from '../models/registry.ts';
@@ -51,63 +50,26 @@ export function loadCheckpointModel(command: string, flags: FlagValues, flag = '
   return { model, path, checkpoint: checkpoint as CheckpointContents & { meanImage: Tensor } };
 }
 
-export interface PreparedData {
-  train: Dataset;
-  test: Dataset;
-  /** [1, 1, 28, 28], the mean of the training images used. */
-  mean: Tensor;
-}
-
-/**
- * Loads MNIST, applies the limits, and subtracts the mean training image from both sets.
- * @param mean use this mean image (from a checkpoint) instead of computing it
- */
-export function prepareData(flags: FlagValues, mean?: Tensor | null): PreparedData {
-  const mnist = loadMnist({ dir: flags['data-dir'] as string | undefined });
-  const rawTrain = take(mnist.train, (flags['limit-train'] as number | undefined) ?? mnist.train.labels.length);
-  const rawTest = take(mnist.test, (flags['limit-test'] as number | undefined) ?? mnist.test.labels.length);
-  const m = mean ?? meanImage(rawTrain.images);
-  return {
-    train: { images: subtractMean(rawTrain.images, m), labels: rawTrain.labels },
-    test: { images: subtractMean(rawTest.images, m), labels: rawTest.labels },
-    mean: m,
-  };
+/** MNIST with the limits of --limit-train and --limit-test and the mean image subtracted (experiment/data.ts). */
+export function prepareData(flags: FlagValues, mean?: Tensor | null): ExperimentData {
+  const limits = { train: flags['limit-train'] as number | undefined, test: flags['limit-test'] as number | undefined };
+  return prepareExperimentData(loadMnist({ dir: flags['data-dir'] as string | undefined }), limits, mean);
 }
 
 /** The engine for `--workers N`: this thread for 0, worker threads otherwise. */
 export const openEngine: (model: Module, workers: number) => Promise<Engine> = createEngine;
 
-/** runs/<timestamp>: a fresh folder name for this run. */
-export function defaultOutDir(kind: string): string {
-  const stamp = new Date().toISOString().replace(/[:]/g, '-').replace(/\..*$/, '');
-  return join('runs', `${kind}-${stamp}`);
-}
-
-/** Creates `dir` (and parents) and checks that it can be written; a clear error otherwise. */
-export function ensureWritableDir(dir: string): string {
-  const abs = resolve(dir);
-  try {
-    if (existsSync(abs) && !statSync(abs).isDirectory()) throw new CliError(`--out ${dir}: exists and is not a directory`);
-    mkdirSync(abs, { recursive: true });
-    accessSync(abs, constants.W_OK);
-  } catch (e) {
-    if (e instanceof CliError) throw e;
-    throw new CliError(`--out ${dir}: cannot create or write this directory (${(e as Error).message})`);
-  }
-  return abs;
-}
-
 /**
  * An AbortSignal that fires on the first Ctrl-C (SIGINT) or SIGTERM: training stops after the
- * current step, finished checkpoints stay intact. A second Ctrl-C exits at once.
+ * current step, finished checkpoints stay intact (said on `progress`). A second Ctrl-C exits at once.
  */
-export function interruptSignal(onInterrupt: () => void): { signal: AbortSignal; dispose: () => void } {
+export function interruptSignal(progress: { note(text: string): void }): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();
   let count = 0;
   const handler = (sig: NodeJS.Signals): void => {
     count++;
     if (count > 1) process.exit(130);
-    onInterrupt();
+    progress.note('stopping after the current step (Ctrl-C again to quit at once)…');
     controller.abort(new CliError(`interrupted by ${sig}: stopped after the current step; checkpoints of finished epochs are intact`, 130));
   };
   process.on('SIGINT', handler);
@@ -119,9 +81,4 @@ export function interruptSignal(onInterrupt: () => void): { signal: AbortSignal;
       process.off('SIGTERM', handler);
     },
   };
-}
-
-/** Metrics rounded for printing and JSON (NaN becomes null in JSON by JSON.stringify). */
-export function round4(x: number): number {
-  return Math.round(x * 1e4) / 1e4;
 }

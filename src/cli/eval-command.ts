@@ -3,7 +3,8 @@
  */
 import { evaluate } from '../train/evaluate.ts';
 import type { FlagSpecs, FlagValues } from './args.ts';
-import { CHECKPOINT_FLAG, DATA_FLAGS, loadCheckpointModel, openEngine, prepareData, round4, RUN_FLAGS } from './common.ts';
+import { CHECKPOINT_FLAG, DATA_FLAGS, loadCheckpointModel, openEngine, prepareData, RUN_FLAGS } from './common.ts';
+import { formatMetricsLine } from '../report/command-text.ts';
 
 export const EVAL_FLAGS: FlagSpecs = { ...CHECKPOINT_FLAG, ...DATA_FLAGS, ...RUN_FLAGS };
 export const EVAL_HELP = 'The five metrics of a checkpoint on the clean MNIST test set (the mean image comes from the checkpoint).';
@@ -16,10 +17,7 @@ export async function evalCommand(flags: FlagValues): Promise<void> {
     const test = await evaluate(model, data.test.images, data.test.labels, { engine });
     if (flags.json) process.stdout.write(`${JSON.stringify({ test, checkpoint: path })}\n`);
     else {
-      process.stdout.write(
-        `clean, ${test.count} test images: accuracy ${round4(test.accuracy)}, error ${round4(test.error)}, confidence ${round4(test.confidence)}, ` +
-          `confidence correct ${round4(test.confidenceCorrect)}, confidence error ${round4(test.confidenceError)}\n`,
-      );
+      process.stdout.write(`clean, ${test.count} test images: ${formatMetricsLine(test)}\n`);
     }
   } finally {
     await engine.close();

@@ -2,7 +2,7 @@
 /**
  * The advgrad command line: `npx advgrad <command> [flags]` after an install (the compiled
  * dist/src/cli/main.js, plain node), or in a clone `npm run <command> --` (this source, under tsx).
- * Commands: train, eval, attack, audit, reproduce, bench. Every command takes --help.
+ * Commands: train, eval, attack, audit, evaluate, reproduce, bench. Every command takes --help.
  * Exit codes: 0 success, 1 failure (one line saying why), 2 bad usage, 130 interrupted.
  */
 import { spawnSync } from 'node:child_process';
@@ -12,20 +12,16 @@ import { CliError, formatHelp, parseFlags, type FlagSpecs, type FlagValues } fro
 import { ATTACK_FLAGS, ATTACK_HELP, attackCommand } from './attack-command.ts';
 import { AUDIT_FLAGS, AUDIT_HELP, auditCommand } from './audit-command.ts';
 import { EVAL_FLAGS, EVAL_HELP, evalCommand } from './eval-command.ts';
+import { EVALUATE_FLAGS, EVALUATE_HELP, evaluateCommand } from './evaluate-command.ts';
 import { REPRODUCE_FLAGS, REPRODUCE_HELP, reproduceCommand } from './reproduce-command.ts';
 import { TRAIN_FLAGS, TRAIN_HELP, trainCommand } from './train-command.ts';
 
-interface Command {
-  flags: FlagSpecs;
-  help: string;
-  run: (flags: FlagValues) => Promise<void>;
-}
-
-const COMMANDS: Record<string, Command> = {
+const COMMANDS: Record<string, { flags: FlagSpecs; help: string; run: (flags: FlagValues) => Promise<void> }> = {
   train: { flags: TRAIN_FLAGS, help: TRAIN_HELP, run: trainCommand },
   eval: { flags: EVAL_FLAGS, help: EVAL_HELP, run: evalCommand },
   attack: { flags: ATTACK_FLAGS, help: ATTACK_HELP, run: attackCommand },
   audit: { flags: AUDIT_FLAGS, help: AUDIT_HELP, run: auditCommand },
+  evaluate: { flags: EVALUATE_FLAGS, help: EVALUATE_HELP, run: evaluateCommand },
   reproduce: { flags: REPRODUCE_FLAGS, help: REPRODUCE_HELP, run: reproduceCommand },
 };
 
@@ -37,6 +33,7 @@ commands:
   eval        the five metrics of a checkpoint on the clean test set
   attack      FGSM, PGD, BIM or noise on a checkpoint: the five metrics, or accuracy against a list of ε
   audit       the checks that expose gradient masking, with verdicts, for a checkpoint
+  evaluate    the standard evaluation (APGD-CE, APGD-T, Square): robust accuracy as an upper bound
   bench       speed benchmarks (advgrad bench --help)
 
 Every command takes --help.`;

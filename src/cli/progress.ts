@@ -1,8 +1,10 @@
 /**
  * Progress on stderr (stdout stays clean for --json). On a TTY one line is redrawn in place:
- *   standard  epoch 2/3  batch 312/600  loss 0.0842  641 img/s  ETA 0:27
+ *   standard  epoch 2/3  batch 312/600  loss 0.0842  <rate>  ETA 0:27
+ * (the rate in images per second).
  * Elsewhere (CI, a pipe) only one line per finished epoch is written.
  */
+import { formatDuration } from '../report/format.ts';
 import type { BatchInfo, EpochInfo } from '../train/train.ts';
 
 export class Progress {
@@ -69,19 +71,4 @@ export class Progress {
       this.lineOpen = false;
     }
   }
-}
-
-/** 75 → "1:15", 3725 → "1:02:05". */
-export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds < 0) return '?';
-  const s = Math.round(seconds);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const sec = String(s % 60).padStart(2, '0');
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`;
-}
-
-/** "1 epoch", "3 epochs". */
-export function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }

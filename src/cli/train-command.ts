@@ -1,29 +1,30 @@
 /**
- * `npm run train`: standard (or, with --adversarial, adversarial) training of the seed's LeNet on
+ * `npm run train`: standard (or, with --adversarial, adversarial) training of the paper's LeNet on
  * MNIST, a checkpoint after every epoch (so --resume continues a killed run exactly), then the
  * five metrics on the clean test set.
  */
-import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { trainConfig, trainRun, withValidation } from '../experiment/train-run.ts';
+import { restoreModel, restoreOptimizer } from '../io/checkpoint.ts';
+import { loadCheckpoint } from '../io/checkpoint-file.ts';
+import { defaultOutDir, ensureWritableDir } from '../io/out-dir.ts';
+import { runFolder } from '../io/run-folder.ts';
 import { createLeNet } from '../models/lenet.ts';
-import { checkpointFromModel, restoreModel, restoreOptimizer } from '../io/checkpoint.ts';
-import { loadCheckpoint, saveCheckpoint } from '../io/checkpoint-file.ts';
-import { evaluate } from '../train/evaluate.ts';
-import { OPTIMIZERS, createOptimizer, type OptimizerName } from '../train/optimizer.ts';
-import { DEFAULT_TRAINING_PGD_STEPS, defaultAdvRatio, isPerImageSchedule, SCHEDULES, type AdversarialTraining, type Schedule } from '../train/schedules.ts';
+import { formatMetricsLine } from '../report/command-text.ts';
+import { plural } from '../report/format.ts';
 import type { Tensor } from '../tensor/tensor.ts';
-import { SGD } from '../train/sgd.ts';
-import { train } from '../train/train.ts';
-import { describeValidation, validationAttack, VALIDATION_PGD_STEPS, type Validation } from '../train/validation.ts';
-import { splitValidation } from '../data/dataset.ts';
+import { OPTIMIZERS, createOptimizer, type OptimizerName } from '../train/optimizer.ts';
+import { DEFAULT_TRAINING_PGD_STEPS, isPerImageSchedule, SCHEDULES, type AdversarialTraining, type Schedule } from '../train/schedules.ts';
+import type { SGD } from '../train/sgd.ts';
+import { describeValidation, VALIDATION_PGD_STEPS } from '../train/validation.ts';
 import { CliError, type FlagSpecs, type FlagValues } from './args.ts';
-import { DATA_FLAGS, defaultOutDir, ensureWritableDir, interruptSignal, openEngine, prepareData, round4, RUN_FLAGS } from './common.ts';
-import { plural, Progress } from './progress.ts';
+import { DATA_FLAGS, interruptSignal, openEngine, prepareData, RUN_FLAGS } from './common.ts';
+import { Progress } from './progress.ts';
 
 export const TRAIN_FLAGS: FlagSpecs = {
   epochs: { type: 'int', min: 0, default: 3, help: 'epochs in all (with --resume: the total to reach)' },
   batch: { type: 'int', min: 1, default: 100, help: 'samples per step (the batch schedule counts clean and FGSM samples; pgd and fgsm-rs count images)' },
-  optimizer: { type: 'enum', choices: OPTIMIZERS, default: 'sgd', help: "sgd: the seed's SGD with momentum 0.9 and weight decay 5e-4; adam: Adam (β 0.9, 0.999), no weight decay" },
+  optimizer: { type: 'enum', choices: OPTIMIZERS, default: 'sgd', help: "sgd: the paper's SGD with momentum 0.9 and weight decay 5e-4; adam: Adam (β 0.9, 0.999), no weight decay" },
   lr: { type: 'number', min: 0, default: 0.001, help: 'learning rate η (MatConvNet: v ← 0.9v − (g + 5e-4·w), w ← w + η·v)' },
   seed: { type: 'int', min: 0, default: 0, help: 'seeds the initialisation, the shuffles and the random starts' },
   adversarial: { type: 'bool', default: false, help: 'adversarial training (FGSM examples mixed in, see --schedule)' },
@@ -48,7 +49,7 @@ export const TRAIN_FLAGS: FlagSpecs = {
 };
 
 export const TRAIN_HELP =
-  "Train the seed's LeNet on MNIST (SGD, batch 100, lr 0.001, momentum 0.9, weight decay 5e-4), standard or adversarial (--schedule), checkpoint every epoch, and report the five metrics on the test set.";
+  "Train the paper's LeNet on MNIST (SGD, batch 100, lr 0.001, momentum 0.9, weight decay 5e-4), standard or adversarial (--schedule), checkpoint every epoch, and report the five metrics on the test set.";
 
 /**
  * The adversarial training the flags ask for, or undefined; throws a usage error (exit 2) for flags
@@ -104,74 +105,33 @@ export async function trainCommand(flags: FlagValues): Promise<void> {
   if (valCount >= prepared.train.labels.length) {
     throw new CliError(`train: --val-count ${valCount} leaves no training images (${prepared.train.labels.length} in all); use fewer`, 2);
   }
-  const split = splitValidation(prepared.train, valCount);
-  const data = { ...prepared, train: split.train };
-  const validation: Validation | undefined =
-    valCount > 0 ? { data: split.validation, attack: validationAttack(adversarial?.fgsm.eps ?? (flags.eps as number), { clip: flags.clip as boolean, mean: data.mean, seed }) } : undefined;
+  const { data, validation } = withValidation(prepared, valCount, { eps: adversarial?.fgsm.eps ?? (flags.eps as number), clip: flags.clip as boolean, seed });
   const model = createLeNet({ seed });
   const optimizer = createOptimizer(optimizerName, model.parameters(), flags.lr as number);
   if (resumed) {
     restoreModel(model, resumed);
     restoreOptimizer(optimizer as SGD, resumed);
   }
-  const config = {
-    command: 'train', seed, epochs, batch: flags.batch, optimizer: optimizerName, lr: flags.lr, adversarial: Boolean(adversarial),
-    eps: adversarial ? flags.eps : undefined, clip: adversarial ? flags.clip : undefined, schedule: adversarial?.schedule,
-    advRatio: adversarial ? (adversarial.advRatio ?? defaultAdvRatio(adversarial.schedule!)) : undefined,
-    trainLabel: adversarial ? flags['train-label'] : undefined, epsRamp: adversarial?.epsRamp,
-    steps: adversarial?.schedule === 'pgd' ? (adversarial.steps ?? DEFAULT_TRAINING_PGD_STEPS) : undefined,
-    trainCount: data.train.labels.length, validationCount: valCount, testCount: data.test.labels.length,
-  };
-  const checkpointPath = join(out, 'model.ckpt');
-  const bestPath = join(out, 'best.ckpt');
-  const logPath = join(out, 'epochs.jsonl');
-  const phase = adversarial ? `adversarial (${adversarial.schedule})` : 'standard';
-  const sgd = optimizer instanceof SGD ? optimizer : null; // checkpoints hold SGD's state only
+  const batch = flags.batch as number;
+  const config = trainConfig({ seed, epochs, batch, optimizer, adversarial, data, validationCount: valCount });
   progress.note(
     `advgrad train: ${data.train.labels.length} training images${validation ? ` + ${valCount} validation (${describeValidation(validation.attack)})` : ''}, ` +
       `${plural(epochs, 'epoch')}${resumed ? ` (resuming after epoch ${resumed.epoch})` : ''}, ${optimizerName} lr ${String(flags.lr)}, workers ${flags.workers}, output ${out}`,
   );
-
-  const engine = await openEngine(model, flags.workers as number);
-  const interrupt = interruptSignal(() => progress.note('stopping after the current step (Ctrl-C again to quit at once)…'));
-  const secondsPerEpoch: number[] = [];
+  const output = runFolder(out, 'train');
+  const interrupt = interruptSignal(progress);
   try {
-    const log = await train(model, data.train, {
-      optimizer, epochs, seed, batchSize: flags.batch as number, startEpoch: resumed?.epoch ?? 0, adversarial, validation, engine,
-      signal: interrupt.signal,
-      onBatch: (info) => progress.batch(phase, epochs, info),
-      onEpoch: (info) => {
-        secondsPerEpoch.push(info.seconds);
-        progress.epoch(phase, epochs, info);
-        const v = info.validation;
-        if (v) progress.note(`  validation (${v.count} images): clean ${round4(v.clean)}, ${describeValidation(validation!.attack)} ${round4(v.robust)}${v.best ? '  (best so far)' : ''}`);
-        saveCheckpoint(checkpointPath, checkpointFromModel(model, { meanImage: data.mean, config, epoch: info.epoch, optimizer: sgd }));
-        if (v?.best) {
-          saveCheckpoint(bestPath, checkpointFromModel(model, { meanImage: data.mean, config, epoch: info.epoch, metrics: { validation: v } }));
-        }
-        if (info.collapse) progress.note(`stopped: ${info.collapse} (${bestPath})`);
-        appendFileSync(logPath, `${JSON.stringify({ phase, ...info })}\n`);
-      },
-    });
-    // With validation, train() left the model at its best epoch: that one is evaluated and kept.
-    const test = await evaluate(model, data.test.images, data.test.labels, { engine });
-    const best = log.filter((info) => info.validation?.best).pop();
-    const bestEpoch = best?.epoch;
-    const finalPath = best ? bestPath : checkpointPath;
-    const metrics = best ? { test, validation: best.validation } : { test };
-    saveCheckpoint(finalPath, checkpointFromModel(model, { meanImage: data.mean, config, epoch: bestEpoch ?? epochs, optimizer: finalPath === checkpointPath ? sgd : null, metrics }));
-    const summary = { test, secondsPerEpoch, checkpoint: finalPath, bestEpoch, config };
-    if (json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+    const options = { epochs, seed, batch, workers: flags.workers as number, startEpoch: resumed?.epoch ?? 0, adversarial, validation, config };
+    const summary = await trainRun(model, optimizer, options, { data, openEngine, progress, signal: interrupt.signal, output });
+    const { test, bestEpoch, secondsPerEpoch } = summary;
+    const checkpoint = join(out, summary.checkpoint);
+    if (json) process.stdout.write(`${JSON.stringify({ ...summary, checkpoint })}\n`);
     else {
-      process.stdout.write(
-        `${bestEpoch !== undefined ? `best epoch by validation: ${bestEpoch}; ` : ''}test (${test.count} images): accuracy ${round4(test.accuracy)}, error ${round4(test.error)}, confidence ${round4(test.confidence)}, ` +
-          `confidence correct ${round4(test.confidenceCorrect)}, confidence error ${round4(test.confidenceError)}\n` +
-          `seconds per epoch: ${secondsPerEpoch.map((s) => s.toFixed(1)).join(', ')}\ncheckpoint: ${finalPath}\n`,
-      );
+      const best = bestEpoch !== undefined ? `best epoch by validation: ${bestEpoch}; ` : '';
+      process.stdout.write(`${best}test (${test.count} images): ${formatMetricsLine(test)}\nseconds per epoch: ${secondsPerEpoch.map((s) => s.toFixed(1)).join(', ')}\ncheckpoint: ${checkpoint}\n`);
     }
   } finally {
     interrupt.dispose();
-    await engine.close();
   }
 }
 

@@ -34,6 +34,10 @@
  * offset, length and shape, duplicates, finiteness) and names the file and what is wrong.
  *
  * This file works on bytes and runs anywhere; reading and writing files is checkpoint-file.ts.
+ * It stays one file because the writer and the checking reader are the two halves of the layout
+ * above (every size, offset and alignment rule is used by both, and a change to one must be seen
+ * beside the other); the model's side (checkpointFromModel, restoreModel, restoreOptimizer) is the
+ * last 80 lines.
  */
 import { crc32 } from './crc32.ts';
 import type { Module } from '../layers/module.ts';

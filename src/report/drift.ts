@@ -1,6 +1,7 @@
 /**
  * How two runs of `reproduce` differ, cell by cell: a drift table between results A (the
- * baseline, e.g. the 3 + 3 default) and B (e.g. the seed's 30 + 30 epochs).
+ * baseline, e.g. the 3 + 3 default) and B (e.g. the paper's 30 + 30 epochs,
+ * `--preset seed`).
  *
  * Every accuracy is a binomial proportion measured on its own n images, so each difference comes
  * with the standard error of a difference of two independent proportions,
@@ -11,7 +12,7 @@
  * this test conservative. Confidences (mean softmax probabilities) carry no such error here: their
  * differences are printed without a verdict.
  */
-import type { Results } from './report.ts';
+import type { Results } from './results.ts';
 import { standardError } from '../robustness/stats.ts';
 
 export interface DriftRow {
@@ -34,7 +35,7 @@ const ROBUST_FIGURES = [
   ['worstCase', 'worst-case accuracy'],
 ] as const;
 
-/** The cells both runs measured, in report order: the seed tables first, then "How robust, really?". */
+/** The cells both runs measured, in report order: the paper's tables first, then "How robust, really?". */
 export function driftRows(a: Results, b: Results): DriftRow[] {
   const rows: DriftRow[] = [];
   const proportion = (cell: string, pa: number, na: number, pb: number, nb: number): void => {

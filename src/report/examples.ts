@@ -36,7 +36,6 @@ import {
   strokeRect,
   textWidth,
 } from './font.ts';
-import { writePng } from '../io/png.ts';
 
 /** One image of the grid with the model's prediction for it. */
 export interface ExampleCell {
@@ -246,15 +245,4 @@ export function renderExamples(rows: ExampleRow[], options: ExamplesOptions = {}
 
   drawText(canvas, MARGIN, layout.legendY, LEGEND, MUTED, 1);
   return canvas;
-}
-
-/**
- * Renders the grid and writes it as a PNG (atomically, via a temporary file).
- * @param file destination, e.g. `runs/…/examples.png`
- * @param rows one row per model
- * @param options image and text magnification
- */
-export function writeExamplesPng(file: string, rows: ExampleRow[], options: ExamplesOptions = {}): void {
-  const canvas = renderExamples(rows, options);
-  writePng(file, canvas.width, canvas.height, canvas.pixels);
 }

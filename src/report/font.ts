@@ -10,6 +10,9 @@
  *   LINE_HEIGHT = 10                     cell plus one row of spacing
  *
  * Every drawing call clips to the canvas, so callers never need to.
+ *
+ * Longer than most files because a hundred of its lines are the glyph table (GLYPH_ROWS), data
+ * that reads best beside the code that draws it.
  */
 
 /** An RGB colour, each channel 0..255. */

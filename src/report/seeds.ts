@@ -1,16 +1,16 @@
 /**
  * `reproduce --seeds N`: the spread of the experiment over seeds. Every cell of the comparison
- * tables (standard and adversarial training beside the seed's numbers, and the robust models'
+ * tables (standard and adversarial training beside the paper's numbers, and the robust models'
  * when present) and of the robustness table becomes mean ± standard deviation over the runs,
- * beside the seed's value, so that a reader can see whether the seed's number lies inside what
+ * beside the paper's value, so that a reader can see whether the paper's number lies inside what
  * the recipe gives.
  *
  * The standard deviation is the sample one, √(Σ(v − mean)² / (N − 1)), the spread of a single
  * run's value (not the standard error of the mean, which is N^½ times smaller). A cell whose value
  * is not finite in some run (a confidence over an empty set) has no mean: NaN, null in JSON.
  */
-import type { MetricsPair, Results, SeedMetrics } from './report.ts';
-import { formatDifference, formatValue, METRIC_ROWS, SEED_RESULTS } from './report.ts';
+import { formatDifference, formatValue } from './format.ts';
+import { METRIC_ROWS, modelName, PAPER_RESULTS, type MetricsPair, type ModelKey, type PaperMetrics, type Results } from './results.ts';
 import type { RobustnessSummary } from '../robustness/summary.ts';
 
 /** One cell over the seeds. */
@@ -24,7 +24,6 @@ export interface Spread {
 type MetricField = (typeof METRIC_ROWS)[number][1];
 export type SpreadPair = Record<'clean' | 'adversarial', Record<MetricField, Spread>>;
 type RobustnessField = keyof RobustnessSummary['accuracy'];
-type ModelKey = 'standard' | 'adversarial' | 'pgd' | 'fgsmRs';
 
 /** What `reproduce --seeds N` writes to its top-level results.json. */
 export interface SeedsResults {
@@ -65,17 +64,10 @@ function nullToNaN(value: number | null): number {
 const ROBUSTNESS_ROWS: ReadonlyArray<readonly [string, RobustnessField]> = [
   ['clean', 'clean'],
   ['FGSM', 'fgsm'],
-  ['PGD, unclipped (as the seed)', 'pgd'],
+  ['PGD, unclipped (as the paper)', 'pgd'],
   ['PGD, clipped to [0, 255]', 'pgdClipped'],
   ['worst case over the suite', 'worstCase'],
 ];
-
-const MODEL_NAMES: Record<ModelKey, string> = {
-  standard: 'standard',
-  adversarial: 'adversarially trained (FGSM)',
-  pgd: 'PGD-trained',
-  fgsmRs: 'FGSM-RS-trained',
-};
 
 /** The spread of every cell over the runs (one Results per seed, in seed order). */
 export function aggregateSeeds(runs: readonly Results[], folders: readonly string[], seconds: number): SeedsResults {
@@ -110,14 +102,14 @@ export function formatSpread(s: Spread): string {
   return Number.isFinite(s.mean) ? `${formatValue(s.mean)} ± ${formatValue(s.sd)}` : 'n/a';
 }
 
-/** The cells of one comparison table: rows of the seed's metrics, mean ± sd beside the seed's value. */
-function metricsSpreadCells(title: string, ours: SpreadPair, seed: MetricsPair<SeedMetrics> | null): string[][] {
-  const header = seed ? [title, 'clean, mean ± sd', 'seed', 'mean − seed', 'adversarial, mean ± sd', 'seed', 'mean − seed'] : [title, 'clean, mean ± sd', 'adversarial, mean ± sd'];
+/** The cells of one comparison table: rows of the paper's metrics, mean ± sd beside the paper's value. */
+function metricsSpreadCells(title: string, ours: SpreadPair, paper: MetricsPair<PaperMetrics> | null): string[][] {
+  const header = paper ? [title, 'clean, mean ± sd', 'paper', 'mean − paper', 'adversarial, mean ± sd', 'paper', 'mean − paper'] : [title, 'clean, mean ± sd', 'adversarial, mean ± sd'];
   const rows = METRIC_ROWS.map(([name, field]) => {
     const row = [name];
     for (const column of ['clean', 'adversarial'] as const) {
       row.push(formatSpread(ours[column][field]));
-      if (seed) row.push(formatValue(seed[column][field]), formatDifference(ours[column][field].mean, seed[column][field]));
+      if (paper) row.push(formatValue(paper[column][field]), formatDifference(ours[column][field].mean, paper[column][field]));
     }
     return row;
   });
@@ -126,7 +118,7 @@ function metricsSpreadCells(title: string, ours: SpreadPair, seed: MetricsPair<S
 
 function robustnessSpreadCells(r: NonNullable<SeedsResults['spread']['robustness']>): string[][] {
   const keys = (['standard', 'adversarial', 'pgd', 'fgsmRs'] as const).filter((k) => r.models[k]);
-  const header = [`first ${r.count} test images`, ...keys.map((k) => `${MODEL_NAMES[k]}, mean ± sd`)];
+  const header = [`first ${r.count} test images`, ...keys.map((k) => `${modelName(k)}, mean ± sd`)];
   const rows = ROBUSTNESS_ROWS.map(([label, field]) => [label.replace('PGD', `PGD-${r.steps}`), ...keys.map((k) => formatSpread(r.models[k]![field]))]);
   return [header, ...rows];
 }
@@ -135,8 +127,8 @@ function robustnessSpreadCells(r: NonNullable<SeedsResults['spread']['robustness
 function spreadTables(results: SeedsResults): Array<{ title: string; cells: string[][] }> {
   const s = results.spread;
   const tables = [
-    { title: 'Standard training', cells: metricsSpreadCells('standard training', s.standard, SEED_RESULTS.standard) },
-    { title: 'Adversarial training', cells: metricsSpreadCells('adversarial training', s.adversarial, SEED_RESULTS.adversarial) },
+    { title: 'Standard training', cells: metricsSpreadCells('standard training', s.standard, PAPER_RESULTS.standard) },
+    { title: 'Adversarial training', cells: metricsSpreadCells('adversarial training', s.adversarial, PAPER_RESULTS.adversarial) },
   ];
   if (s.pgd) tables.push({ title: 'PGD training (best epoch)', cells: metricsSpreadCells('PGD training', s.pgd, null) });
   if (s.fgsmRs) tables.push({ title: 'FGSM-RS training (best epoch)', cells: metricsSpreadCells('FGSM-RS training', s.fgsmRs, null) });
@@ -144,8 +136,8 @@ function spreadTables(results: SeedsResults): Array<{ title: string; cells: stri
   return tables;
 }
 
-/** How many of the seed's table cells lie within mean ± 2 sd of ours. */
-function seedInside(results: SeedsResults): { inside: number; total: number } {
+/** How many of the paper's table cells lie within mean ± 2 sd of ours. */
+function paperInside(results: SeedsResults): { inside: number; total: number } {
   let inside = 0;
   let total = 0;
   for (const key of ['standard', 'adversarial'] as const) {
@@ -154,7 +146,7 @@ function seedInside(results: SeedsResults): { inside: number; total: number } {
         const s = results.spread[key][column][field];
         if (!Number.isFinite(s.mean) || !Number.isFinite(s.sd)) continue;
         total++;
-        if (Math.abs(SEED_RESULTS[key][column][field] - s.mean) <= 2 * s.sd) inside++;
+        if (Math.abs(PAPER_RESULTS[key][column][field] - s.mean) <= 2 * s.sd) inside++;
       }
     }
   }
@@ -167,14 +159,14 @@ export function renderSeedsReport(results: SeedsResults): string {
   const n = results.seeds.length;
   out.push(
     `The experiment (preset \`${results.config.preset}\`) was run ${n} times, with seeds ${results.seeds.join(', ')} (each seeds the initialisation and ` +
-      `the shuffles). Every cell is the mean ± the sample standard deviation over the ${n} runs (the spread of one run's value), beside the seed's ` +
-      "value where the seed reports one. Each run's own report, results.json and checkpoints are in its sub-folder: " +
+      `the shuffles). Every cell is the mean ± the sample standard deviation over the ${n} runs (the spread of one run's value), beside the paper's ` +
+      "value where the paper reports one. Each run's own report, results.json and checkpoints are in its sub-folder: " +
       results.runs.map((f) => `[${f}](${f}/report.md)`).join(', ') +
       '.',
     '',
   );
-  const { inside, total } = seedInside(results);
-  if (total > 0) out.push(`${inside} of the seed's ${total} table cells lie within mean ± 2 sd of ours.`, '');
+  const { inside, total } = paperInside(results);
+  if (total > 0) out.push(`${inside} of the paper's ${total} table cells lie within mean ± 2 sd of ours.`, '');
   for (const { title, cells } of spreadTables(results)) {
     out.push(`## ${title}`, '');
     const [header, ...rows] = cells;

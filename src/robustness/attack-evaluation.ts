@@ -1,5 +1,5 @@
 /**
- * One attack against one model on a set of images: the seed's five metrics on the adversarial
+ * One attack against one model on a set of images: the paper's five metrics on the adversarial
  * examples, which examples the model still classifies correctly, and what the validity check of
  * the audit needs (how far the examples moved, NaN, pixels outside [0, 255] with clip).
  */

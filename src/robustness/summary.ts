@@ -18,7 +18,7 @@ export interface RobustnessSummary {
   accuracy: {
     clean: number;
     fgsm: number;
-    /** PGD without clipping (the seed's convention) and with x_adv kept inside [0, 255]. */
+    /** PGD without clipping (the paper's convention) and with x_adv kept inside [0, 255]. */
     pgd: number;
     pgdClipped: number;
     worstCase: number;

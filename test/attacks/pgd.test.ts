@@ -155,7 +155,7 @@ describe('bad input is a clear error', () => {
     [{ attack: 'bim', eps: 0.1, clip: true }, 'bim: clip needs the mean image'],
     [{ attack: 'fgsm', eps: 0.1, targeted: [0, 1, 2, 3, 9, 9] }, 'fgsm: the target of image 0 is its true label 0'],
     [{ attack: 'pgd', eps: 0.1, targeted: [1, 2] }, 'pgd: 6 images but 2 targets'],
-    [{ attack: 'deepfool', eps: 0.1 }, "attack: unknown attack 'deepfool' (known: fgsm, pgd, bim, noise)"],
+    [{ attack: 'deepfool', eps: 0.1 }, "attack: unknown attack 'deepfool' (known: fgsm, pgd, bim, noise, apgd, square)"],
   ])('%j', (spec, message) => {
     expect(() => runAttack(model, x, labels, spec as AttackSpec)).toThrow(message);
   });

@@ -80,7 +80,7 @@ describe('bad input: one clear line and a non-zero exit', () => {
 
 describe('working commands', () => {
   test('--help on every command', () => {
-    for (const command of ['train', 'eval', 'attack', 'audit', 'reproduce']) {
+    for (const command of ['train', 'eval', 'attack', 'audit', 'evaluate', 'reproduce']) {
       const r = cli(command, '--help');
       expect(r.status).toBe(0);
       expect(r.stdout).toMatch(new RegExp(`^usage: advgrad ${command} \\[flags\\] +\\(in a clone: npm run ${command} -- \\[flags\\]\\)`));
@@ -99,11 +99,11 @@ describe('working commands', () => {
     expect(saved.standard.clean.count).toBe(200);
     expect(readdirSync(out).sort()).toEqual(['adversarial.ckpt', 'epochs.jsonl', 'examples.png', 'report.md', 'results.json', 'robustness-curves.svg', 'standard.ckpt']);
     const report = readFileSync(join(out, 'report.md'), 'utf8');
-    expect(report).toContain('0.9858'); // the seed's number beside ours
+    expect(report).toContain('0.9858'); // the paper's number beside ours
     expect(report).toContain('## How robust, really?');
     expect(report).toContain('![accuracy against ε for FGSM and PGD, every model](robustness-curves.svg)');
     expect(saved.robustness.count).toBe(60);
-    expect(saved.robustness.models.adversarial.audit.checks.map((c: { id: number }) => c.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(saved.robustness.models.adversarial.audit.checks.map((c: { id: number }) => c.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect(saved.robustness.models.standard.accuracy.worstCase).toBeLessThanOrEqual(saved.robustness.models.standard.accuracy.pgd);
     // the default curve grid, with 0, --eps and 0.5 added
     expect(saved.robustness.models.standard.audit.curves.pgd.points.map((p: { eps: number }) => p.eps)).toEqual([0, 0.1, 0.2, 0.25, 0.3, 0.5]);

@@ -7,6 +7,8 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { parseFlags } from '../../src/cli/args.ts';
+import { REPRODUCE_FLAGS, reproduceSettings } from '../../src/cli/reproduce-command.ts';
 import { formatSpread, spread } from '../../src/report/seeds.ts';
 
 const MAIN = join(import.meta.dirname, '../../src/cli/main.ts');
@@ -24,7 +26,7 @@ describe('reproduce: bad input is exit 2, one line naming expected and got, befo
   test.each([
     [['--seeds', '0'], "reproduce: --seeds must be a positive integer, got '0'"],
     [['--seeds', '1.5'], "reproduce: --seeds must be a positive integer, got '1.5'"],
-    [['--preset', 'nope'], "reproduce: --preset must be one of default, seed, robust, got 'nope'"],
+    [['--preset', 'nope'], "reproduce: --preset must be one of default, seed, robust, quick, got 'nope'"],
     [['--robust-epochs', '2'], 'reproduce: --robust-epochs shapes the robust models: it needs --preset robust, got --preset default'],
     [['--preset', 'seed', '--val-count', '10'], 'reproduce: --val-count shapes the robust models: it needs --preset robust, got --preset seed'],
   ])('%j', (args, message) => {
@@ -47,7 +49,7 @@ describe('reproduce --preset robust on a tiny subset', () => {
       // the model kept is the epoch of the best validation PGD figure
       const figures = rt.models[key].validation.map((v: { robust: number }) => v.robust);
       expect(figures[rt.models[key].bestEpoch - 1]).toBe(Math.max(...figures));
-      expect(saved.robustness.models[key].audit.checks.map((c: { id: number }) => c.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+      expect(saved.robustness.models[key].audit.checks.map((c: { id: number }) => c.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
       expect(saved.robustness.models[key].count).toBe(16);
     }
     expect(saved.epochLog.map((e: { phase: string }) => e.phase)).toEqual(['standard', 'adversarial', 'pgd', 'pgd', 'fgsm-rs', 'fgsm-rs']);
@@ -60,12 +62,38 @@ describe('reproduce --preset robust on a tiny subset', () => {
     const report = readFileSync(join(out, 'report.md'), 'utf8');
     expect(report).toContain('|  | standard | adversarially trained (FGSM) | PGD-trained | FGSM-RS-trained |');
     const pgd = saved.robustness.models.pgd.accuracy;
-    expect(report).toMatch(new RegExp(`\\| PGD-2, unclipped \\(as the seed\\) \\| .* \\| ${pgd.pgd.toFixed(4)} ± \\d\\.\\d{4} \\| `));
+    expect(report).toMatch(new RegExp(`\\| PGD-2, unclipped \\(as the paper\\) \\| .* \\| ${pgd.pgd.toFixed(4)} ± \\d\\.\\d{4} \\| `));
     expect(report).toContain('the standard model for PGD-trained');
     expect(report).toContain('![validation accuracy per epoch, pgd and fgsm-rs](validation-curves.svg)');
     // PGD-2 is not the target's attack: the verdict must not claim the target, whatever the figures
     expect(report).toContain('**The target is not met.**');
     expect(r.stdout).toContain('audit of the PGD-trained model (surrogate: standard)');
+  });
+});
+
+describe('reproduce --preset quick', () => {
+  test('resolves to its subset and budget; a flag overrides it; a robust-only flag is refused', () => {
+    const settings = (...args: string[]) => reproduceSettings(parseFlags('reproduce', args, REPRODUCE_FLAGS).values);
+    const quick = settings('--preset', 'quick');
+    expect(quick).toMatchObject({ preset: 'quick', limitTrain: 6000, limitTest: 1000, epochs: { standard: 2, adversarial: 2 }, eps: 0.25, schedule: 'batch', robust: null });
+    expect(quick.robustness).toEqual({ count: 100, steps: 10, epsilons: [0.1, 0.3] });
+    expect(settings('--preset', 'quick', '--limit-train', '9000', '--steps', '20')).toMatchObject({ limitTrain: 9000, robustness: { steps: 20 } });
+    expect(settings()).toMatchObject({ preset: 'default', limitTrain: undefined, epochs: { standard: 3, adversarial: 3 }, robustness: { count: 1000, steps: 40 } });
+    expect(() => settings('--preset', 'quick', '--eps-ramp', '1')).toThrow('reproduce: --eps-ramp shapes the robust models: it needs --preset robust, got --preset quick');
+  });
+
+  test('on a tiny subset: the same report layout, labelled as a quick run in report.md and on stdout', () => {
+    const out = mkdtempSync(join(tmpdir(), 'advgrad-quick-'));
+    const r = cli('reproduce', '--preset', 'quick', ...TINY, '--out', out);
+    expect(r.status).toBe(0);
+    const saved = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    expect(saved.config).toMatchObject({ preset: 'quick', trainCount: 300, testCount: 60 });
+    const report = readFileSync(join(out, 'report.md'), 'utf8');
+    expect(report.split('\n')[0]).toBe('# Adversarial examples and adversarial training on MNIST: reproduction report (quick run)');
+    for (const heading of ['## Configuration', '### Standard training', '### Adversarial training', '## How robust, really?', '## Timing', '## Per-epoch log', '## Examples']) expect(report).toContain(heading);
+    expect(report).toContain('This is a quick run (`--preset quick`): 300 training and 60 test images');
+    expect(r.stdout.split('\n')[0]).toMatch(/^This is a quick run/);
+    expect(r.stderr).toContain('advgrad reproduce (quick run)');
   });
 });
 
@@ -105,7 +133,7 @@ describe('reproduce --seeds 2 on a tiny subset', () => {
       expect(report).toContain(text);
       expect(r.stdout).toContain(text);
     }
-    // beside the seed's value: the standard model's clean accuracy row carries the seed's 0.9858
+    // beside the paper's value: the standard model's clean accuracy row carries the paper's 0.9858
     const acc = meanSd(runs.map((x: any) => x.standard.clean.accuracy));
     expect(report).toContain(`| correctly predicted | ${acc.mean.toFixed(4)} ± ${acc.sd.toFixed(4)} | 0.9858 |`);
     for (const f of top.runs) expect(existsSync(join(out, f, 'standard.ckpt'))).toBe(true);

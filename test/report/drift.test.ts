@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { driftMarkdown, driftRows } from '../../src/report/drift.ts';
-import type { Metrics, Results } from '../../src/report/report.ts';
+import type { Metrics, Results } from '../../src/report/results.ts';
 
 function metrics(accuracy: number, confidence: number, count = 10_000): Metrics {
   return { accuracy, error: 1 - accuracy, confidence, confidenceCorrect: confidence, confidenceError: confidence, count };

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { type ExampleRow, examplesLayout, renderExamples, writeExamplesPng } from '../../src/report/examples.ts';
+import { type ExampleRow, examplesLayout, renderExamples } from '../../src/report/examples.ts';
+import { writeExamplesPng } from '../../src/report/examples-png.ts';
 import {
   type Canvas,
   LINE_HEIGHT,

@@ -1,20 +1,14 @@
 import { describe, expect, test } from 'vitest';
-import {
-  type Metrics,
-  type Results,
-  SEED_RESULTS,
-  formatDifference,
-  formatMetricsTable,
-  formatMetricsText,
-  formatValue,
-  renderReport,
-} from '../../src/report/report.ts';
+import { formatDifference, formatValue } from '../../src/report/format.ts';
+import { formatMetricsTable, formatMetricsText } from '../../src/report/metrics-table.ts';
+import { renderReport } from '../../src/report/report.ts';
+import { PAPER_RESULTS, type Metrics, type Results } from '../../src/report/results.ts';
 
 function metrics(accuracy: number, confidence: number, confidenceCorrect: number, confidenceError: number, count = 10000): Metrics {
   return { accuracy, error: 1 - accuracy, confidence, confidenceCorrect, confidenceError, count };
 }
 
-/** A hand-made run: standard clean accuracy 0.9870 (seed 0.9858, so +0.0012), a NaN in the adversarial model's clean row. */
+/** A hand-made run: standard clean accuracy 0.9870 (paper 0.9858, so +0.0012), a NaN in the adversarial model's clean row. */
 function handMade(): Results {
   return {
     config: {
@@ -56,15 +50,15 @@ describe('number formatting', () => {
   ])('formatDifference(%s, %s) = %s', (ours, seed, text) => expect(formatDifference(ours, seed)).toBe(text));
 });
 
-describe('SEED_RESULTS', () => {
-  test('holds the tables of the seed, internally consistent', () => {
-    expect(SEED_RESULTS.standard.clean.accuracy).toBe(0.9858);
-    expect(SEED_RESULTS.adversarial.adversarial.accuracy).toBe(0.8328);
-    for (const model of [SEED_RESULTS.standard, SEED_RESULTS.adversarial]) {
+describe('PAPER_RESULTS', () => {
+  test('holds the tables of the paper, internally consistent', () => {
+    expect(PAPER_RESULTS.standard.clean.accuracy).toBe(0.9858);
+    expect(PAPER_RESULTS.adversarial.adversarial.accuracy).toBe(0.8328);
+    for (const model of [PAPER_RESULTS.standard, PAPER_RESULTS.adversarial]) {
       for (const m of [model.clean, model.adversarial]) {
         expect(m.accuracy + m.error).toBeCloseTo(1, 10);
         // The overall confidence is the mix of the two conditional ones. The tolerance is 1e-3, not
-        // the 4-decimal rounding's 1e-4: the seed's adversarial-training clean column is itself off by
+        // the 4-decimal rounding's 1e-4: the paper's adversarial-training clean column is itself off by
         // 8.4e-4 (0.984·0.9761 + 0.016·0.6734 = 0.9713 vs 0.9721), and we keep its numbers as printed.
         expect(Math.abs(m.accuracy * m.confidenceCorrect + m.error * m.confidenceError - m.confidence)).toBeLessThan(1e-3);
       }
@@ -75,28 +69,28 @@ describe('SEED_RESULTS', () => {
 describe('formatMetricsTable / formatMetricsText', () => {
   const ours = handMade().standard;
 
-  test('Markdown table: the seed shape, with seed and difference per cell', () => {
-    const table = formatMetricsTable('standard training', ours, SEED_RESULTS.standard);
+  test('Markdown table: the paper\'s shape, with the paper\'s value and the difference per cell', () => {
+    const table = formatMetricsTable('standard training', ours, PAPER_RESULTS.standard);
     const lines = table.trimEnd().split('\n');
     expect(lines).toHaveLength(7);
-    expect(lines[0]).toBe('| standard training | clean | seed | ours − seed | adversarial | seed | ours − seed |');
+    expect(lines[0]).toBe('| standard training | clean | paper | ours − paper | adversarial | paper | ours − paper |');
     expect(lines[2]).toBe('| correctly predicted | 0.9870 | 0.9858 | +0.0012 | 0.0496 | 0.0496 | +0.0000 |');
     expect(lines[3]).toBe('| error | 0.0130 | 0.0142 | -0.0012 | 0.9504 | 0.9504 | +0.0000 |');
     expect(lines[5]).toBe('| confidence, correctly predicted | 0.9900 | 0.9899 | +0.0001 | 0.8869 | 0.8869 | +0.0000 |');
     expect(lines[6]).toBe('| confidence, error | 0.7000 | 0.7029 | -0.0029 | 0.9328 | 0.9328 | +0.0000 |');
   });
 
-  test('without the seed: our numbers only, in the seed table shape', () => {
+  test('without the paper: our numbers only, in the paper\'s table shape', () => {
     const lines = formatMetricsTable('standard training', ours, null).trimEnd().split('\n');
     expect(lines[0]).toBe('| standard training | clean | adversarial |');
     expect(lines[4]).toBe('| confidence | 0.9861 | 0.9305 |');
   });
 
   test('plain text: columns aligned', () => {
-    const text = formatMetricsText('standard training', ours, SEED_RESULTS.standard);
+    const text = formatMetricsText('standard training', ours, PAPER_RESULTS.standard);
     const lines = text.trimEnd().split('\n');
     expect(lines).toHaveLength(6);
-    expect(lines[0]).toMatch(/^standard training +clean +seed +ours − seed +adversarial +seed +ours − seed$/);
+    expect(lines[0]).toMatch(/^standard training +clean +paper +ours − paper +adversarial +paper +ours − paper$/);
     expect(lines[1]).toMatch(/^correctly predicted +0\.9870 +0\.9858 +\+0\.0012 +0\.0496/);
     // Every number column ends at the same place on every line.
     const ends = (line: string) => [...line.matchAll(/\S+(?= {2}|$)/g)].map((m) => m.index! + m[0].length);
@@ -108,7 +102,7 @@ describe('formatMetricsTable / formatMetricsText', () => {
 describe('renderReport', () => {
   const report = renderReport(handMade());
 
-  test('has both tables with our numbers, the seed numbers and the differences', () => {
+  test('has both tables with our numbers, the paper\'s numbers and the differences', () => {
     expect(report).toContain('### Standard training');
     expect(report).toContain('### Adversarial training');
     expect(report).toContain('| correctly predicted | 0.9870 | 0.9858 | +0.0012 |');
@@ -139,7 +133,7 @@ describe('renderReport', () => {
     expect(text).toContain('go stale');
     expect(text).toContain('| clipping | on');
     expect(text).toContain('0.1 of the pixel range = 25.5 grey levels');
-    expect(text).toContain("The seed's numbers are for ε = 0.25");
+    expect(text).toContain("The paper's numbers are for ε = 0.25");
   });
 
   test('timing, per-epoch log with extra columns, machine, and the examples pointer', () => {

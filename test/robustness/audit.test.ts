@@ -1,66 +1,34 @@
 /**
  * Robustness evaluation on real MNIST, CI-sized: a plainly trained LeNet passes the audit's checks
- * 1, 2, 5 and 8 and PGD beats FGSM on it; a planted masking model (it rounds its input to four grey
- * levels, so ∂L/∂x is zero almost everywhere) is flagged. Plus the worst case and the curve.
+ * 1, 2, 5, 7, 8, 9 and 10 and PGD beats FGSM on it; a planted masking model (it rounds its input to
+ * four grey levels, so ∂L/∂x is zero almost everywhere) is flagged, by the new checks too (vanishing
+ * gradient, Square beating APGD). Plus the worst case and the curve.
  */
 import { beforeAll, describe, expect, test } from 'vitest';
-import { defineOp, type Variable } from '../../src/autograd/variable.ts';
-import { meanImage, subtractMean, take, type Dataset } from '../../src/data/dataset.ts';
-import { loadMnist } from '../../src/io/mnist.ts';
-import { Module } from '../../src/layers/module.ts';
-import { createLeNet, type LeNet } from '../../src/models/lenet.ts';
+import type { Dataset } from '../../src/data/dataset.ts';
+import type { LeNet } from '../../src/models/lenet.ts';
 import { audit, type AuditResult } from '../../src/robustness/audit.ts';
 import { evaluateAttack } from '../../src/robustness/attack-evaluation.ts';
 import { robustnessCurve } from '../../src/robustness/curve.ts';
 import { exceedsBeyondNoise, standardError } from '../../src/robustness/stats.ts';
 import { defaultSuite, worstCase } from '../../src/robustness/worst-case.ts';
-import { Tensor } from '../../src/tensor/tensor.ts';
+import type { Tensor } from '../../src/tensor/tensor.ts';
 import { InProcessEngine } from '../../src/train/engine.ts';
-import { SGD } from '../../src/train/sgd.ts';
-import { train } from '../../src/train/train.ts';
+import { QuantisedInput, trainSmallLeNet } from './helpers.ts';
 
-/** Rounds each input to the nearest of 4 grey levels; its gradient is zero (a step function). */
-const quantise = defineOp('quantise', (x: Variable, mean: Float32Array) => {
-  const out = new Float32Array(x.value.size);
-  const P = mean.length;
-  for (let i = 0; i < out.length; i++) {
-    const pixel = x.value.data[i] + mean[i % P];
-    out[i] = Math.min(255, Math.max(0, Math.round(pixel / 85) * 85)) - mean[i % P];
-  }
-  return { value: new Tensor(out, x.value.shape), backward: () => [new Tensor(new Float32Array(out.length), x.value.shape)] };
-});
-
-class QuantisedInput extends Module {
-  constructor(readonly inner: LeNet, readonly mean: Float32Array) {
-    super();
-  }
-  forward(x: Variable): Variable {
-    return this.inner.forward(quantise(x, this.mean));
-  }
-  override namedParameters(): Array<[string, Variable]> {
-    return this.inner.namedParameters();
-  }
-}
-
-let trainSet: Dataset;
 let testSet: Dataset;
 let mean: Tensor;
 let model: LeNet;
 const N = 200;
 beforeAll(async () => {
-  const mnist = loadMnist();
-  mean = meanImage(mnist.train.images);
-  trainSet = take({ images: subtractMean(mnist.train.images, mean), labels: mnist.train.labels }, 2000);
-  testSet = take({ images: subtractMean(mnist.test.images, mean), labels: mnist.test.labels }, N);
-  model = createLeNet({ seed: 0 });
-  await train(model, trainSet, { optimizer: new SGD(model.parameters()), epochs: 1, seed: 0 });
+  ({ model, mean, testSet } = await trainSmallLeNet(N));
 }, 120_000);
 
-const options = { eps: 0.25, epsilons: [0, 0.1, 0.25], steps: 10 } as const;
+const options = { eps: 0.25, epsilons: [0, 0.1, 0.25], steps: 10, apgdSteps: 10, convergenceSteps: [5, 10], convergenceRestarts: [1, 2], squareQueries: 200, noiseDraws: 10 } as const;
 const verdicts = (r: AuditResult): Record<number, string> => Object.fromEntries(r.checks.map((c) => [c.id, c.verdict]));
 
 describe('stats', () => {
-  test('standard error √(p(1−p)/n), and a difference beyond two standard errors of the difference', () => {
+  test('standard error √(p(1−p)/n), and a difference beyond two standard errors of the difference (curves, check 2)', () => {
     expect(standardError(0.5, 100)).toBeCloseTo(0.05, 12);
     expect(standardError(0, 100)).toBe(0);
     expect(exceedsBeyondNoise(0.6, 0.5, 100)).toBe(false); // 0.1 < 2·√(0.0024 + 0.0025) = 0.14
@@ -77,12 +45,14 @@ describe('a plainly trained LeNet (2,000 images, 1 epoch)', () => {
     expect(pgd.maxPerturbation).toBeLessThanOrEqual(0.1 * 255 + 1e-4);
   });
 
-  test('the audit passes checks 1, 2, 5 and 8', async () => {
+  test('the audit passes checks 1, 2, 5, 7, 8, 9 and 10', async () => {
     const result = await audit(model, testSet.images, testSet.labels, options);
     const v = verdicts(result);
-    expect([v[1], v[2], v[5], v[8]]).toEqual(['pass', 'pass', 'pass', 'pass']);
+    expect([v[1], v[2], v[5], v[7], v[8], v[9], v[10]]).toEqual(['pass', 'pass', 'pass', 'pass', 'pass', 'pass', 'pass']);
     expect(v[4]).toBe('skipped'); // no surrogate given
-    expect(result.checks.map((c) => c.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(result.checks.map((c) => c.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(result.gradientScale!.vanishingShare).toBe(0);
+    expect(result.convergence!.steps.map((p) => p.budget)).toEqual([5, 10]);
     expect(result.curves.pgd.points.map((p) => p.eps)).toEqual([0, 0.1, 0.25, 0.5]);
   });
 
@@ -101,7 +71,7 @@ describe('a plainly trained LeNet (2,000 images, 1 epoch)', () => {
 });
 
 describe('a planted masking model: it rounds its input to 4 grey levels', () => {
-  test('the audit flags it: no gradient (7), white-box no better than noise (5), and no chance at ε = 0.5 (3)', async () => {
+  test('the audit flags it: no gradient (7), white-box no better than noise (5), no chance at ε = 0.5 (3), Square beats APGD (9)', async () => {
     const masked = new QuantisedInput(model, mean.data as Float32Array);
     const result = await audit(masked, testSet.images, testSet.labels, { ...options, steps: 5, clip: true, mean });
     const v = verdicts(result);
@@ -109,6 +79,9 @@ describe('a planted masking model: it rounds its input to 4 grey levels', () => 
     expect(v[7]).toBe('flag');
     expect(v[5]).toBe('flag');
     expect(v[3]).toBe('flag');
+    expect(v[9]).toBe('flag');
+    expect(result.gradientScale!.vanishingShare).toBe(1);
+    expect(result.accuracy.square!).toBeLessThan(result.accuracy.apgd! - 0.2);
     expect(result.checks.find((c) => c.id === 7)!.meaning).toMatch(/gradient attack cannot move/);
   });
 });

@@ -8,20 +8,17 @@
  * Images: the validation subset is the LAST `validationCount` training images; each model trains
  * on the first `images` of the rest (fewer images per epoch = more validation points per hour).
  */
-import { appendFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { FgsmOptions } from '../attacks/fgsm.ts';
 import { splitValidation, take, type Dataset } from '../data/dataset.ts';
 import { checkpointFromModel } from '../io/checkpoint.ts';
-import { saveCheckpoint } from '../io/checkpoint-file.ts';
 import { createLeNet, type LeNet } from '../models/lenet.ts';
+import type { ResultsConfig, RobustRecipe, RobustRun } from '../report/results.ts';
 import { Adam } from '../train/adam.ts';
 import { evaluate } from '../train/evaluate.ts';
 import { train } from '../train/train.ts';
 import { describeValidation, validationAttack } from '../train/validation.ts';
-import type { Results, RobustRecipe, RobustRun } from '../report/report.ts';
-import { openEngine, type PreparedData } from './common.ts';
-import type { Progress } from './progress.ts';
+import type { ExperimentContext } from './context.ts';
+import { INIT } from './training-phase.ts';
 
 export type RobustSchedule = 'pgd' | 'fgsm-rs';
 
@@ -32,11 +29,6 @@ export function robustData(train: Dataset, recipe: Pick<RobustRecipe, 'images' |
   return { train: take(split.train, Math.min(recipe.images, n)), validation: split.validation };
 }
 
-/** The validation attack of the recipe, described for the report ("PGD-10 at ε = 0.25 (63.75 grey levels)"). */
-export function describeRecipeValidation(eps: number): string {
-  return describeValidation(validationAttack(eps));
-}
-
 /**
  * Trains one robust LeNet (from the same initialisation as the other models) and evaluates its
  * best epoch on the clean test images and their FGSM examples.
@@ -44,20 +36,21 @@ export function describeRecipeValidation(eps: number): string {
 export async function robustPhase(
   schedule: RobustSchedule,
   epochs: number,
-  recipe: RobustRecipe,
-  data: PreparedData,
+  recipe: Pick<RobustRecipe, 'lr' | 'batch' | 'steps' | 'epsRamp'>,
   split: { train: Dataset; validation: Dataset },
-  options: { attack: FgsmOptions; seed: number; workers: number; out: string; logPath: string; epochLog: NonNullable<Results['epochLog']>; progress: Progress; signal: AbortSignal; config: object },
-): Promise<{ model: LeNet; run: RobustRun }> {
-  const { attack, seed, progress } = options;
-  const model = createLeNet({ seed });
+  options: { attack: FgsmOptions; seed: number; workers: number; config: ResultsConfig },
+  context: ExperimentContext,
+): Promise<{ model: LeNet; run: RobustRun; optimizer: Adam; validationAttack: string }> {
+  const { attack, seed } = options;
+  const { data, progress } = context;
+  const model = createLeNet({ seed, init: INIT });
   const optimizer = new Adam(model.parameters(), { lr: recipe.lr });
-  const engine = await openEngine(model, options.workers);
+  const engine = await context.openEngine(model, options.workers);
   const validation = { data: split.validation, attack: validationAttack(attack.eps, { clip: attack.clip, mean: data.mean, seed }) };
   const t0 = performance.now();
   try {
     const log = await train(model, split.train, {
-      optimizer, epochs, seed, engine, signal: options.signal, validation,
+      optimizer, epochs, seed, batchSize: recipe.batch, engine, signal: context.signal, validation,
       adversarial: { fgsm: attack, schedule, steps: schedule === 'pgd' ? recipe.steps : undefined, epsRamp: recipe.epsRamp },
       onBatch: (info) => progress.batch(schedule, epochs, info),
       onEpoch: (info) => {
@@ -65,9 +58,7 @@ export async function robustPhase(
         const v = info.validation!;
         progress.note(`  validation (${v.count} images): clean ${v.clean.toFixed(4)}, ${describeValidation(validation.attack)} ${v.robust.toFixed(4)}${v.best ? '  (best so far)' : ''}`);
         if (info.collapse) progress.note(`  ${info.collapse}`);
-        const entry = { phase: schedule, ...info };
-        options.epochLog.push(entry);
-        appendFileSync(options.logPath, `${JSON.stringify(entry)}\n`);
+        context.output.epoch({ phase: schedule, ...info });
       },
     });
     const seconds = (performance.now() - t0) / 1000;
@@ -77,10 +68,12 @@ export async function robustPhase(
     const clean = await evaluate(model, data.test.images, data.test.labels, { engine });
     const adversarial = await evaluate(model, data.test.images, data.test.labels, { engine, attack });
     const metrics = { clean, adversarial };
-    saveCheckpoint(join(options.out, `${schedule}.ckpt`), checkpointFromModel(model, { meanImage: data.mean, config: { ...options.config, phase: schedule }, epoch: bestEpoch, metrics }));
+    context.output.checkpoint(`${schedule}.ckpt`, checkpointFromModel(model, { meanImage: data.mean, config: { ...options.config, phase: schedule }, epoch: bestEpoch, metrics }));
     const collapse = log.find((e) => e.collapse)?.collapse;
     return {
       model,
+      optimizer,
+      validationAttack: describeValidation(validation.attack),
       run: {
         schedule, epochs: log.length, bestEpoch, seconds, metrics,
         validation: log.map((e) => ({ epoch: e.epoch, clean: e.validation!.clean, robust: e.validation!.robust })),

@@ -1,6 +1,6 @@
 /**
  * The "How robust, really?" section of the reproduction report, and its chart: for each model,
- * clean, FGSM, PGD (unclipped as the seed, and clipped) and the worst case over the attack suite,
+ * clean, FGSM, PGD (unclipped as the paper, and clipped) and the worst case over the attack suite,
  * each with its standard error; the robustness curves; the audit's verdicts; and, in words made
  * from those numbers, what they mean for the headline FGSM figure, whatever they show.
  */
@@ -59,7 +59,7 @@ export function renderRobustnessSection(models: readonly ModelSummary[], chartFi
   const rows: Array<[string, (s: RobustnessSummary) => number]> = [
     ['clean', (s) => s.accuracy.clean],
     ['FGSM', (s) => s.accuracy.fgsm],
-    [`PGD-${steps}, unclipped (as the seed)`, (s) => s.accuracy.pgd],
+    [`PGD-${steps}, unclipped (as the paper)`, (s) => s.accuracy.pgd],
     [`PGD-${steps}, clipped to [0, 255]`, (s) => s.accuracy.pgdClipped],
     ['worst case over the suite', (s) => s.accuracy.worstCase],
   ];

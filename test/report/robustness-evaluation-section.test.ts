@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { renderRobustnessSection, verdictInWords, type ModelSummary } from '../../src/report/robustness-section.ts';
+import { renderRobustnessSection, verdictInWords, type ModelSummary } from '../../src/report/robustness-evaluation-section.ts';
 import type { AuditCheck } from '../../src/robustness/audit.ts';
 import type { RobustnessSummary } from '../../src/robustness/summary.ts';
 

@@ -5,14 +5,21 @@
  */
 import type { RobustnessSummary } from '../robustness/summary.ts';
 import { formatWithError, standardError } from '../robustness/stats.ts';
-import type { Results, RobustRun } from './report.ts';
+import { VALIDATION_CHART, type Results, type RobustRun } from './results.ts';
 import { lineChartSvg } from './svg-chart.ts';
 
 /** The target of the robust preset: PGD-40 accuracy (unclipped) and clean accuracy at ε = 0.25. */
 export const ROBUST_TARGET = { pgd: 0.65, clean: 0.97, eps: 0.25, steps: 40 } as const;
 
+/**
+ * The Adam constants this section states beside the recipe (results.json's recipe holds η): the
+ * experiment checks the robust models' optimiser against them (experiment/run.ts), so the section
+ * cannot state values that did not run.
+ */
+export const ROBUST_ADAM = { beta1: 0.9, beta2: 0.999, weightDecay: 0 } as const;
+
 /** The validation chart's file name beside report.md. */
-export const VALIDATION_CHART = 'validation-curves.svg';
+export { VALIDATION_CHART };
 
 const NAMES: Record<RobustRun['schedule'], string> = { pgd: 'PGD-trained', 'fgsm-rs': 'FGSM-RS-trained' };
 const COLORS: Record<RobustRun['schedule'], string> = { pgd: '#2ca02c', 'fgsm-rs': '#9467bd' };
@@ -72,7 +79,7 @@ export function renderRobustTraining(results: Results): string {
   const runs = [rt.models.pgd, rt.models.fgsmRs];
   const out: string[] = ['## Robust training (`--preset robust`)', ''];
   out.push(
-    'Two more LeNets, from the same initialisation, are trained against stronger attacks than the seed\'s FGSM: `pgd` (Madry et al. 2018: every ' +
+    'Two more LeNets, from the same initialisation, are trained against stronger attacks than the paper\'s FGSM: `pgd` (Madry et al. 2018: every ' +
       `training image replaced by its PGD-${recipe.steps} example, step 2.5·ε/${recipe.steps}, random start, made from the current model every batch) ` +
       'and `fgsm-rs` (Wong et al. 2020: one FGSM step of 1.25·ε from a uniform random start in the ε-ball, projected; about 2.5 times cheaper). ' +
       `After every epoch both are measured on ${recipe.validationCount.toLocaleString('en-US')} held-out training images (never the test set) under ` +
@@ -80,7 +87,8 @@ export function renderRobustTraining(results: Results): string {
     '',
   );
   out.push('| recipe | value |', '|---|---|');
-  out.push(`| optimizer | Adam (β = 0.9, 0.999), learning rate ${recipe.lr}, batch ${recipe.batch}, no weight decay |`);
+  const { beta1, beta2 } = ROBUST_ADAM;
+  out.push(`| optimizer | Adam (β = ${beta1}, ${beta2}), learning rate ${recipe.lr}, batch ${recipe.batch}, no weight decay |`);
   out.push(`| epochs | pgd ${recipe.epochs.pgd}, fgsm-rs ${recipe.epochs.fgsmRs} |`);
   const ramp = recipe.epsRamp === 0 ? 'none: full ε from the first batch' : `ε grows linearly from 0 to ${results.config.eps} over the first ${recipe.epsRamp === 1 ? 'epoch' : `${recipe.epsRamp} epochs`}, batch by batch`;
   out.push(`| ε warm-up | ${ramp} |`);
