@@ -72,6 +72,7 @@ export { standardError, exceedsBeyondNoise, mcnemar, mcnemarPValue, pairedExceed
 export { standardEvaluation, standardSuite, DEFAULT_EVALUATION_QUERIES, type StandardEvaluation, type StandardEvaluationOptions } from './robustness/standard-evaluation.ts';
 export { convergence, CONVERGENCE_STEPS, CONVERGENCE_RESTARTS, type Convergence, type ConvergencePoint, type ConvergenceOptions, type LastDoubling } from './robustness/convergence.ts';
 export { gradientScale, noiseSurvivors, transferSurvivors, type GradientScale } from './robustness/audit-checks.ts';
+export { robustnessBracket, bracketBudget, certifyImages, certifiedFigure, type Bracket, type BracketBudget, type BracketOptions, type Certified } from './robustness/bracket.ts';
 
 // certify/: certified lower bounds of robustness (interval bounds, CROWN)
 export { boundNetwork, type BoundNetwork, type BoundLayer } from './certify/network.ts';

@@ -30,7 +30,6 @@ import { Tensor } from '../tensor/tensor.ts';
 import type { Engine } from '../train/engine.ts';
 import { standardEvaluation, type StandardEvaluation } from './standard-evaluation.ts';
 import { standardError } from './stats.ts';
-import type { WorstCaseStep } from './worst-case.ts';
 
 /** The standard evaluation's budget inside the experiment. */
 export interface BracketBudget {
@@ -138,9 +137,4 @@ export async function robustnessBracket(model: Module, engine: Engine, images: T
     upperStandardError: standardError(evaluation.accuracy, N),
     contradictions: countContradictions(certified, evaluation.correct),
   };
-}
-
-/** The steps of an earlier suite followed by the evaluation's, as one chain. */
-export function chainSteps(suite: readonly WorstCaseStep[], bracket: Pick<Bracket, 'evaluation'> | undefined): WorstCaseStep[] {
-  return [...suite, ...(bracket?.evaluation.steps ?? [])];
 }

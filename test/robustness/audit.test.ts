@@ -2,12 +2,14 @@
  * Robustness evaluation on real MNIST, CI-sized: a plainly trained LeNet passes the audit's checks
  * 1, 2, 5, 7, 8, 9 and 10 and PGD beats FGSM on it; a planted masking model (it rounds its input to
  * four grey levels, so ∂L/∂x is zero almost everywhere) is flagged, by the new checks too (vanishing
- * gradient, Square beating APGD). Plus the worst case and the curve.
+ * gradient, Square beating APGD). Plus the worst case, the audit's bracket table and the curve.
  */
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { Dataset } from '../../src/data/dataset.ts';
 import type { LeNet } from '../../src/models/lenet.ts';
+import { formatAudit } from '../../src/report/audit-text.ts';
 import { audit, type AuditResult } from '../../src/robustness/audit.ts';
+import { certifiedFigure, certifyImages } from '../../src/robustness/bracket.ts';
 import { evaluateAttack } from '../../src/robustness/attack-evaluation.ts';
 import { robustnessCurve } from '../../src/robustness/curve.ts';
 import { exceedsBeyondNoise, standardError } from '../../src/robustness/stats.ts';
@@ -54,6 +56,20 @@ describe('a plainly trained LeNet (2,000 images, 1 epoch)', () => {
     expect(result.gradientScale!.vanishingShare).toBe(0);
     expect(result.convergence!.steps.map((p) => p.budget)).toEqual([5, 10]);
     expect(result.curves.pgd.points.map((p) => p.eps)).toEqual([0, 0.1, 0.25, 0.5]);
+
+    // The bracket: the worst case over every attack the audit ran is no better than any one of
+    // them, and the printed table puts clean, certified, the worst case, then the single attacks.
+    const a = result.accuracy;
+    for (const single of [a.fgsm, a.fgsmPredictedLabel, a.pgd, a.noise, a.apgd!, a.square!]) expect(a.worstCase!).toBeLessThanOrEqual(single);
+    expect(a.worstCase!).toBeLessThan(Math.min(a.pgd, a.square!) + 1e-12);
+    const certified = certifiedFigure(certifyImages(model, testSet.images, testSet.labels, { eps: 0.25 }), 0);
+    expect(certified.accuracy).toBeLessThanOrEqual(a.worstCase!);
+    const text = formatAudit(result, certified).split('\n');
+    const at = ['clean', 'certified by CROWN (lower bound)', 'worst case of every attack below (upper bound)', '  FGSM', '  PGD-10', '  APGD-CE', '  Square'].map((l) => text.findIndex((line) => line.startsWith(l)));
+    expect(at.every((i) => i >= 0)).toBe(true);
+    expect([...at].sort((x, y) => x - y)).toEqual(at);
+    expect(text.find((line) => line.startsWith('  transfer PGD'))).toMatch(/—$/); // no surrogate: not measured
+    expect(formatAudit(result).split('\n').find((line) => line.startsWith('certified by CROWN'))).toMatch(/—$/);
   });
 
   test('the worst case over the suite is no better than any single attack of it, and the curve starts at clean accuracy', async () => {
