@@ -84,6 +84,14 @@ export function targetVerdict(summary: RobustnessSummary): { met: boolean; text:
   return { met, text };
 }
 
+/** Whether the validation attack is of the test's family and no weaker, said from its description. */
+function validationFamily(attack: string, testSteps: number | undefined): string {
+  const steps = Number(/^PGD-(\d+) /.exec(attack)?.[1] ?? 0);
+  return / on the margin /.test(attack) && steps >= (testSteps ?? 0)
+    ? ", an attack of the test's own family and no weaker (PGD with the test's steps, on the logit margin, the loss of the PGD suite's strongest runs)"
+    : ' (weaker than the test\'s attacks, as in runs from before the validation matched them: it may have favoured another epoch)';
+}
+
 /** The section as Markdown (empty when the run has no robust training). */
 export function renderRobustTraining(results: Results): string {
   const rt = results.robustTraining;
@@ -96,8 +104,7 @@ export function renderRobustTraining(results: Results): string {
       `training image replaced by its PGD-${recipe.steps} example, step 2.5·ε/${recipe.steps}, random start, made from the current model every batch) ` +
       'and `fgsm-rs` (Wong et al. 2020: one FGSM step of 1.25·ε from a uniform random start in the ε-ball, projected; about 2.5 times cheaper). ' +
       `After every epoch both are measured on ${recipe.validationCount.toLocaleString('en-US')} held-out training images (never the test set) under ` +
-      `${recipe.validationAttack}, an attack of the test's own family (PGD with the test's steps, on the logit margin as the suite's strongest run; ` +
-      `older runs used PGD-10); the epoch with the best figure is the model kept and evaluated below.`,
+      `${recipe.validationAttack}${validationFamily(recipe.validationAttack, results.robustness?.models.pgd?.steps)}; the epoch with the best figure is the model kept and evaluated below.`,
     '',
   );
   out.push('| recipe | value |', '|---|---|');

@@ -80,6 +80,7 @@ describe('reproduce --preset robust on a tiny subset', () => {
     }
     expect(report).toMatch(/The bracket of each on the first 16 test images at ε = 0\.25[^]*\| certified by CROWN \(lower bound\) \|/);
     expect(report).toContain('a fall below 0.5 × the best so far (a relative drop of 50%) stops the run');
+    expect(report).toContain("PGD-2 on the margin at ε = 0.25 (63.75 grey levels), an attack of the test's own family and no weaker");
     expect(r.stdout).toContain('audit of the PGD-trained model (surrogate: standard)');
   });
 });

@@ -6,6 +6,7 @@
  * is a single attack.
  */
 import { describe, expect, test } from 'vitest';
+import { targetVerdict } from '../../src/report/robust-training-section.ts';
 import { bracketTable, headline, renderRobustnessSection, verdictInWords, type ModelSummary } from '../../src/report/robustness-evaluation-section.ts';
 import type { AuditCheck } from '../../src/robustness/audit.ts';
 import type { Bracket } from '../../src/robustness/bracket.ts';
@@ -144,5 +145,27 @@ describe('the words follow the numbers', () => {
     const md = renderRobustnessSection([masked, robust], 'curves.svg');
     expect(md).toContain('![accuracy against ε for FGSM and PGD, every model](curves.svg)');
     expect(md).toContain('| 1. check 1 | criterion 1 | **flag**: measured 1 | **pass**: measured 1 |');
+  });
+});
+
+describe('the robust preset judges its target on the worst case, never on a single attack', () => {
+  const base = { clean: 0.98, fgsm: 0.8, pgd: 0.7, pgdClipped: 0.72, worstCase: 0.68 };
+
+  test('PGD-40 above the target but the worst case below it: not met, and the worst case is the figure named', () => {
+    const { met, text } = targetVerdict(summary(base, [], { certified: 0, upper: 0.5 }));
+    expect(met).toBe(false);
+    expect(text).toContain('worst case of the PGD-40 suite, APGD-CE, APGD-T and Square (upper bound) 0.5000 ± 0.0158 (below 0.65');
+    expect(text).toContain('PGD-40 alone 0.7000 ± 0.0145, not the figure judged');
+  });
+
+  test('the worst case above the target with clean ≥ 0.97 and no flag: met', () => {
+    expect(targetVerdict(summary(base, [], { certified: 0.1, upper: 0.66 })).met).toBe(true);
+    expect(targetVerdict(summary(base, [3], { certified: 0.1, upper: 0.66 })).met).toBe(false);
+  });
+
+  test('a run without the standard evaluation cannot meet it, whatever its PGD suite gave', () => {
+    const { met, text } = targetVerdict(summary(base));
+    expect(met).toBe(false);
+    expect(text).toContain('without the standard evaluation, so it cannot be met');
   });
 });
