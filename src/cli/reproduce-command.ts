@@ -38,7 +38,7 @@ export const REPRODUCE_FLAGS: FlagSpecs = {
   schedule: { type: 'enum', choices: ['batch', 'epoch'], default: 'batch', help: "adversarial examples made every batch from the current model, or once per epoch (the paper's literal reading)" },
   seed: { type: 'int', min: 0, default: 0, help: 'seeds the initialisation (shared by both models) and the shuffles' },
   'robustness-count': { type: 'int', min: 1, help: `test images for "How robust, really?" (PGD, worst case, curves, audit), the first N (preset: ${PRESETS.default.robustness.count}; quick: ${Q.robustness.count})` },
-  steps: { type: 'int', min: 1, help: `PGD steps of the robustness section (preset: ${PRESETS.default.robustness.steps}; quick: ${Q.robustness.steps})` },
+  steps: { type: 'int', min: 1, help: `PGD steps of the robustness section (preset: ${PRESETS.default.robustness.steps}; quick: ${Q.robustness.steps}); they also set the standard evaluation's budget there (APGD 2.5 × steps, Square 25 × steps queries) and, with --preset robust, the validation PGD's steps` },
   'curve-eps': { type: 'numbers', min: 0, max: 1, help: `ε of the robustness curves; 0, --eps and 0.5 are always added (preset: ${CURVE_EPSILONS.join(',')}; quick: ${Q.robustness.epsilons.join(',')})`, placeholder: 'E[,E…]' },
   'robust-epochs': { type: 'int', min: 1, help: `--preset robust: epochs of PGD-${ROBUST_RECIPE.steps} training (preset: ${ROBUST_RECIPE.pgdEpochs})` },
   'fgsm-rs-epochs': { type: 'int', min: 1, help: `--preset robust: epochs of FGSM-RS training (preset: ${ROBUST_RECIPE.fgsmRsEpochs})` },

@@ -5,8 +5,8 @@
  * evaluation on the suite's survivors (the upper bound) and the CROWN certificate (the lower
  * bound), at the budget robustness/bracket.ts derives from the PGD steps (for PGD-40: APGD-CE 100
  * steps, APGD-T 100 steps on the top 3 targets, Square 1,000 queries, each on the survivors only,
- * so that models the PGD suite already breaks cost almost nothing and the default run stays within
- * minutes of its old time; the quick preset's PGD-10 scales it to 25 steps and 250 queries). The
+ * so that models the PGD suite already breaks cost almost nothing and a robust one pays for its
+ * survivors only; the quick preset's PGD-10 scales it to 25 steps and 250 queries). The
  * full standard evaluation stays in `advgrad evaluate`. Also the PGD rows of examples.png.
  */
 import type { AttackSpec } from '../attacks/spec.ts';

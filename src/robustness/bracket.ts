@@ -14,10 +14,10 @@
  * bracket checks itself on every run rather than holding by construction.
  *
  * The experiment's budget scales with its PGD steps k (standard-evaluation.ts's own default is
- * for `advgrad evaluate`, which runs alone and may take its 15 minutes):
+ * for `advgrad evaluate`, which runs alone with a budget of its own):
  *   APGD-CE  2.5·k steps (100 for PGD-40), one run
- *   APGD-T   2.5·k steps, the top 3 target classes (the three runner-up classes are where almost
- *            every targeted success lands on MNIST; all 9 triple APGD-T's cost)
+ *   APGD-T   2.5·k steps, the top 3 target classes (the classes the clean logits rank highest after
+ *            the true one, the likeliest to be reached; all 9 would triple APGD-T's cost)
  *   Square   25·k queries (1,000 for PGD-40), as the audit's check 9
  * each only on the images every earlier attack failed on, so a model the PGD suite already breaks
  * costs almost nothing, and a robust one pays for its survivors only.
