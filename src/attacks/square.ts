@@ -54,7 +54,7 @@ export const SQUARE_QUERIES = 5000;
 const SQUARE_STREAM = 4;
 
 /** Iterations (at a 5,000-query budget) after which p halves. */
-const P_HALVINGS = [10, 50, 200, 500, 1000, 2000, 4000, 6000, 8000];
+const P_HALVINGS: readonly number[] = [10, 50, 200, 500, 1000, 2000, 4000, 6000, 8000];
 
 /** p(i) for iteration i ≥ 0 of a budget of `queries` (header). */
 export function squareFraction(iteration: number, queries: number, pInit = 0.8): number {
