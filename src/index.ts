@@ -47,7 +47,8 @@ export { initStd, type Init, type InitName } from './layers/init.ts';
 
 // models/
 export { createLeNet, LeNet, LENET_ARCHITECTURE, type LeNetOptions } from './models/lenet.ts';
-export { createModel, modelSpec, architectures, isNamedModel, type NamedModel, type ModelSpec } from './models/registry.ts';
+export { createLeNetRelu, LeNetRelu, LENET_RELU_ARCHITECTURE } from './models/lenet-relu.ts';
+export { createModel, modelSpec, architectures, isNamedModel, ARCH_FLAGS, architectureOfFlag, type NamedModel, type ModelSpec } from './models/registry.ts';
 
 // data/: datasets in memory (loading MNIST from disk is in "./node")
 export { meanImage, subtractMean, take, subset, splitValidation, batchIndices, gatherBatch, type Dataset, type Batch } from './data/dataset.ts';
