@@ -167,7 +167,9 @@ export function recipeFromFlags(flags: FlagValues, resumed: CheckpointContents |
     if (resumed.architecture !== architecture) throw new CliError(`--resume: the checkpoint is a '${resumed.architecture}' but --arch ${String(flags.arch)} is '${architecture}'`, 2);
     const stored = resumed.normalization ?? 'image';
     if (stored !== normalization) throw new CliError(`--resume: the checkpoint's inputs were centred by --normalize ${stored}, not ${normalization}`, 2);
-    if (decay !== undefined) throw new CliError('--resume: weight averaging (--ema) cannot continue a run exactly (checkpoints hold the average, not the raw weights)', 2);
+    if (decay !== undefined || resumed.config.ema !== undefined) {
+      throw new CliError('--resume: weight averaging (--ema) cannot continue a run exactly (checkpoints hold the average, not the raw weights)', 2);
+    }
   }
   const config: Record<string, unknown> = {
     ...(normalization === 'image' ? {} : { normalize: normalization }),
