@@ -119,7 +119,7 @@ describe('TRADES steps at 0, 1 and 2 workers', () => {
   test('train() with schedule trades, an ε ramp, β = 3 and 2 steps: the same log and weights at 0, 1 and 2 workers', async () => {
     const data = randomData(24, 4);
     const logs = [];
-    const weights = [];
+    const weights: Array<Array<Float32Array | Float64Array>> = [];
     for (const workers of [0, 1, 2]) {
       const model = createLeNet({ seed: 2 });
       const engine = await createEngine(model, workers);
