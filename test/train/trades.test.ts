@@ -5,7 +5,7 @@
  * passes a float64 check through both predictions; and a step gives the in-process weights and Σ J
  * bit for bit with 1 and 2 workers, under train() too.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { add, scale } from '../../src/autograd/arithmetic.ts';
 import { gradcheck } from '../../src/autograd/gradcheck.ts';
 import { mean } from '../../src/autograd/reduce.ts';
@@ -18,13 +18,12 @@ import { createLeNetRelu, type LeNetRelu } from '../../src/models/lenet-relu.ts'
 import { randn } from '../../src/tensor/create.ts';
 import { Tensor } from '../../src/tensor/tensor.ts';
 import { Adam } from '../../src/train/adam.ts';
-import { type Engine } from '../../src/train/engine.ts';
 import { SGD } from '../../src/train/sgd.ts';
 import { checkAdversarialTraining, tradesAttackOptions } from '../../src/train/schedules.ts';
 import type { StepKind } from '../../src/train/step.ts';
 import { train } from '../../src/train/train.ts';
 import { createEngine } from '../../src/train/workers/engine.ts';
-import { expectSameBits, randomData } from './helpers.ts';
+import { enginesPerWorkerCount, expectSameBits, randomData } from './helpers.ts';
 
 const ATTACK: KlPgdOptions = { eps: 0.25, steps: 3, stepSize: (2.5 * 0.25) / 3, seed: 7 };
 
@@ -81,18 +80,7 @@ test('the TRADES loss CE(f(x)) + β·mean KL(p(x) ‖ p(x̃)) passes a float64 g
 });
 
 describe('TRADES steps at 0, 1 and 2 workers', () => {
-  const engines = new Map<number, Engine>();
-  const models = new Map<number, LeNetRelu>();
-  beforeAll(async () => {
-    for (const workers of [0, 1, 2]) {
-      const model = createLeNetRelu({ seed: 0 });
-      models.set(workers, model);
-      engines.set(workers, await createEngine(model, workers));
-    }
-  });
-  afterAll(async () => {
-    for (const engine of engines.values()) await engine.close();
-  });
+  const { models, engines } = enginesPerWorkerCount(() => createLeNetRelu({ seed: 0 }));
 
   test('SGD (in the workers) and Adam (on the main thread): weights and Σ J bit for bit, batches of 10 and 3 rows', async () => {
     const step: StepKind = { kind: 'trades', attack: ATTACK, beta: 6 };
