@@ -56,6 +56,34 @@ export function meanImage(images: Tensor): Tensor {
 }
 
 /**
+ * images − mean, the mean broadcast over the sample axis: y[n, c, h, w] = x[n, c, h, w] − m[0, c, h, w].
+ *
+ * @param images [N, C, H, W]
+ * @param mean   [1, C, H, W] (as {@link meanImage} returns) or [C, H, W].
+ * @returns a new tensor [N, C, H, W] with the dtype of `images`.
+ */
+export function subtractMean(images: Tensor, mean: Tensor): Tensor {
+  const imageShape = images.shape.slice(1);
+  const meanShape = mean.shape[0] === 1 && mean.rank === images.rank ? mean.shape.slice(1) : mean.shape;
+  if (images.rank < 1 || meanShape.length !== imageShape.length || meanShape.some((n, d) => n !== imageShape[d])) {
+    throw new RangeError(
+      `subtractMean: images have shape ${formatShape(images.shape)} but mean has shape ${formatShape(mean.shape)}; ` +
+        `expected [1,${imageShape.join(',')}]`,
+    );
+  }
+  const N = images.shape[0];
+  const D = mean.size;
+  const x = images.data; // [N, D]
+  const m = mean.data; // [D]
+  const y = allocate(images.dtype, images.size); // [N, D]
+  for (let n = 0; n < N; n++) {
+    const off = n * D; // seek to image n
+    for (let i = 0; i < D; i++) y[off + i] = x[off + i] - m[i];
+  }
+  return new Tensor(y, images.shape);
+}
+
+/**
  * How inputs are centred: 'image' subtracts the mean image (the seed's: every pixel its own mean),
  * 'scalar' one number, the mean grey level μ of the training set, from every pixel. A scalar mean
  * keeps one zero for all pixels, so a filter's bias can mean the same grey level everywhere.
@@ -94,34 +122,6 @@ export function isScalarMean(mean: Tensor): boolean {
   const m = mean.data;
   for (let i = 1; i < m.length; i++) if (m[i] !== m[0]) return false;
   return true;
-}
-
-/**
- * images − mean, the mean broadcast over the sample axis: y[n, c, h, w] = x[n, c, h, w] − m[0, c, h, w].
- *
- * @param images [N, C, H, W]
- * @param mean   [1, C, H, W] (as {@link meanImage} returns) or [C, H, W].
- * @returns a new tensor [N, C, H, W] with the dtype of `images`.
- */
-export function subtractMean(images: Tensor, mean: Tensor): Tensor {
-  const imageShape = images.shape.slice(1);
-  const meanShape = mean.shape[0] === 1 && mean.rank === images.rank ? mean.shape.slice(1) : mean.shape;
-  if (images.rank < 1 || meanShape.length !== imageShape.length || meanShape.some((n, d) => n !== imageShape[d])) {
-    throw new RangeError(
-      `subtractMean: images have shape ${formatShape(images.shape)} but mean has shape ${formatShape(mean.shape)}; ` +
-        `expected [1,${imageShape.join(',')}]`,
-    );
-  }
-  const N = images.shape[0];
-  const D = mean.size;
-  const x = images.data; // [N, D]
-  const m = mean.data; // [D]
-  const y = allocate(images.dtype, images.size); // [N, D]
-  for (let n = 0; n < N; n++) {
-    const off = n * D; // seek to image n
-    for (let i = 0; i < D; i++) y[off + i] = x[off + i] - m[i];
-  }
-  return new Tensor(y, images.shape);
 }
 
 /**
