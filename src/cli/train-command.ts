@@ -1,7 +1,8 @@
 /**
- * `npm run train`: standard (or, with --adversarial, adversarial) training of the paper's LeNet on
- * MNIST, a checkpoint after every epoch (so --resume continues a killed run exactly), then the
- * five metrics on the clean test set.
+ * `npm run train`: standard (or, with --adversarial, adversarial) training of the paper's LeNet (or
+ * the variant of models/lenet-relu.ts) on MNIST, with the recipe levers as flags (--normalize,
+ * --lr-schedule, --ema, --schedule trades), a checkpoint after every epoch (so --resume continues
+ * a killed run exactly), then the five metrics on the clean test set.
  */
 import { join } from 'node:path';
 import { trainConfig, trainRun, withValidation } from '../experiment/train-run.ts';
@@ -58,7 +59,7 @@ export const TRAIN_FLAGS: FlagSpecs = {
 };
 
 export const TRAIN_HELP =
-  "Train the paper's LeNet on MNIST (SGD, batch 100, lr 0.001, momentum 0.9, weight decay 5e-4), standard or adversarial (--schedule), checkpoint every epoch, and report the five metrics on the test set.";
+  "Train the paper's LeNet (or its variant, --arch lenet-relu) on MNIST (SGD, batch 100, lr 0.001, momentum 0.9, weight decay 5e-4), standard or adversarial (--schedule), checkpoint every epoch, and report the five metrics on the test set.";
 
 /**
  * The adversarial training the flags ask for, or undefined; throws a usage error (exit 2) for flags

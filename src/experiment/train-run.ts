@@ -107,7 +107,7 @@ export function trainConfig(run: { seed: number; epochs: number; batch: number; 
   return {
     command: 'train', seed: run.seed, epochs: run.epochs, batch: run.batch, optimizer: run.optimizer instanceof SGD ? 'sgd' : 'adam', lr: run.optimizer.lr, adversarial: Boolean(a),
     eps: a?.fgsm.eps, clip: a?.fgsm.clip, schedule: a?.schedule,
-    advRatio: a ? (a.advRatio ?? defaultAdvRatio(a.schedule!)) : undefined,
+    advRatio: a && a.schedule !== 'trades' ? (a.advRatio ?? defaultAdvRatio(a.schedule!)) : undefined, // TRADES weighs by β instead
     trainLabel: a?.fgsm.labelMode, epsRamp: a?.epsRamp,
     steps: a?.schedule === 'pgd' ? (a.steps ?? DEFAULT_TRAINING_PGD_STEPS) : undefined,
     trainCount: run.data.train.labels.length, validationCount: run.validationCount, testCount: run.data.test.labels.length,
