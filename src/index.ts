@@ -42,19 +42,23 @@ export { linear, Linear, linearForward, linearBackward } from './layers/linear.t
 export { softmaxCrossEntropy, softmax, softmaxForward } from './layers/softmax-cross-entropy.ts';
 export { crossEntropyPerExample, marginPerExample } from './layers/example-losses.ts';
 export { dlrPerExample, dlrTargetedPerExample } from './layers/dlr-loss.ts';
+export { klDivergencePerExample } from './layers/kl-divergence.ts';
 export { Module, Sequential } from './layers/module.ts';
 export { initStd, type Init, type InitName } from './layers/init.ts';
 
 // models/
 export { createLeNet, LeNet, LENET_ARCHITECTURE, type LeNetOptions } from './models/lenet.ts';
-export { createModel, modelSpec, architectures, isNamedModel, type NamedModel, type ModelSpec } from './models/registry.ts';
+export { createLeNetRelu, LeNetRelu, LENET_RELU_ARCHITECTURE } from './models/lenet-relu.ts';
+export { createModel, modelSpec, architectures, isNamedModel, ARCH_FLAGS, architectureOfFlag, type NamedModel, type ModelSpec } from './models/registry.ts';
 
 // data/: datasets in memory (loading MNIST from disk is in "./node")
+export { scalarMeanImage, normalizationMean, isScalarMean, NORMALIZATIONS, type Normalization } from './data/dataset.ts';
 export { meanImage, subtractMean, take, subset, splitValidation, batchIndices, gatherBatch, type Dataset, type Batch } from './data/dataset.ts';
 
 // attacks/
 export { fgsm, fgsmFromGradient, PIXEL_RANGE, type FgsmOptions } from './attacks/fgsm.ts';
 export { pgd, type PgdOptions } from './attacks/pgd.ts';
+export { klPgd, type KlPgdOptions } from './attacks/kl-pgd.ts';
 export { noise, type NoiseOptions } from './attacks/noise.ts';
 export { apgd, checkApgdOptions, type ApgdOptions, type ApgdLoss } from './attacks/apgd.ts';
 export { apgdCheckpoints, halvesStep, APGD_RHO, type CheckpointState } from './attacks/apgd-schedule.ts';
@@ -88,6 +92,8 @@ export { type ReluLowerSlope } from './certify/crown.ts';
 export { SGD, type SGDOptions } from './train/sgd.ts';
 export { train, type TrainOptions, type AdversarialTraining, type EpochInfo, type BatchInfo } from './train/train.ts';
 export { evaluate, type EvaluateOptions } from './train/evaluate.ts';
+export { lrFactor, LR_SCHEDULES, type LrSchedule, type LrScheduleName } from './train/lr-schedule.ts';
+export { WeightAverage, type WeightAveragingOptions } from './train/ema.ts';
 export { metricsOf, MetricsAccumulator, type Metrics } from './train/metrics.ts';
 export { InProcessEngine, type Engine } from './train/engine.ts';
 

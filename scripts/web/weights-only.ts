@@ -26,6 +26,7 @@ export function weightsOnly(c: CheckpointContents, sourceName: string): Checkpoi
     architecture: c.architecture,
     params: c.params.map(([name, t]): [string, Tensor] => [name, toFloat32(t)]),
     meanImage: toFloat32(c.meanImage),
+    ...(c.normalization === undefined ? {} : { normalization: c.normalization }),
     config: { ...c.config, weightsOnlyOf: { file: basename(sourceName), createdAt: c.createdAt ?? null } },
     metrics: c.metrics,
     epoch: c.epoch,

@@ -5,6 +5,7 @@
 import { availableParallelism } from 'node:os';
 import type { ExperimentData } from '../experiment/context.ts';
 import { prepareData as prepareExperimentData } from '../experiment/data.ts';
+import { scalarMeanImage, take, type Normalization } from '../data/dataset.ts';
 import { loadMnist } from '../io/mnist.ts';
 import type { Module } from '../layers/module.ts';
 import { createModel, type NamedModel } from '../models/registry.ts';
@@ -50,10 +51,16 @@ export function loadCheckpointModel(command: string, flags: FlagValues, flag = '
   return { model, path, checkpoint: checkpoint as CheckpointContents & { meanImage: Tensor } };
 }
 
-/** MNIST with the limits of --limit-train and --limit-test and the mean image subtracted (experiment/data.ts). */
-export function prepareData(flags: FlagValues, mean?: Tensor | null): ExperimentData {
+/**
+ * MNIST with the limits of --limit-train and --limit-test and a mean subtracted (experiment/data.ts):
+ * `mean` when given (a checkpoint's), else the training images' own, per pixel ('image', the
+ * seed's) or one number for all pixels ('scalar', held as an image of that value).
+ */
+export function prepareData(flags: FlagValues, mean?: Tensor | null, normalization: Normalization = 'image'): ExperimentData {
   const limits = { train: flags['limit-train'] as number | undefined, test: flags['limit-test'] as number | undefined };
-  return prepareExperimentData(loadMnist({ dir: flags['data-dir'] as string | undefined }), limits, mean);
+  const mnist = loadMnist({ dir: flags['data-dir'] as string | undefined });
+  const m = mean ?? (normalization === 'scalar' ? scalarMeanImage(take(mnist.train, limits.train ?? mnist.train.labels.length).images) : undefined);
+  return prepareExperimentData(mnist, limits, m);
 }
 
 /** The engine for `--workers N`: this thread for 0, worker threads otherwise. */

@@ -1,20 +1,25 @@
 /**
- * `npm run train`: standard (or, with --adversarial, adversarial) training of the paper's LeNet on
- * MNIST, a checkpoint after every epoch (so --resume continues a killed run exactly), then the
- * five metrics on the clean test set.
+ * `npm run train`: standard (or, with --adversarial, adversarial) training of the paper's LeNet (or
+ * the variant of models/lenet-relu.ts) on MNIST, with the recipe levers as flags (--normalize,
+ * --lr-schedule, --ema, --schedule trades), a checkpoint after every epoch (so --resume continues
+ * a killed run exactly), then the five metrics on the clean test set.
  */
 import { join } from 'node:path';
 import { trainConfig, trainRun, withValidation } from '../experiment/train-run.ts';
-import { restoreModel, restoreOptimizer } from '../io/checkpoint.ts';
+import { restoreModel, restoreOptimizer, type CheckpointContents } from '../io/checkpoint.ts';
+import { NORMALIZATIONS, type Normalization } from '../data/dataset.ts';
 import { loadCheckpoint } from '../io/checkpoint-file.ts';
 import { defaultOutDir, ensureWritableDir } from '../io/out-dir.ts';
 import { runFolder } from '../io/run-folder.ts';
-import { createLeNet } from '../models/lenet.ts';
+import { LeNet } from '../models/lenet.ts';
+import { architectureOfFlag, ARCH_FLAGS, createModel } from '../models/registry.ts';
 import { formatMetricsLine } from '../report/command-text.ts';
 import { plural } from '../report/format.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { OPTIMIZERS, createOptimizer, type OptimizerName } from '../train/optimizer.ts';
-import { DEFAULT_TRAINING_PGD_STEPS, isPerImageSchedule, SCHEDULES, type AdversarialTraining, type Schedule } from '../train/schedules.ts';
+import type { WeightAveragingOptions } from '../train/ema.ts';
+import { LR_SCHEDULES, type LrScheduleName } from '../train/lr-schedule.ts';
+import { DEFAULT_TRADES_BETA, DEFAULT_TRAINING_PGD_STEPS, isPerImageSchedule, SCHEDULES, type AdversarialTraining, type Schedule } from '../train/schedules.ts';
 import type { SGD } from '../train/sgd.ts';
 import { describeValidation, VALIDATION_PGD_STEPS } from '../train/validation.ts';
 import { CliError, type FlagSpecs, type FlagValues } from './args.ts';
@@ -32,12 +37,17 @@ export const TRAIN_FLAGS: FlagSpecs = {
   clip: { type: 'bool', default: false, help: 'with --adversarial: clip training examples to the valid pixel range' },
   schedule: {
     type: 'enum', choices: SCHEDULES,
-    help: "adversarial examples: batch = FGSM every batch, ½ clean + ½ FGSM (default with --adversarial); epoch = FGSM once per epoch; pgd = PGD-k with random start every batch (Madry); fgsm-rs = one step of 1.25·ε from a random start (Wong). Implies --adversarial",
+    help: "adversarial examples: batch = FGSM every batch, ½ clean + ½ FGSM (default with --adversarial); epoch = FGSM once per epoch; pgd = PGD-k with random start every batch (Madry); fgsm-rs = one step of 1.25·ε from a random start (Wong); trades = CE(x) + β·KL(p(x) ‖ p(x̃)), x̃ maximising the KL by k sign steps (Zhang). Implies --adversarial",
   },
   'adv-ratio': { type: 'number', min: 0, max: 1, help: 'share of adversarial examples in each step\'s loss (default 0.5 for batch and epoch, 1 for pgd and fgsm-rs)' },
   'train-label': { type: 'enum', choices: ['true', 'predicted'], default: 'true', help: 'label the training examples are made with: the true one, or the prediction (avoids label leaking)' },
   'eps-ramp': { type: 'int', min: 0, default: 0, help: 'ε grows linearly from 0 to --eps over the first N epochs, batch by batch', placeholder: 'EPOCHS' },
-  steps: { type: 'int', min: 1, help: `PGD steps of --schedule pgd (default ${DEFAULT_TRAINING_PGD_STEPS}; step 2.5·ε/steps)` },
+  steps: { type: 'int', min: 1, help: `attack steps of --schedule pgd and trades (default ${DEFAULT_TRAINING_PGD_STEPS}; step 2.5·ε/steps)` },
+  beta: { type: 'number', min: 0, help: `with --schedule trades: β, the weight of the KL term (default ${DEFAULT_TRADES_BETA})` },
+  arch: { type: 'enum', choices: ARCH_FLAGS, default: 'lenet', help: "the network: lenet = the paper's LeNet; lenet-relu = the same with a ReLU after conv1 and conv2 (same 431,080 parameters)" },
+  normalize: { type: 'enum', choices: NORMALIZATIONS, default: 'image', help: "what is subtracted from the inputs: image = the mean training image (the paper's); scalar = the mean grey level, one number for every pixel" },
+  'lr-schedule': { type: 'enum', choices: LR_SCHEDULES, default: 'constant', help: 'the learning rate over the run: constant; cosine = decay from --lr to 0; one-cycle = warm up from lr/25 over 30% of the steps, then cosine to 0' },
+  ema: { type: 'number', min: 0, max: 1, help: 'weight averaging: validate, save and evaluate a moving average of the weights with this decay (e.g. 0.999) instead of the weights', placeholder: 'DECAY' },
   'val-count': {
     type: 'int', min: 0,
     help: `validate on the last N training images (taken out of training): PGD-${VALIDATION_PGD_STEPS} accuracy every epoch, best epoch kept in best.ckpt, stop on a collapse (default 1000 for pgd and fgsm-rs, 0 otherwise)`,
@@ -49,7 +59,7 @@ export const TRAIN_FLAGS: FlagSpecs = {
 };
 
 export const TRAIN_HELP =
-  "Train the paper's LeNet on MNIST (SGD, batch 100, lr 0.001, momentum 0.9, weight decay 5e-4), standard or adversarial (--schedule), checkpoint every epoch, and report the five metrics on the test set.";
+  "Train the paper's LeNet (or its variant, --arch lenet-relu) on MNIST (SGD, batch 100, lr 0.001, momentum 0.9, weight decay 5e-4), standard or adversarial (--schedule), checkpoint every epoch, and report the five metrics on the test set.";
 
 /**
  * The adversarial training the flags ask for, or undefined; throws a usage error (exit 2) for flags
@@ -63,13 +73,15 @@ export function adversarialFromFlags(flags: FlagValues, mean?: Tensor): Adversar
     throw new CliError(`train: ${flag} ${what}`, 2);
   };
   if (!adversarial) {
-    for (const flag of ['adv-ratio', 'eps-ramp', 'steps'] as const) {
+    for (const flag of ['adv-ratio', 'eps-ramp', 'steps', 'beta'] as const) {
       if (flags[flag] !== undefined && !(flag === 'eps-ramp' && flags[flag] === 0)) only(`--${flag}`, 'applies to adversarial training only (--adversarial or --schedule)');
     }
     return undefined;
   }
   const resolved = schedule ?? 'batch';
-  if (flags.steps !== undefined && resolved !== 'pgd') only('--steps', `applies to --schedule pgd only, not ${resolved}`);
+  if (flags.steps !== undefined && resolved !== 'pgd' && resolved !== 'trades') only('--steps', `applies to --schedule pgd and trades only, not ${resolved}`);
+  if (flags.beta !== undefined && resolved !== 'trades') only('--beta', `applies to --schedule trades only, not ${resolved}`);
+  if (flags['adv-ratio'] !== undefined && resolved === 'trades') only('--adv-ratio', 'does not apply to --schedule trades, whose loss is CE(x) + β·KL (set --beta)');
   if (resolved === 'epoch' && (flags['eps-ramp'] as number) > 0) only('--eps-ramp', 'needs examples made every batch; --schedule epoch makes them once per epoch');
   if (resolved === 'epoch' && flags['adv-ratio'] !== undefined && flags['adv-ratio'] !== 0.5) {
     only('--adv-ratio', 'must be 0.5 with --schedule epoch (it trains on N clean and N adversarial samples)');
@@ -80,6 +92,7 @@ export function adversarialFromFlags(flags: FlagValues, mean?: Tensor): Adversar
     schedule: resolved,
     advRatio: flags['adv-ratio'] as number | undefined,
     steps: flags.steps as number | undefined,
+    ...(flags.beta === undefined ? {} : { beta: flags.beta as number }),
     epsRamp: flags['eps-ramp'] as number,
   };
 }
@@ -97,31 +110,33 @@ export async function trainCommand(flags: FlagValues): Promise<void> {
   }
   if (resumed && optimizerName !== 'sgd') throw new CliError(`--resume: checkpoints store SGD's state only, so --optimizer ${optimizerName} cannot continue a run exactly`, 2);
   if (resumed && resumed.optimizer === null) throw new CliError(`--resume ${resumeFrom}: the checkpoint holds no optimizer state, so training cannot continue exactly`);
+  const recipe = recipeFromFlags(flags, resumed);
   const adversarial = adversarialFromFlags(flags);
   const out = ensureWritableDir((flags.out as string | undefined) ?? defaultOutDir('train'));
-  const prepared = prepareData(flags, resumed?.meanImage);
+  const prepared = prepareData(flags, resumed?.meanImage, recipe.normalization);
   if (adversarial) adversarial.fgsm.mean = prepared.mean;
   const valCount = (flags['val-count'] as number | undefined) ?? (adversarial && isPerImageSchedule(adversarial.schedule!) ? DEFAULT_VAL_COUNT : 0);
   if (valCount >= prepared.train.labels.length) {
     throw new CliError(`train: --val-count ${valCount} leaves no training images (${prepared.train.labels.length} in all); use fewer`, 2);
   }
   const { data, validation } = withValidation(prepared, valCount, { eps: adversarial?.fgsm.eps ?? (flags.eps as number), clip: flags.clip as boolean, seed });
-  const model = createLeNet({ seed });
+  const model = createModel(recipe.architecture, { seed }); // the registry's LeNets: the seed's or the variant
+  if (!(model instanceof LeNet)) throw new CliError(`train: --arch ${String(flags.arch)} is not a LeNet, which the training run expects`);
   const optimizer = createOptimizer(optimizerName, model.parameters(), flags.lr as number);
   if (resumed) {
     restoreModel(model, resumed);
     restoreOptimizer(optimizer as SGD, resumed);
   }
   const batch = flags.batch as number;
-  const config = trainConfig({ seed, epochs, batch, optimizer, adversarial, data, validationCount: valCount });
+  const config = { ...trainConfig({ seed, epochs, batch, optimizer, adversarial, data, validationCount: valCount }), ...recipe.config };
   progress.note(
-    `advgrad train: ${data.train.labels.length} training images${validation ? ` + ${valCount} validation (${describeValidation(validation.attack)})` : ''}, ` +
+    `advgrad train: ${recipe.describe}${data.train.labels.length} training images${validation ? ` + ${valCount} validation (${describeValidation(validation.attack)})` : ''}, ` +
       `${plural(epochs, 'epoch')}${resumed ? ` (resuming after epoch ${resumed.epoch})` : ''}, ${optimizerName} lr ${String(flags.lr)}, workers ${flags.workers}, output ${out}`,
   );
   const output = runFolder(out, 'train');
   const interrupt = interruptSignal(progress);
   try {
-    const options = { epochs, seed, batch, workers: flags.workers as number, startEpoch: resumed?.epoch ?? 0, adversarial, validation, config };
+    const options = { epochs, seed, batch, workers: flags.workers as number, startEpoch: resumed?.epoch ?? 0, adversarial, validation, config, lrSchedule: recipe.lrSchedule, ema: recipe.ema };
     const summary = await trainRun(model, optimizer, options, { data, openEngine, progress, signal: interrupt.signal, output });
     const { test, bestEpoch, secondsPerEpoch } = summary;
     const checkpoint = join(out, summary.checkpoint);
@@ -135,5 +150,43 @@ export async function trainCommand(flags: FlagValues): Promise<void> {
   }
 }
 
-/** Validation images carved from the training set by default for pgd and fgsm-rs. */
+/**
+ * The network, the normalisation, the lr schedule and the weight averaging the flags ask for; its
+ * `config` holds only what differs from the paper's recipe, so a default run's checkpoints keep
+ * their bytes. A resumed run keeps the checkpoint's network and normalisation (a flag that says
+ * otherwise is a usage error), and weight averaging cannot resume exactly, so it is refused.
+ */
+export function recipeFromFlags(flags: FlagValues, resumed: CheckpointContents | null): {
+  architecture: string; normalization: Normalization; lrSchedule: LrScheduleName; ema?: WeightAveragingOptions; config: Record<string, unknown>; describe: string;
+} {
+  const architecture = architectureOfFlag(flags.arch as string);
+  const normalization = flags.normalize as Normalization;
+  const lrSchedule = flags['lr-schedule'] as LrScheduleName;
+  const decay = flags.ema as number | undefined;
+  if (decay !== undefined && !(decay > 0 && decay < 1)) throw new CliError(`train: --ema must be a decay in (0, 1), e.g. 0.999, got ${decay}`, 2);
+  if (resumed) {
+    if (resumed.architecture !== architecture) throw new CliError(`--resume: the checkpoint is a '${resumed.architecture}' but --arch ${String(flags.arch)} is '${architecture}'`, 2);
+    const stored = resumed.normalization ?? 'image';
+    if (stored !== normalization) throw new CliError(`--resume: the checkpoint's inputs were centred by --normalize ${stored}, not ${normalization}`, 2);
+    if (decay !== undefined || resumed.config.ema !== undefined) {
+      throw new CliError('--resume: weight averaging (--ema) cannot continue a run exactly (checkpoints hold the average, not the raw weights)', 2);
+    }
+  }
+  const config: Record<string, unknown> = {
+    ...(normalization === 'image' ? {} : { normalize: normalization }),
+    ...(lrSchedule === 'constant' ? {} : { lrSchedule }),
+    ...(decay === undefined ? {} : { ema: decay }),
+    ...(flags.beta === undefined && flags.schedule !== 'trades' ? {} : { beta: (flags.beta as number | undefined) ?? DEFAULT_TRADES_BETA }),
+    ...(flags.schedule === 'trades' ? { steps: (flags.steps as number | undefined) ?? DEFAULT_TRAINING_PGD_STEPS } : {}),
+  };
+  const parts = [
+    flags.arch === 'lenet' ? '' : `${String(flags.arch)}, `,
+    normalization === 'image' ? '' : `${normalization} mean, `,
+    lrSchedule === 'constant' ? '' : `${lrSchedule} lr, `,
+    decay === undefined ? '' : `EMA ${decay}, `,
+  ];
+  return { architecture, normalization, lrSchedule, ...(decay === undefined ? {} : { ema: { decay } }), config, describe: parts.join('') };
+}
+
+/** Validation images carved from the training set by default for pgd, fgsm-rs and trades. */
 export const DEFAULT_VAL_COUNT = 1000;

@@ -84,6 +84,47 @@ export function subtractMean(images: Tensor, mean: Tensor): Tensor {
 }
 
 /**
+ * How inputs are centred: 'image' subtracts the mean image (the seed's: every pixel its own mean),
+ * 'scalar' one number, the mean grey level μ of the training set, from every pixel. A scalar mean
+ * keeps one zero for all pixels, so a filter's bias can mean the same grey level everywhere.
+ */
+export type Normalization = 'image' | 'scalar';
+export const NORMALIZATIONS: readonly Normalization[] = ['image', 'scalar'];
+
+/**
+ * The scalar mean as an image: every value of [1, C, H, W] is μ = (1/(N·D)) Σ_n Σ_i images[n, i],
+ * summed in float64, then stored in the dtype of `images`. Held as an image, it goes wherever a
+ * mean image goes (subtractMean, the attacks' clip to [−mean, 255 − mean], checkpoints, the
+ * playground), and each of those prepares inputs exactly as for the mean image.
+ *
+ * @param images [N, C, H, W], N ≥ 1
+ * @returns [1, C, H, W], every value μ
+ */
+export function scalarMeanImage(images: Tensor): Tensor {
+  if (images.rank < 1) throw new RangeError(`scalarMeanImage: images must have a sample axis, got shape ${formatShape(images.shape)}`);
+  if (images.size === 0) throw new RangeError(`scalarMeanImage: no pixels (shape ${formatShape(images.shape)})`);
+  const x = images.data; // [N·D]
+  let total = 0;
+  for (let i = 0; i < x.length; i++) total += x[i];
+  const D = images.size / images.shape[0];
+  return new Tensor(allocate(images.dtype, D).fill(total / x.length), [1, ...images.shape.slice(1)]); // [1, C, H, W]
+}
+
+/** The mean of `images` that `normalization` subtracts: meanImage or scalarMeanImage. @returns [1, C, H, W] */
+export function normalizationMean(images: Tensor, normalization: Normalization = 'image'): Tensor {
+  if (normalization === 'image') return meanImage(images);
+  if (normalization === 'scalar') return scalarMeanImage(images);
+  throw new RangeError(`normalizationMean: normalization must be one of ${NORMALIZATIONS.join(', ')}, got '${String(normalization)}'`);
+}
+
+/** True when every value of `mean` is the same: a scalar mean held as an image. */
+export function isScalarMean(mean: Tensor): boolean {
+  const m = mean.data;
+  for (let i = 1; i < m.length; i++) if (m[i] !== m[0]) return false;
+  return true;
+}
+
+/**
  * The first min(count, N) samples. Shares storage with `dataset` (a contiguous range needs no copy).
  * Clamping makes `--limit-train 100000` on 60,000 images mean "all of them".
  *

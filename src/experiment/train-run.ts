@@ -10,6 +10,8 @@ import type { LeNet } from '../models/lenet.ts';
 import { round4 } from '../report/format.ts';
 import type { Metrics } from '../report/results.ts';
 import type { Adam } from '../train/adam.ts';
+import type { WeightAveragingOptions } from '../train/ema.ts';
+import type { LrSchedule } from '../train/lr-schedule.ts';
 import { evaluate } from '../train/evaluate.ts';
 import { SGD } from '../train/sgd.ts';
 import { DEFAULT_TRAINING_PGD_STEPS, defaultAdvRatio } from '../train/schedules.ts';
@@ -28,6 +30,10 @@ export interface TrainRunOptions {
   startEpoch: number;
   adversarial?: AdversarialTraining;
   validation?: Validation;
+  /** The learning rate step by step (train/lr-schedule.ts); default constant. */
+  lrSchedule?: LrSchedule;
+  /** Weight averaging (train/ema.ts): the average is validated, checkpointed and evaluated. Default off. */
+  ema?: WeightAveragingOptions;
   /** Saved in every checkpoint. */
   config: Record<string, unknown>;
 }
@@ -58,6 +64,7 @@ export async function trainRun(model: LeNet, optimizer: SGD | Adam, options: Tra
   try {
     const log = await train(model, data.train, {
       optimizer, epochs, seed: options.seed, batchSize: options.batch, startEpoch: options.startEpoch, adversarial, validation, engine,
+      lrSchedule: options.lrSchedule, ema: options.ema,
       signal: context.signal,
       onBatch: (info) => progress.batch(phase, epochs, info),
       onEpoch: (info) => {
@@ -100,7 +107,7 @@ export function trainConfig(run: { seed: number; epochs: number; batch: number; 
   return {
     command: 'train', seed: run.seed, epochs: run.epochs, batch: run.batch, optimizer: run.optimizer instanceof SGD ? 'sgd' : 'adam', lr: run.optimizer.lr, adversarial: Boolean(a),
     eps: a?.fgsm.eps, clip: a?.fgsm.clip, schedule: a?.schedule,
-    advRatio: a ? (a.advRatio ?? defaultAdvRatio(a.schedule!)) : undefined,
+    advRatio: a && a.schedule !== 'trades' ? (a.advRatio ?? defaultAdvRatio(a.schedule!)) : undefined, // TRADES weighs by β instead
     trainLabel: a?.fgsm.labelMode, epsRamp: a?.epsRamp,
     steps: a?.schedule === 'pgd' ? (a.steps ?? DEFAULT_TRAINING_PGD_STEPS) : undefined,
     trainCount: run.data.train.labels.length, validationCount: run.validationCount, testCount: run.data.test.labels.length,

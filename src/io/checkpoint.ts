@@ -20,13 +20,17 @@
  *   { "format": "advgrad-checkpoint", "version": 1, "architecture": "lenet-mnist-matconvnet",
  *     "createdAt": ISO 8601, "epoch": number, "config": {…}, "metrics": {…} | null,
  *     "optimizer": { "name": "sgd", "lr", "momentum", "weightDecay", "steps" } | null,
+ *     "normalization": "scalar"   (only then; absent: "image", as in every older checkpoint),
  *     "tensors": [ { "name", "shape": [ints], "dtype": "float32" | "float64",
  *                    "offset": bytes from the start of the data section, "length": bytes }, … ] }
  *
  * Tensors, contiguous row-major, NCHW / OIHW as PyTorch:
  *   <parameter name>                    the model's parameters in model order, e.g. conv1.weight
  *                                       [20,1,5,5]; stored in the model's dtype (float32 for training)
- *   meanImage                           [1,1,28,28] float32, the image subtracted from every input
+ *   meanImage                           [1,1,28,28] float32, the image subtracted from every input;
+ *                                       with "normalization": "scalar", every value is the one mean
+ *                                       grey level (data/dataset.ts scalarMeanImage), so a reader that
+ *                                       subtracts meanImage prepares inputs right either way
  *   optimizer.velocity.<parameter>      float64, the parameter's shape: SGD's v, kept in float64 so
  *                                       resuming repeats the uninterrupted run bit for bit
  *
@@ -40,6 +44,7 @@
  * last 80 lines.
  */
 import { crc32 } from './crc32.ts';
+import { isScalarMean, NORMALIZATIONS, type Normalization } from '../data/dataset.ts';
 import type { Module } from '../layers/module.ts';
 import { formatShape, sameShape, shapeSize, type Shape } from '../tensor/shape.ts';
 import { Tensor, type DType, type FloatArray } from '../tensor/tensor.ts';
@@ -73,6 +78,11 @@ export interface CheckpointContents {
   params: Array<[string, Tensor]>;
   /** [1, 1, 28, 28] float32, or null when the checkpoint has none. */
   meanImage: Tensor | null;
+  /**
+   * How the inputs were centred: 'image' (absent means 'image', as in every older checkpoint) or
+   * 'scalar', meanImage then holding one value everywhere (data/dataset.ts Normalization).
+   */
+  normalization?: Normalization;
   config: Record<string, unknown>;
   metrics: Record<string, unknown> | null;
   /** Epochs of training behind these parameters. */
@@ -87,6 +97,11 @@ export interface CheckpointContents {
 /** What checkpointFromModel adds to the model's parameters. */
 export interface CheckpointExtras {
   meanImage?: Tensor | null;
+  /**
+   * How meanImage centres the inputs. Default: `config.normalize` when it names one (the run's
+   * flag, as `advgrad train --normalize` records it), else 'image'.
+   */
+  normalization?: Normalization;
   config?: Record<string, unknown>;
   metrics?: Record<string, unknown> | null;
   epoch?: number;
@@ -130,6 +145,9 @@ export function encodeCheckpoint(c: CheckpointContents): Uint8Array {
     tensors.push({ name, shape: t.shape, data: t.data });
   }
   if (c.meanImage !== null) tensors.push({ name: MEAN_IMAGE, shape: c.meanImage.shape, data: c.meanImage.data });
+  const normalization = c.normalization ?? 'image';
+  const problem = normalizationProblem(normalization, c.meanImage);
+  if (problem !== null) fail(problem);
   const opt = c.optimizer;
   if (opt !== null) {
     if (opt.name !== 'sgd') fail(`optimizer '${String(opt.name)}' is not supported (only 'sgd')`);
@@ -170,6 +188,8 @@ export function encodeCheckpoint(c: CheckpointContents): Uint8Array {
     config: c.config,
     metrics: c.metrics,
     optimizer: opt === null ? null : { name: opt.name, lr: opt.lr, momentum: opt.momentum, weightDecay: opt.weightDecay, steps: opt.steps },
+    // written only when not the default, so that a mean-image checkpoint keeps its bytes
+    ...(normalization === 'image' ? {} : { normalization }),
     tensors: entries,
   };
   let json: string;
@@ -253,6 +273,8 @@ export function decodeCheckpoint(bytes: Uint8Array, name: string): CheckpointCon
   if (typeof epoch !== 'number' || !Number.isFinite(epoch) || epoch < 0) fail(`header epoch must be a number ≥ 0, got ${JSON.stringify(epoch)}`);
   if (typeof createdAt !== 'string') fail('header createdAt must be a string');
   const optimizer = header.optimizer === null ? null : checkOptimizerHeader(header.optimizer, fail);
+  const normalization = header.normalization ?? 'image';
+  if (!NORMALIZATIONS.includes(normalization as Normalization)) fail(`header normalization is ${JSON.stringify(header.normalization)}; expected ${NORMALIZATIONS.map((n) => `'${n}'`).join(' or ')} (absent: 'image')`);
 
   // Tensor table
   if (!Array.isArray(header.tensors)) return fail('header tensors must be a list');
@@ -295,6 +317,8 @@ export function decodeCheckpoint(bytes: Uint8Array, name: string): CheckpointCon
     else if (e.name.startsWith(VELOCITY_PREFIX)) velocities.set(e.name.slice(VELOCITY_PREFIX.length), e);
     else params.push([e.name, read(e)]);
   }
+  const problem = normalizationProblem(normalization as Normalization, meanImage);
+  if (problem !== null) fail(problem);
 
   let optimizerState: OptimizerState | null = null;
   if (optimizer === null) {
@@ -316,6 +340,7 @@ export function decodeCheckpoint(bytes: Uint8Array, name: string): CheckpointCon
     architecture: architecture as string,
     params,
     meanImage,
+    normalization: normalization as Normalization,
     config: config as Record<string, unknown>,
     metrics: metrics as Record<string, unknown> | null,
     epoch: epoch as number,
@@ -376,10 +401,13 @@ export function checkpointFromModel(model: Module & { architecture: string }, ex
     const state = sgd.state();
     optimizer = { name: 'sgd', lr: sgd.lr, momentum: sgd.momentum, weightDecay: sgd.weightDecay, steps: state.steps, velocity: state.velocity };
   }
+  const normalize = extras.config?.normalize;
+  const normalization = extras.normalization ?? (NORMALIZATIONS.includes(normalize as Normalization) ? (normalize as Normalization) : 'image');
   return {
     architecture: model.architecture,
     params: named.map(([name, p]): [string, Tensor] => [name, p.value.clone()]),
     meanImage: extras.meanImage ? extras.meanImage.clone() : null,
+    normalization,
     config: extras.config ?? {},
     metrics: extras.metrics ?? null,
     epoch: extras.epoch ?? 0,
@@ -435,6 +463,15 @@ export function restoreOptimizer(optimizer: SGD, c: CheckpointContents, source =
 }
 
 // ---------------------------------------------------------------------------------------------
+
+/** Why `mean` cannot be the mean of `normalization`, or null when it can. */
+function normalizationProblem(normalization: Normalization, mean: Tensor | null): string | null {
+  if (!NORMALIZATIONS.includes(normalization)) return `normalization must be ${NORMALIZATIONS.map((n) => `'${n}'`).join(' or ')}, got ${JSON.stringify(normalization)}`;
+  if (normalization !== 'scalar') return null;
+  if (mean === null) return "normalization is 'scalar' but there is no meanImage to hold the scalar mean";
+  if (!isScalarMean(mean)) return `normalization is 'scalar' but meanImage is not one value everywhere (it holds ${mean.data[0]} and others): a scalar mean is stored as an image of that value`;
+  return null;
+}
 
 function describeSource(c: CheckpointContents): string {
   return c.source === undefined ? 'checkpoint' : `checkpoint ${c.source}`;

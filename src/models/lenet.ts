@@ -44,11 +44,16 @@ export const LENET_ARCHITECTURE = 'lenet-mnist-matconvnet';
 export class LeNet extends Module {
   readonly body: Sequential;
   readonly dtype: DType;
-  readonly architecture = LENET_ARCHITECTURE;
+  /** The name checkpoints and the worker engine know it by (models/registry.ts). */
+  readonly architecture: string = LENET_ARCHITECTURE;
   /** The convolutions' algorithm (LeNetOptions.algorithm); a worker engine builds its replicas with it. */
   readonly algorithm: Conv2dAlgorithm;
 
-  constructor(options: LeNetOptions = {}) {
+  /**
+   * @param reluAfterConv false: the seed's network. true: a ReLU after conv1 and after conv2, the
+   *   variant of models/lenet-relu.ts (use LeNetRelu, which also names its architecture).
+   */
+  constructor(options: LeNetOptions = {}, reluAfterConv = false) {
     super();
     const rng = new Rng(options.seed ?? 0);
     const dtype = options.dtype ?? 'float32';
@@ -56,11 +61,15 @@ export class LeNet extends Module {
     this.dtype = dtype;
     const algorithm = parseConv2dAlgorithm(options.algorithm, 'LeNet options.algorithm');
     this.algorithm = algorithm;
-    // Parameters are drawn in layer order from one stream, so a seed fixes the whole network.
+    // Parameters are drawn in layer order from one stream, so a seed fixes the whole network (and
+    // the ReLUs of the variant, having none, leave the draws, hence the weights, as the seed's).
+    const relu = (name: string): Array<[string, Module]> => (reluAfterConv ? [[name, new ReLU()]] : []);
     this.body = new Sequential([
       ['conv1', new Conv2d(1, 20, 5, { rng, dtype, init, algorithm })],
+      ...relu('relu1'),
       ['pool1', new MaxPool2d({ size: 2, stride: 2 })],
       ['conv2', new Conv2d(20, 50, 5, { rng, dtype, init, algorithm })],
+      ...relu('relu2'),
       ['pool2', new MaxPool2d({ size: 2, stride: 2 })],
       ['conv3', new Conv2d(50, 500, 4, { rng, dtype, init, algorithm })],
       ['relu3', new ReLU()],

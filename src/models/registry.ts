@@ -9,6 +9,7 @@ import type { Conv2dAlgorithm } from '../layers/conv2d.ts';
 import type { Module } from '../layers/module.ts';
 import type { DType } from '../tensor/tensor.ts';
 import { createLeNet, LENET_ARCHITECTURE } from './lenet.ts';
+import { createLeNetRelu, LENET_RELU_ARCHITECTURE } from './lenet-relu.ts';
 
 /** A model that a checkpoint and a worker engine can name. */
 export type NamedModel = Module & { readonly architecture: string; readonly dtype: DType; readonly algorithm?: Conv2dAlgorithm };
@@ -26,11 +27,24 @@ export interface ModelSpec {
   create(options: CreateModelOptions): NamedModel;
   /** Logits per image: the model maps x [N, …] to [N, classes]. */
   classes: number;
+  /** The short name the command line takes (`advgrad train --arch NAME`). */
+  flag: string;
 }
 
 const MODELS: Readonly<Record<string, ModelSpec>> = {
-  [LENET_ARCHITECTURE]: { create: (options) => createLeNet(options), classes: 10 },
+  [LENET_ARCHITECTURE]: { create: (options) => createLeNet(options), classes: 10, flag: 'lenet' },
+  [LENET_RELU_ARCHITECTURE]: { create: (options) => createLeNetRelu(options), classes: 10, flag: 'lenet-relu' },
 };
+
+/** The command line's short names (`--arch`), in table order: 'lenet' is the seed's. */
+export const ARCH_FLAGS: readonly string[] = Object.values(MODELS).map((spec) => spec.flag);
+
+/** The architecture name of a short name of ARCH_FLAGS; throws naming the known ones. */
+export function architectureOfFlag(flag: string): string {
+  const found = Object.entries(MODELS).find(([, spec]) => spec.flag === flag);
+  if (found === undefined) throw new RangeError(`no model has the short name '${flag}' (known: ${ARCH_FLAGS.join(', ')})`);
+  return found[0];
+}
 
 /** The architecture names the table knows. */
 export function architectures(): string[] {

@@ -10,8 +10,12 @@
  *              k = 7 steps of α = 2.5·ε/k by default) made from the current model.
  *   'fgsm-rs'  Wong et al. 2020 ("Fast is better than free"): each step, B images and one projected
  *              sign step of α = 1.25·ε from a uniform start in the ε-ball, i.e. PGD with one step.
+ *   'trades'   Zhang et al. 2019: each step, B images x and x_adv maximising KL(p(x) ‖ p(x_adv)) by
+ *              k sign steps of α = 2.5·ε/k (k = 7 by default) from a small Gaussian start
+ *              (attacks/kl-pgd.ts); the loss is CE(f(x), y) + β·KL(p(x) ‖ p(x_adv)), β = 6 by
+ *              default, its gradient flowing through both predictions (train/step.ts).
  *
- * The loss of a step, with a = advRatio (the share of adversarial examples in the loss):
+ * The loss of a step but TRADES's, with a = advRatio (the share of adversarial examples in the loss):
  *
  *   J̃ = (1 − a)·mean J(θ, x, y) + a·mean J(θ, x_adv, y)
  *
@@ -32,10 +36,14 @@
  */
 import { streamSeed, type LabelMode } from '../attacks/attack.ts';
 import { checkFgsmOptions, type FgsmOptions } from '../attacks/fgsm.ts';
+import type { KlPgdOptions } from '../attacks/kl-pgd.ts';
 import type { AttackSpec } from '../attacks/spec.ts';
 
-export type Schedule = 'batch' | 'epoch' | 'pgd' | 'fgsm-rs';
-export const SCHEDULES: readonly Schedule[] = ['batch', 'epoch', 'pgd', 'fgsm-rs'];
+export type Schedule = 'batch' | 'epoch' | 'pgd' | 'fgsm-rs' | 'trades';
+export const SCHEDULES: readonly Schedule[] = ['batch', 'epoch', 'pgd', 'fgsm-rs', 'trades'];
+
+/** β of the 'trades' schedule when none is given (Zhang et al.'s MNIST and CIFAR value). */
+export const DEFAULT_TRADES_BETA = 6;
 
 /** PGD steps of the 'pgd' schedule when none are given (Madry's MNIST training used 40; 7 is CIFAR's and Wong's baseline). */
 export const DEFAULT_TRAINING_PGD_STEPS = 7;
@@ -49,36 +57,41 @@ export interface AdversarialTraining {
    * ('true' by default as Madry and Goodfellow; 'predicted' avoids label leaking).
    */
   fgsm: FgsmOptions;
-  /** 'batch' (default), 'epoch', 'pgd' or 'fgsm-rs' (see the file header). */
+  /** 'batch' (default), 'epoch', 'pgd', 'fgsm-rs' or 'trades' (see the file header). */
   schedule?: Schedule;
-  /** a, the share of adversarial examples in each step's loss, in [0, 1]. Default ½ for 'batch' and 'epoch', 1 for 'pgd' and 'fgsm-rs'. */
+  /** a, the share of adversarial examples in each step's loss, in [0, 1]. Default ½ for 'batch' and 'epoch', 1 for 'pgd' and 'fgsm-rs'; not for 'trades'. */
   advRatio?: number;
-  /** PGD steps k of the 'pgd' schedule (default 7). */
+  /** Sign steps k of the 'pgd' and 'trades' schedules' attacks (default 7). */
   steps?: number;
+  /** β, the weight of the KL term of the 'trades' schedule (default 6). */
+  beta?: number;
   /** R: ε grows linearly from 0 over the first R epochs, batch by batch (default 0: full ε from the start). */
   epsRamp?: number;
 }
 
 /** The share of adversarial examples in the loss when none is given. */
 export function defaultAdvRatio(schedule: Schedule): number {
-  return schedule === 'pgd' || schedule === 'fgsm-rs' ? 1 : 0.5;
+  return schedule === 'pgd' || schedule === 'fgsm-rs' || schedule === 'trades' ? 1 : 0.5;
 }
 
-/** True for the schedules that make B fresh examples from B images every step ('pgd', 'fgsm-rs'). */
-export function isPerImageSchedule(schedule: Schedule): schedule is 'pgd' | 'fgsm-rs' {
-  return schedule === 'pgd' || schedule === 'fgsm-rs';
+/** True for the schedules that make B fresh examples from B images every step ('pgd', 'fgsm-rs', 'trades'). */
+export function isPerImageSchedule(schedule: Schedule): schedule is 'pgd' | 'fgsm-rs' | 'trades' {
+  return schedule === 'pgd' || schedule === 'fgsm-rs' || schedule === 'trades';
 }
 
 /** Throws a RangeError naming the option, what was expected and what arrived. */
 export function checkAdversarialTraining(adversarial: AdversarialTraining, batchSize: number): void {
-  const { schedule = 'batch', advRatio, steps, epsRamp } = adversarial;
+  const { schedule = 'batch', advRatio, steps, epsRamp, beta } = adversarial;
   checkFgsmOptions(adversarial.fgsm);
   if (!SCHEDULES.includes(schedule)) throw new RangeError(`train: schedule must be one of ${SCHEDULES.join(', ')}, got '${String(schedule)}'`);
   if (advRatio !== undefined && !(typeof advRatio === 'number' && advRatio >= 0 && advRatio <= 1)) {
     throw new RangeError(`train: advRatio (the share of adversarial examples in the loss) must be a number in [0, 1], got ${String(advRatio)}`);
   }
-  if (steps !== undefined && !(Number.isInteger(steps) && steps >= 1)) throw new RangeError(`train: steps (PGD steps of the 'pgd' schedule) must be an integer ≥ 1, got ${String(steps)}`);
-  if (steps !== undefined && schedule !== 'pgd') throw new RangeError(`train: steps applies to the 'pgd' schedule only, not '${schedule}'`);
+  if (steps !== undefined && !(Number.isInteger(steps) && steps >= 1)) throw new RangeError(`train: steps (attack steps of the 'pgd' and 'trades' schedules) must be an integer ≥ 1, got ${String(steps)}`);
+  if (steps !== undefined && schedule !== 'pgd' && schedule !== 'trades') throw new RangeError(`train: steps applies to the 'pgd' and 'trades' schedules only, not '${schedule}'`);
+  if (beta !== undefined && schedule !== 'trades') throw new RangeError(`train: beta applies to the 'trades' schedule only, not '${schedule}'`);
+  if (beta !== undefined && !(typeof beta === 'number' && Number.isFinite(beta) && beta >= 0)) throw new RangeError(`train: beta (the weight of TRADES's KL term) must be a finite number ≥ 0, got ${String(beta)}`);
+  if (advRatio !== undefined && schedule === 'trades') throw new RangeError("train: advRatio does not apply to the 'trades' schedule, whose loss is CE(x) + β·KL (set beta instead)");
   if (epsRamp !== undefined && !(Number.isInteger(epsRamp) && epsRamp >= 0)) throw new RangeError(`train: epsRamp must be a whole number of epochs ≥ 0, got ${String(epsRamp)}`);
   if (schedule === 'epoch') {
     if ((epsRamp ?? 0) > 0) throw new RangeError("train: epsRamp needs examples made every batch; the 'epoch' schedule makes them once per epoch");
@@ -120,4 +133,15 @@ export function trainingAttackSpec(adversarial: AdversarialTraining, eps: number
   if (adversarial.schedule === 'fgsm-rs') return { attack: 'pgd', ...base, steps: 1, stepSize: FGSM_RS_STEP * eps };
   const steps = adversarial.steps ?? DEFAULT_TRAINING_PGD_STEPS;
   return { attack: 'pgd', ...base, steps, stepSize: (2.5 * eps) / steps };
+}
+
+/**
+ * The KL attack that makes the examples of step s of epoch e in the 'trades' schedule, at the
+ * (warmed-up) ε of that step: k = steps (default 7) sign steps of α = 2.5·ε/k, the seed mixed
+ * from (run seed, epoch, step) as the other training attacks'.
+ */
+export function tradesAttackOptions(adversarial: AdversarialTraining, eps: number, seed: number, epoch: number, step: number): KlPgdOptions {
+  const { clip, mean, pixelRange } = adversarial.fgsm;
+  const steps = adversarial.steps ?? DEFAULT_TRAINING_PGD_STEPS;
+  return { eps, ...(pixelRange === undefined ? {} : { pixelRange }), clip, mean, seed: streamSeed(seed, epoch, step, TRAINING_STREAM), steps, stepSize: (2.5 * eps) / steps };
 }

@@ -7,6 +7,7 @@
  *   standard:     g_s = ∇θ Σ_{n∈s} J(θ, xₙ, yₙ) / B
  *   adversarial:  g_s = ∇θ Σ_{n∈s} 2·[(1 − a)·J(θ, xₙ, yₙ) + a·J(θ, xₙ + ε·sign(∇ₓJ(θ, xₙ, yₙ)), yₙ)] / B
  *   attack:       g_s = ∇θ Σ_{n∈s} [(1 − a)·J(θ, xₙ, yₙ) + a·J(θ, attack(xₙ), yₙ)] / B
+ *   trades:       g_s = ∇θ Σ_{n∈s} [J(θ, xₙ, yₙ) + β·KL(p(θ, xₙ) ‖ p(θ, x̃ₙ))] / B,  x̃ₙ = klPgd(xₙ)
  *
  * and the batch gradient is Σ_s g_s, summed in shard order (a = advRatio, train/schedules.ts). In
  * the adversarial step B counts both halves (50 clean + 50 adversarial = 100), so a = ½ is
@@ -15,12 +16,17 @@
  * together: FGSM reuses that pass instead of running its own (sign(∇ₓ(J/B)) = sign(∇ₓJ), so the
  * 1/B does not matter). In the attack step ('pgd', 'fgsm-rs') B counts images, each bringing its
  * adversarial example (made with the model frozen, attacks/pgd.ts) and, when a < 1, its clean self.
+ * In the trades step B counts images; x̃ is made with the model frozen (attacks/kl-pgd.ts), then the
+ * KL's gradient flows through both predictions, p(x) and p(x̃), as in Zhang et al.'s code.
  */
-import { scale } from '../autograd/arithmetic.ts';
+import { add, scale } from '../autograd/arithmetic.ts';
+import { mean } from '../autograd/reduce.ts';
 import { backward } from '../autograd/backward.ts';
 import { Variable } from '../autograd/variable.ts';
 import { fgsm, fgsmFromGradient, type FgsmOptions } from '../attacks/fgsm.ts';
+import { klPgd, type KlPgdOptions } from '../attacks/kl-pgd.ts';
 import { runAttack, type AttackSpec } from '../attacks/spec.ts';
+import { klDivergencePerExample } from '../layers/kl-divergence.ts';
 import type { Module } from '../layers/module.ts';
 import { softmaxCrossEntropy } from '../layers/softmax-cross-entropy.ts';
 import { pooledArray, recycling } from '../tensor/recycle.ts';
@@ -31,7 +37,9 @@ export type StepKind =
   /** The 'batch' schedule: FGSM from the clean pass's ∂x; advRatio a defaults to ½. */
   | { kind: 'adversarial'; fgsm: FgsmOptions; advRatio?: number }
   /** The 'pgd' and 'fgsm-rs' schedules: examples from `spec` (ε = 0 trains on x itself). */
-  | { kind: 'attack'; spec: AttackSpec; advRatio: number };
+  | { kind: 'attack'; spec: AttackSpec; advRatio: number }
+  /** The 'trades' schedule: CE(x) + β·KL(p(x) ‖ p(x̃)), x̃ from the KL attack `attack` (ε = 0: x̃ = x). */
+  | { kind: 'trades'; attack: KlPgdOptions; beta: number };
 
 /** Number of shards a batch is cut into, whatever the number of workers (for determinism). */
 export const SHARDS = 4;
@@ -143,6 +151,14 @@ export function shardGradients(model: Module, x: Tensor, labels: ArrayLike<numbe
   const w = n / batchTotal; // mean over the shard × n/B = sum over the shard / B
   if (step.kind === 'standard') {
     const loss = softmaxCrossEntropy(model.forward(new Variable(x)), labels);
+    backward(scale(loss, w));
+    return loss.value.data[0] * n;
+  }
+  if (step.kind === 'trades') {
+    const xAdv = klPgd(model, x, step.attack, firstIndex); // [n, C, H, W]
+    const clean = model.forward(new Variable(x)); // [n, K]
+    const kl = mean(klDivergencePerExample(clean, model.forward(new Variable(xAdv)))); // []
+    const loss = add(softmaxCrossEntropy(clean, labels), scale(kl, step.beta)); // []
     backward(scale(loss, w));
     return loss.value.data[0] * n;
   }

@@ -9,10 +9,18 @@
  *                        seed's literal reading, and its examples go stale while the model moves.
  *   'pgd', 'fgsm-rs':    each step, B images and their PGD-k or FGSM-with-random-start examples made
  *                        from the current model: J̃ = (1 − a)·J(x) + a·J(x_adv), a = 1 by default.
+ *   'trades':            each step, B images and their KL-maximising examples x̃ made from the
+ *                        current model: J(x) + β·KL(p(x) ‖ p(x̃)) (schedules.ts).
  *
- * 'batch' and 'epoch' see 2N samples per epoch, 'pgd' and 'fgsm-rs' N images (each with its
- * example). ε may warm up from 0 over the first epochs (schedules.ts). The shuffle of epoch e comes
+ * 'batch' and 'epoch' see 2N samples per epoch, 'pgd', 'fgsm-rs' and 'trades' N images (each with
+ * its example). ε may warm up from 0 over the first epochs (schedules.ts). The shuffle of epoch e comes
  * from Rng(seed, e), so a run resumed at an epoch boundary continues exactly as an uninterrupted one.
+ *
+ * Recipe levers, both off by default: a learning-rate schedule (lr-schedule.ts) sets the optimiser's
+ * lr before every step from the step's index in the run (epochs × steps per epoch), and puts the
+ * base rate back after every epoch; weight averaging (ema.ts) updates a moving average of the
+ * weights after every step, which then stands in for the weights at every epoch's end (validation,
+ * onEpoch's checkpoint, the best epoch) and when train() returns, while the raw weights train on.
  *
  * Guards (guards.ts): a non-finite step loss stops training at once with a DivergenceError; with a
  * validation set (validation.ts), robust accuracy is measured after every epoch, the model ends at
@@ -27,8 +35,10 @@ import { Rng } from '../tensor/rng.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import { InProcessEngine, sliceBatch, type Engine } from './engine.ts';
 import { COLLAPSE_RATIO, DivergenceError, findCollapse } from './guards.ts';
+import { WeightAverage, type WeightAveragingOptions } from './ema.ts';
+import { checkLrSchedule, lrFactor, type LrSchedule } from './lr-schedule.ts';
 import type { Optimizer } from './optimizer.ts';
-import { checkAdversarialTraining, defaultAdvRatio, isPerImageSchedule, rampedEps, trainingAttackSpec, type AdversarialTraining } from './schedules.ts';
+import { checkAdversarialTraining, DEFAULT_TRADES_BETA, defaultAdvRatio, isPerImageSchedule, rampedEps, tradesAttackOptions, trainingAttackSpec, type AdversarialTraining } from './schedules.ts';
 import type { StepKind } from './step.ts';
 import { validate, type Validation, type ValidationFigures } from './validation.ts';
 
@@ -73,6 +83,17 @@ export interface TrainOptions {
   /** Epochs already done (resume): training runs epochs startEpoch+1 … epochs. */
   startEpoch?: number;
   adversarial?: AdversarialTraining;
+  /**
+   * The learning rate step by step, as a factor of optimizer.lr (lr-schedule.ts): 'constant' (the
+   * default, the seed's), 'cosine', 'one-cycle', or a function of (step, steps).
+   */
+  lrSchedule?: LrSchedule;
+  /**
+   * Weight averaging (ema.ts): a moving average of the weights with this decay is validated,
+   * handed to onEpoch and left in the model at the end, in place of the raw weights. Default off.
+   * A run resumed from such a checkpoint restarts the average from its (averaged) weights.
+   */
+  ema?: WeightAveragingOptions;
   /** Robust validation after every epoch; the model then ends at its best epoch (validation.ts). */
   validation?: Validation;
   engine?: Engine;
@@ -110,8 +131,13 @@ export async function train(model: Module, data: Dataset, options: TrainOptions)
   if (adversarial) checkAdversarialTraining(adversarial, batchSize);
   const advRatio = adversarial?.advRatio ?? defaultAdvRatio(schedule);
   const epsRamp = adversarial?.epsRamp ?? 0;
+  if (options.lrSchedule !== undefined) checkLrSchedule(options.lrSchedule);
+  const average = options.ema === undefined ? null : new WeightAverage(model.parameters(), options.ema);
   const engine = options.engine ?? new InProcessEngine(model);
-  const plan: EpochPlan = { batchSize, seed, adversarial, schedule, advRatio, epsRamp, signal: options.signal, onBatch: options.onBatch };
+  const plan: EpochPlan = {
+    batchSize, seed, adversarial, schedule, advRatio, epsRamp, signal: options.signal, onBatch: options.onBatch,
+    epochs, lrSchedule: options.lrSchedule === 'constant' ? undefined : options.lrSchedule, average,
+  };
   const log: EpochInfo[] = [];
   const figures: number[] = []; // robust validation accuracy, epoch by epoch
   let bestWeights: Float64Array[] | null = null;
@@ -119,6 +145,7 @@ export async function train(model: Module, data: Dataset, options: TrainOptions)
   for (let epoch = startEpoch + 1; epoch <= epochs; epoch++) {
     const started = performance.now();
     const info = await trainEpoch(engine, data, optimizer, epoch, plan, started);
+    average?.swapIn(); // the average stands in for the weights until training goes on
     let collapsed = false;
     if (options.validation) {
       const figuresNow = await validate(engine, options.validation.data, options.validation.attack);
@@ -137,8 +164,10 @@ export async function train(model: Module, data: Dataset, options: TrainOptions)
     }
     log.push(info);
     await options.onEpoch?.(info);
+    average?.swapOut();
     if (collapsed) break;
   }
+  average?.swapIn(); // kept: the raw weights are dropped
   if (bestWeights !== null) model.parameters().forEach((p, i) => p.value.data.set(bestWeights![i]));
   return log;
 }
@@ -153,6 +182,11 @@ interface EpochPlan {
   epsRamp: number;
   signal: AbortSignal | undefined;
   onBatch: ((info: BatchInfo) => void) | undefined;
+  /** The run's last epoch (the lr schedule spans epochs × steps per epoch). */
+  epochs: number;
+  /** undefined: optimizer.lr is never touched. */
+  lrSchedule: LrSchedule | undefined;
+  average: WeightAverage | null;
 }
 
 /** One epoch's steps (see the file header for the schedules); its log entry, without validation. */
@@ -164,6 +198,20 @@ async function trainEpoch(engine: Engine, data: Dataset, optimizer: Optimizer, e
   if (adversarial && schedule === 'epoch') epochData = await withEpochAdversarials(engine, data, adversarial.fgsm);
   else if (adversarial && schedule === 'batch') perStep = batchSize / 2; // clean images per step; each brings its FGSM example
   const batches = batchIndices(epochData.images.shape[0], perStep, rng);
+  const baseLr = optimizer.lr;
+  try {
+    return await epochSteps(engine, epochData, optimizer, epoch, plan, started, batches);
+  } finally {
+    optimizer.lr = baseLr; // a schedule's rate lasts one step; checkpoints record the base rate
+  }
+}
+
+/** trainEpoch's steps over `batches` of `epochData`. */
+async function epochSteps(
+  engine: Engine, epochData: Dataset, optimizer: Optimizer, epoch: number, plan: EpochPlan, started: number, batches: Int32Array[],
+): Promise<EpochInfo> {
+  const { seed, adversarial, schedule, advRatio, epsRamp, lrSchedule } = plan;
+  const baseLr = optimizer.lr;
   let lossSum = 0;
   let samples = 0;
   let eps: number | undefined;
@@ -177,16 +225,20 @@ async function trainEpoch(engine: Engine, data: Dataset, optimizer: Optimizer, e
     let total = x.shape[0];
     if (adversarial && schedule !== 'epoch') {
       eps = rampedEps(adversarial.fgsm.eps, epsRamp, epoch, b + 1, batches.length);
-      if (isPerImageSchedule(schedule)) {
+      if (schedule === 'trades') {
+        step = { kind: 'trades', attack: tradesAttackOptions(adversarial, eps, seed, epoch, b + 1), beta: adversarial.beta ?? DEFAULT_TRADES_BETA };
+      } else if (isPerImageSchedule(schedule)) {
         step = { kind: 'attack', spec: trainingAttackSpec(adversarial, eps, seed, epoch, b + 1), advRatio };
       } else {
         step = { kind: 'adversarial', fgsm: eps === adversarial.fgsm.eps ? adversarial.fgsm : { ...adversarial.fgsm, eps }, advRatio };
         total = 2 * x.shape[0];
       }
     } else if (adversarial) eps = adversarial.fgsm.eps;
+    if (lrSchedule !== undefined) optimizer.lr = baseLr * lrFactor(lrSchedule, (epoch - 1) * batches.length + b, plan.epochs * batches.length);
     const { lossSum: l } = await engine.trainStep(x, labels, total, step, optimizer); // no step when l is not finite
     if (!Number.isFinite(l)) throw new DivergenceError(epoch, b + 1, batches.length, l / total, optimizer.lr);
     release(x.data); // done with: the next step reuses its memory (tensor/recycle.ts)
+    plan.average?.update();
     lossSum += l;
     samples += total;
     plan.onBatch?.({ epoch, batch: b + 1, batches: batches.length, loss: l / total, samples, seconds: (performance.now() - started) / 1000 });

@@ -56,7 +56,7 @@ describe('bad input: one clear line and a non-zero exit', () => {
     saveCheckpoint(file, { architecture: 'resnet-50', params: [], meanImage, config: {}, metrics: null, epoch: 0, optimizer: null });
     const r = cli('eval', '--checkpoint', file, '--workers', '0');
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe(`advgrad eval: --checkpoint ${file}: no model is registered as 'resnet-50' (known: lenet-mnist-matconvnet)\n`);
+    expect(r.stderr).toBe(`advgrad eval: --checkpoint ${file}: no model is registered as 'resnet-50' (known: lenet-mnist-matconvnet, lenet-relu-mnist)\n`);
   });
   test('a checkpoint with a flipped byte, and one that is not a checkpoint', () => {
     const dir = mkdtempSync(join(tmpdir(), 'advgrad-cli-'));
@@ -127,7 +127,7 @@ describe('working commands', () => {
     saveCheckpoint(join(out, 'foreign.ckpt'), { ...foreign, architecture: 'resnet-18' });
     const refused = cli('audit', '--checkpoint', join(out, 'adversarial.ckpt'), '--surrogate', join(out, 'foreign.ckpt'), '--workers', '0');
     expect(refused.status).toBe(1);
-    expect(refused.stderr).toMatch(/--surrogate .*foreign\.ckpt: no model is registered as 'resnet-18' \(known: lenet-mnist-matconvnet\)/);
+    expect(refused.stderr).toMatch(/--surrogate .*foreign\.ckpt: no model is registered as 'resnet-18' \(known: lenet-mnist-matconvnet, lenet-relu-mnist\)/);
   });
 });
 

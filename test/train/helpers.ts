@@ -36,15 +36,15 @@ export function mnistSubset(trainCount: number, testCount: number): { train: Dat
 }
 
 /**
- * One LeNet (seed 0) and its engine for each of 0, 1 and 2 workers, made before the file's tests
- * and closed after them (starting a worker takes ~0.5 s, so tests share them).
+ * One LeNet (seed 0, or what `create` makes) and its engine for each of 0, 1 and 2 workers, made
+ * before the file's tests and closed after them (starting a worker takes ~0.5 s, so tests share them).
  */
-export function enginesPerWorkerCount(): { models: Map<number, LeNet>; engines: Map<number, Engine> } {
-  const models = new Map<number, LeNet>();
+export function enginesPerWorkerCount<M extends LeNet = LeNet>(create: () => M = () => createLeNet({ seed: 0 }) as M): { models: Map<number, M>; engines: Map<number, Engine> } {
+  const models = new Map<number, M>();
   const engines = new Map<number, Engine>();
   beforeAll(async () => {
     for (const workers of [0, 1, 2]) {
-      const model = createLeNet({ seed: 0 });
+      const model = create();
       models.set(workers, model);
       engines.set(workers, await createEngine(model, workers));
     }

@@ -75,12 +75,12 @@ describe('training attacks', () => {
   test('bad options are clear errors', () => {
     const check = (extra: Partial<AdversarialTraining>, batch = 100) => () => checkAdversarialTraining({ ...base, ...extra }, batch);
     expect(check({ advRatio: 1.5 })).toThrow('train: advRatio (the share of adversarial examples in the loss) must be a number in [0, 1], got 1.5');
-    expect(check({ steps: 0 })).toThrow("train: steps (PGD steps of the 'pgd' schedule) must be an integer ≥ 1, got 0");
+    expect(check({ steps: 0 })).toThrow("train: steps (attack steps of the 'pgd' and 'trades' schedules) must be an integer ≥ 1, got 0");
     expect(check({ epsRamp: -1 })).toThrow('train: epsRamp must be a whole number of epochs ≥ 0, got -1');
-    expect(check({ schedule: 'batch', steps: 3 })).toThrow("train: steps applies to the 'pgd' schedule only, not 'batch'");
+    expect(check({ schedule: 'batch', steps: 3 })).toThrow("train: steps applies to the 'pgd' and 'trades' schedules only, not 'batch'");
     expect(check({ schedule: 'epoch', epsRamp: 2 })).toThrow(/epsRamp needs examples made every batch/);
     expect(check({ schedule: 'epoch', advRatio: 1 })).toThrow(/'epoch' schedule mixes N clean and N adversarial samples/);
-    expect(check({ schedule: 'nope' as 'pgd' })).toThrow("train: schedule must be one of batch, epoch, pgd, fgsm-rs, got 'nope'");
+    expect(check({ schedule: 'nope' as 'pgd' })).toThrow("train: schedule must be one of batch, epoch, pgd, fgsm-rs, trades, got 'nope'");
     expect(check({ schedule: 'batch' }, 99)).toThrow(/even batch size/);
   });
 });

@@ -167,7 +167,7 @@ describe('WorkerEngine', () => {
     const model = new Sequential([new ReLU()]);
     expect((await createEngine(model, 0)).workers).toBe(0);
     await expect(createEngine(model, 2)).rejects.toThrow(
-      /^createEngine: 2 workers: workers rebuild the model from its architecture name, and a Sequential without an architecture name is not registered \(known: lenet-mnist-matconvnet\); use 0 workers for other modules$/,
+      /^createEngine: 2 workers: workers rebuild the model from its architecture name, and a Sequential without an architecture name is not registered \(known: lenet-mnist-matconvnet, lenet-relu-mnist\); use 0 workers for other modules$/,
     );
   });
 

@@ -44,6 +44,7 @@
  */
 import type { ExampleIndex } from '../../attacks/attack.ts';
 import { checkFgsmOptions, type FgsmOptions } from '../../attacks/fgsm.ts';
+import { checkKlPgdOptions } from '../../attacks/kl-pgd.ts';
 import { checkAttackSpec, toWire as attackToWire, type AttackSpec, type AttackSpecWire } from '../../attacks/spec.ts';
 import { parseConv2dAlgorithm, type Conv2dAlgorithm } from '../../layers/conv2d.ts';
 import type { Module } from '../../layers/module.ts';
@@ -230,6 +231,7 @@ export class WorkerEngine implements Engine {
     if (labels.length !== n) throw new RangeError(`WorkerEngine.${call}: ${n} images but ${labels.length} labels`);
     if (step.kind === 'adversarial') checkFgsmOptions(step.fgsm, x);
     if (step.kind === 'attack' && step.spec.eps > 0) checkAttackSpec(step.spec, x, labels);
+    if (step.kind === 'trades') checkKlPgdOptions(step.attack, x);
     const T = this.workers;
     const assigned: number[][] = this.threads.map(() => []);
     for (let s = 0; s < SHARDS; s++) {

@@ -9,8 +9,8 @@
  *             the parameter sizes, and the shared buffers.
  *   ready     Reply, the thread has built its replica.
  *   task      Task, one per call to each thread that has work. 'grad': the gradient shards
- *             (train/step.ts) this thread computes, the step kind (StepWire: standard, FGSM or an
- *             attack spec in its wire form, attacks/spec.ts), and for trainStep with SGD the
+ *             (train/step.ts) this thread computes, the step kind (StepWire: standard, FGSM, an
+ *             attack spec in its wire form, attacks/spec.ts, or TRADES's KL attack and β), and for trainStep with SGD the
  *             UpdateWire (its rank among the threads with shards and SGD's hyper-parameters).
  *             'logits' / 'attack': the row chunks (rowChunks) this thread computes.
  *             Every task carries TaskInputs: the call's number `seq` and the shapes of x and labels.
@@ -23,6 +23,7 @@
  */
 import { toWire as attackToWire, fromWire as attackFromWire, type AttackSpecWire } from '../../attacks/spec.ts';
 import type { FgsmOptions } from '../../attacks/fgsm.ts';
+import type { KlPgdOptions } from '../../attacks/kl-pgd.ts';
 import type { Conv2dAlgorithm } from '../../layers/conv2d.ts';
 import { Tensor, type DType, type FloatArray } from '../../tensor/tensor.ts';
 import type { StepKind } from '../step.ts';
@@ -63,11 +64,15 @@ export interface TaskInputs {
   labels: SharedArrayBuffer;
 }
 
+/** KlPgdOptions without the Tensor class (the mean as plain data). */
+export type KlPgdWire = Omit<KlPgdOptions, 'mean'> & { mean?: { data: FloatArray; shape: number[] } };
+
 /** A StepKind as a message carries it. */
 export type StepWire =
   | { kind: 'standard' }
   | { kind: 'adversarial'; fgsm: FgsmWire; advRatio?: number }
-  | { kind: 'attack'; spec: AttackSpecWire; advRatio: number };
+  | { kind: 'attack'; spec: AttackSpecWire; advRatio: number }
+  | { kind: 'trades'; attack: KlPgdWire; beta: number };
 
 /**
  * trainStep's SGD step, for worker `rank` of the `parties` that got shards: the weights it updates
@@ -113,6 +118,10 @@ export function fromWire(wire: FgsmWire): FgsmOptions {
 export function stepToWire(step: StepKind): StepWire {
   if (step.kind === 'standard') return step;
   if (step.kind === 'attack') return { kind: 'attack', spec: attackToWire(step.spec), advRatio: step.advRatio };
+  if (step.kind === 'trades') {
+    const { mean, ...rest } = step.attack;
+    return { kind: 'trades', attack: { ...rest, mean: mean === undefined ? undefined : { data: mean.data, shape: [...mean.shape] } }, beta: step.beta };
+  }
   return { kind: 'adversarial', fgsm: toWire(step.fgsm), advRatio: step.advRatio };
 }
 
@@ -120,5 +129,9 @@ export function stepToWire(step: StepKind): StepWire {
 export function stepFromWire(wire: StepWire): StepKind {
   if (wire.kind === 'standard') return wire;
   if (wire.kind === 'attack') return { kind: 'attack', spec: attackFromWire(wire.spec), advRatio: wire.advRatio };
+  if (wire.kind === 'trades') {
+    const { mean, ...rest } = wire.attack;
+    return { kind: 'trades', attack: { ...rest, mean: mean === undefined ? undefined : new Tensor(mean.data, mean.shape) }, beta: wire.beta };
+  }
   return { kind: 'adversarial', fgsm: fromWire(wire.fgsm), advRatio: wire.advRatio };
 }
