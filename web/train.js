@@ -145,7 +145,6 @@ async function finished(message) {
   const r = trainer.run;
   const stoppedText = message.stopped ? `${message.message} ` : '';
   if (message.epochs === 0 || r.checkpoint === null) {
-    trainer.run = null;
     setStatus('idle', stoppedText || 'No epoch finished: no model is kept.', message.stopped ? 'stopped' : '');
     return;
   }
