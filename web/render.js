@@ -149,7 +149,7 @@ export function drawTraining(container, run) {
     return { root, y };
   };
   const maxLoss = Math.max(0.5, ...run.losses.map((p) => (Number.isFinite(p.loss) ? p.loss : 0)));
-  const loss = frame('loss per step', Math.ceil(maxLoss * 2) / 2, 4, (v) => v.toFixed(1));
+  const loss = frame('loss per step', Math.ceil(maxLoss * 2) / 2, Math.ceil(maxLoss * 2), (v) => v.toFixed(1));
   svg('polyline', { points: run.losses.map((p) => `${x(p.imagesDone).toFixed(1)},${loss.y(Math.min(p.loss, maxLoss)).toFixed(1)}`).join(' '), fill: 'none', stroke: '#1b6ca8', 'stroke-width': 1 }, loss.root);
   const acc = frame(`accuracy on ${run.config.evalCount} test images (PGD-${run.config.evalSteps}, ε = ${run.config.eps})`, 1, 5, (v) => v.toFixed(1));
   let legendX = left + 8;

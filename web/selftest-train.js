@@ -8,7 +8,7 @@
 //               images, each with its checkpoint (the bytes the download button saves), its
 //               accuracies, its live curves; a run stopped before epoch 1 ended; the standard
 //               model attacked in the panels above and its curve among the shipped ones.
-//   train-shot  a run paused mid-epoch, the panel scrolled into view (the screenshot of the docs).
+//   train-shot  a run paused mid-epoch, the other panels hidden (docs/playground-train.png).
 import { $, page, state } from './app.js';
 import { checkpointBlob, CURVES, trainer } from './train.js';
 
@@ -94,18 +94,20 @@ async function panelRun(settings, { pauseAt = 0, stopAt = null } = {}) {
   };
 }
 
-/** A standard run of 2 epochs paused in its first epoch, after two live measurements. */
+/** An FGSM-trained run of 2 epochs paused in its first epoch, after two live measurements. */
 async function screenshotState() {
-  setControls({ ...BASE, epochs: '2' });
+  setControls({ ...BASE, schedule: 'fgsm', epochs: '2' });
   const listener = (m) => {
-    if (m.type === 'batch' && m.epoch === 1 && m.batch === 60) $('train-pause').click();
+    if (m.type === 'batch' && m.epoch === 1 && m.batch === 120) $('train-pause').click();
   };
   trainer.listeners.add(listener);
   $('train-start').click();
   await nextMessage((m) => m.type === 'paused');
   await until(() => trainer.run.evals.length >= 2);
-  await sleep(200); // one frame for the charts
-  $('train-panel').scrollIntoView();
+  // The screenshot shows the page's header and this panel alone: headless Chromium's --screenshot
+  // draws the top of the page, whatever the scroll position.
+  for (const section of document.querySelectorAll('main > section')) /** @type {HTMLElement} */ (section).hidden = section.id !== 'train-panel';
+  await sleep(300); // a frame for the charts
   return { status: $('train-status').textContent, eta: $('train-eta').textContent, evals: trainer.run.evals.length, state: { ...state } };
 }
 
