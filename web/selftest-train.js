@@ -5,7 +5,7 @@
 //
 //   train       refused sizes; a standard run on 2,000 images (paused and resumed in epoch 1,
 //               stopped in epoch 2, so epoch 1 is kept) and a 1-epoch FGSM-trained run on the same
-//               images, each with its checkpoint (the bytes the download button saves), its
+//               images, and a PGD-7-trained one on 200, each with its checkpoint (the bytes the download button saves), its
 //               accuracies, its live curves; a run stopped before epoch 1 ended; the standard
 //               model attacked in the panels above and its curve among the shipped ones.
 //   train-shot  a run paused mid-epoch, the other panels hidden (docs/playground-train.png).
@@ -18,13 +18,14 @@ const BASE = { schedule: 'standard', eps: '0.25', images: '2000', epochs: '1', b
 export async function trainReport(mode) {
   await until(() => trainer.status === 'idle' && page.test !== null && page.models.length > 0 && page.models.every((m) => m.status !== 'loading'), 120_000);
   if (mode === 'train-shot') return screenshotState();
-  const out = { served: trainer.served };
+  const out = { served: trainer.served, isolated: self.crossOriginIsolated, workersLine: $('train-workers').textContent };
   out.refusedTooMany = await refused({ ...BASE, images: String(trainer.served + 1000) });
   out.refusedTooFew = await refused({ ...BASE, images: '50' });
   // Two epochs, paused in the first, stopped in the second: the model of epoch 1 is kept.
   out.standard = await panelRun({ ...BASE, epochs: '2' }, { pauseAt: 30, stopAt: { epoch: 2, batch: 5 } });
   CURVES.eps = []; // the curves of one trained model suffice here, and cost time
   out.fgsm = await panelRun({ ...BASE, schedule: 'fgsm' });
+  out.pgd = await panelRun({ ...BASE, schedule: 'pgd', images: '200' }); // PGD-7 costs 8 passes an image: a small set
   out.stoppedInEpoch1 = await panelRun(BASE, { stopAt: { epoch: 1, batch: 3 } });
   // The first trained model (standard) in the attack panels: FGSM at ε = 0.25 on test image 0.
   await act(() => setValue('image-index', '0', 'input'));

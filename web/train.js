@@ -47,7 +47,22 @@ export function initTrainPanel(pageApi) {
     a.click();
     setTimeout(() => URL.revokeObjectURL(a.href), 1000);
   });
+  $('train-workers').textContent = workersLine();
   renderButtons();
+}
+
+/**
+ * How many workers train, and why: one. SharedArrayBuffer, which a data-parallel engine over
+ * several Web Workers needs, exists only in a cross-origin isolated page.
+ */
+export function workersLine() {
+  const cores = navigator.hardwareConcurrency ?? 1;
+  if (!self.crossOriginIsolated || typeof SharedArrayBuffer === 'undefined') {
+    return `Training uses one Web Worker: SharedArrayBuffer is unavailable because this page is not cross-origin isolated ` +
+      `(its server must send Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp, as npm run demo does).`;
+  }
+  return `Training uses one Web Worker of the ${cores} cores this browser reports: the page is cross-origin isolated (SharedArrayBuffer is available), ` +
+    `but training over several workers is not built yet.`;
 }
 
 /** The file the download button saves: the trained model's advgrad checkpoint. */

@@ -49,7 +49,10 @@ let dir: string;
 let server: RunningServer;
 let page: SelftestResult;
 let seconds: number;
-const node: Partial<Record<'standard' | 'fgsm', { model: LeNet; mean: Tensor }>> = {};
+const node: Partial<Record<Schedule, { model: LeNet; mean: Tensor }>> = {};
+type Schedule = 'standard' | 'fgsm' | 'pgd';
+/** The selftest's PGD-7 run trains on fewer images (web/selftest-train.js). */
+const PGD_IMAGES = 200;
 let data: { train: Dataset; mean: Tensor; test: Dataset };
 
 describe.skipIf(CHROMIUM === null && !IN_CI)('the train panel in headless Chromium', () => {
@@ -64,6 +67,7 @@ describe.skipIf(CHROMIUM === null && !IN_CI)('the train panel in headless Chromi
     data = mnistData();
     node.standard = await trainInNode('standard');
     node.fgsm = await trainInNode('fgsm');
+    node.pgd = await trainInNode('pgd', PGD_IMAGES);
     page = await inBrowser;
     seconds = (performance.now() - started) / 1000;
   }, 600_000);
@@ -84,8 +88,13 @@ describe.skipIf(CHROMIUM === null && !IN_CI)('the train panel in headless Chromi
     expect(page.served).toBe(TRAIN_SUBSET_SIZE);
   });
 
-  test('after one epoch the page\'s weights equal advgrad\'s train() in Node, bit for bit (standard and FGSM-trained)', () => {
-    for (const name of ['standard', 'fgsm'] as const) {
+  test('the demo server makes the page cross-origin isolated, and the panel says how many workers train and why', () => {
+    expect(page.isolated).toBe(true);
+    expect(page.workersLine).toMatch(/^Training uses one Web Worker/);
+  });
+
+  test('after one epoch the page\'s weights equal advgrad\'s train() in Node, bit for bit (standard, FGSM-trained, PGD-7-trained)', () => {
+    for (const name of ['standard', 'fgsm', 'pgd'] as const) {
       const run = page[name] as PanelRun;
       expect(run.kept?.epochs, name).toBe(1);
       const checkpoint = decodeCheckpoint(Buffer.from(run.kept!.checkpoint, 'base64'), `${name} from the page`);
@@ -142,7 +151,7 @@ describe.skipIf(CHROMIUM === null && !IN_CI)('the train panel in headless Chromi
 
   test('the trained model joins the others: in the model list, attacked as Node attacks it, its curve drawn', () => {
     const options = page.modelOptions as Array<{ value: string; text: string; disabled: boolean }>;
-    expect(options.map((o) => o.value)).toEqual(['standard', 'fgsm-trained', 'pgd-trained', 'trained-1', 'trained-2']);
+    expect(options.map((o) => o.value)).toEqual(['standard', 'fgsm-trained', 'pgd-trained', 'trained-1', 'trained-2', 'trained-3']);
     const attacked = page.attacked as { modelId: string; label: number; clean: number[]; adv: number[] };
     expect(attacked.modelId).toBe('trained-1');
     const { model, mean } = node.standard!;
@@ -166,13 +175,18 @@ function mnistData(): { train: Dataset; mean: Tensor; test: Dataset } {
   return { train, mean: meanImage(train.images), test };
 }
 
-/** One epoch as the panel trains it (web/train-worker.js): the project's recipe, seed 0. */
-async function trainInNode(schedule: 'standard' | 'fgsm'): Promise<{ model: LeNet; mean: Tensor }> {
-  const { mean } = data;
+/**
+ * One epoch on the first `images` training images as the panel trains it (web/train-worker.js):
+ * the project's recipe, seed 0; 'fgsm' is the 'batch' schedule, 'pgd' PGD-7 with ε ramped over epoch 1.
+ */
+async function trainInNode(schedule: Schedule, images = IMAGES): Promise<{ model: LeNet; mean: Tensor }> {
+  const raw = take(data.train, images);
+  const mean = meanImage(raw.images);
   const model = createLeNet({ seed: 0, init: { kind: 'matconvnet', scale: 0.01 } });
-  await train(model, { images: subtractMean(data.train.images, mean), labels: data.train.labels }, {
-    optimizer: new SGD(model.parameters()), epochs: 1, batchSize: BATCH, seed: 0,
-    adversarial: schedule === 'fgsm' ? { fgsm: { eps: EPS, mean }, schedule: 'batch' } : undefined,
+  const adversarial = schedule === 'fgsm' ? { fgsm: { eps: EPS, mean }, schedule: 'batch' as const }
+    : schedule === 'pgd' ? { fgsm: { eps: EPS, mean }, schedule: 'pgd' as const, epsRamp: 1 } : undefined;
+  await train(model, { images: subtractMean(raw.images, mean), labels: raw.labels }, {
+    optimizer: new SGD(model.parameters()), epochs: 1, batchSize: BATCH, seed: 0, adversarial,
   });
   return { model, mean };
 }
