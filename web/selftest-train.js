@@ -10,6 +10,7 @@
 //               model attacked in the panels above and its curve among the shipped ones.
 //   train-shot  a run paused mid-epoch, the other panels hidden (docs/playground-train.png).
 import { $, page, state } from './app.js';
+import { act, setValue, until } from './selftest.js';
 import { checkpointBlob, CURVES, trainer } from './train.js';
 
 /** The settings every run here shares unless it says otherwise. */
@@ -120,12 +121,6 @@ function setControls({ schedule, eps, images, epochs, batch }) {
   setValue('train-batch', batch, 'change');
 }
 
-function setValue(id, value, eventName) {
-  const element = $(id);
-  element.value = value;
-  element.dispatchEvent(new Event(eventName, { bubbles: true }));
-}
-
 /** The next message of the training worker that `match` accepts. */
 function nextMessage(match) {
   return new Promise((resolve) => {
@@ -145,21 +140,3 @@ function base64(bytes) {
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function act(action) {
-  action();
-  await until(() => page.inFlight === null && !page.dirty);
-}
-
-/** Resolves when `condition()` holds, checked every 20 ms. */
-function until(condition, timeoutMs = 60_000) {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const check = () => {
-      if (condition()) return resolve();
-      if (performance.now() - started > timeoutMs) return reject(new Error(`selftest: timed out after ${timeoutMs} ms waiting for the train panel`));
-      setTimeout(check, 20);
-    };
-    check();
-  });
-}

@@ -147,7 +147,7 @@ function median(values) {
 // ---------------------------------------------------------------------------------------------
 // Real DOM events
 
-function setValue(id, value, eventName) {
+export function setValue(id, value, eventName) {
   const element = $(id);
   element.value = value;
   element.dispatchEvent(new Event(eventName, { bubbles: true }));
@@ -189,7 +189,7 @@ function stroke(canvas, points) {
 // Waiting for the worker
 
 /** Runs a control action, then waits until the page has no update in flight or pending. */
-async function act(action) {
+export async function act(action) {
   action();
   await idle();
 }
@@ -199,7 +199,7 @@ function idle() {
 }
 
 /** Resolves when `condition()` holds; checks again on every worker answer and every 20 ms. */
-function until(condition, timeoutMs = 60_000) {
+export function until(condition, timeoutMs = 60_000) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const check = () => {
