@@ -63,8 +63,8 @@ export function paintBars(container, probs, { predicted = -1, label = -1 } = {})
 }
 
 const SVG = 'http://www.w3.org/2000/svg';
-// One colour per model, in the order of web/models/index.json.
-const MODEL_COLOURS = ['#1b6ca8', '#d95f02', '#1b9e77', '#7570b3', '#e7298a'];
+// One colour per model, in the order of web/models/index.json, then the models trained in the page.
+const MODEL_COLOURS = ['#1b6ca8', '#d95f02', '#1b9e77', '#7570b3', '#e7298a', '#66a61e', '#a6761d', '#e6ab02', '#666666'];
 
 function svg(tag, attributes, parent) {
   const node = document.createElementNS(SVG, tag);
