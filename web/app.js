@@ -9,6 +9,7 @@
 import { parseIdx } from './lib/advgrad/io/idx.js';
 import { createPad } from './pad.js';
 import { clearCanvas, drawCurves, paintBars, paintGrey, paintSigned } from './render.js';
+import { initTrainPanel } from './train.js';
 
 /**
  * The page's element with this id. The page looks its elements up by id and uses them as what
@@ -83,6 +84,7 @@ async function main() {
   page.worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
   page.worker.onmessage = (event) => onWorkerMessage(event.data);
   page.worker.onerror = (event) => notice(`The worker failed to start: ${event.message ?? 'unknown error'} (the page needs a browser with module workers).`, 'fatal');
+  initTrainPanel({ $, page, notice, addModel, addCurves });
   await Promise.all([loadTestImages(), loadModelList(), loadCurves()]);
   renderControls();
   requestUpdate();
@@ -138,6 +140,30 @@ async function loadModelList() {
     m.resolveLoad = resolve;
     page.worker.postMessage({ type: 'load-model', id: m.id, url: m.url });
   })));
+}
+
+/**
+ * A model the page holds as checkpoint bytes (trained in the train panel) joins the list: the
+ * worker loads it as it loads the shipped ones, and it can then be chosen and attacked.
+ * @param {{ id: string, name: string, about: string, curves: string | null }} entry
+ * @param {Uint8Array} bytes an advgrad checkpoint
+ */
+function addModel(entry, bytes) {
+  const m = { ...entry, file: `${entry.id}.ckpt`, url: `trained:${entry.id}`, status: 'loading', error: null, info: null, resolveLoad: null };
+  page.models.push(m);
+  renderControls();
+  return new Promise((resolve) => {
+    m.resolveLoad = resolve;
+    page.worker.postMessage({ type: 'load-model', id: m.id, url: m.url, bytes });
+  });
+}
+
+/** Accuracy-against-ε curves of a trained model (key: its `curves`), drawn beside the shipped ones. */
+function addCurves(key, curves) {
+  page.curves ??= { sources: [], models: {} };
+  page.curves.models[key] = curves;
+  page.curvesDrawn = false;
+  renderControls();
 }
 
 async function loadCurves() {

@@ -63,8 +63,8 @@ export function paintBars(container, probs, { predicted = -1, label = -1 } = {})
 }
 
 const SVG = 'http://www.w3.org/2000/svg';
-// One colour per model, in the order of web/models/index.json.
-const MODEL_COLOURS = ['#1b6ca8', '#d95f02', '#1b9e77', '#7570b3', '#e7298a'];
+// One colour per model, in the order of web/models/index.json, then the models trained in the page.
+const MODEL_COLOURS = ['#1b6ca8', '#d95f02', '#1b9e77', '#7570b3', '#e7298a', '#66a61e', '#a6761d', '#e6ab02', '#666666'];
 
 function svg(tag, attributes, parent) {
   const node = document.createElementNS(SVG, tag);
@@ -120,4 +120,46 @@ export function drawCurves(container, series) {
     marker.setAttribute('x1', x(eps));
     marker.setAttribute('x2', x(eps));
   };
+}
+
+/** Training charts' series styles: clean solid, FGSM dashed, PGD dotted. */
+const TRAIN_SERIES = [['clean', '', '#1b6ca8'], ['fgsm', '5 4', '#d95f02'], ['pgd', '2 3', '#7570b3']];
+
+/**
+ * The train panel's two charts, redrawn whole on every call (a few hundred points): the loss of
+ * every step, and the live accuracies (clean, FGSM, PGD) against the training images seen.
+ * @param {any} run { losses: [{ imagesDone, loss }], evals: [{ imagesDone, clean, fgsm, pgd }], imagesTotal, config }
+ */
+export function drawTraining(container, run) {
+  const W = 360, H = 220, left = 44, right = 10, top = 10, bottom = 36;
+  const total = Math.max(1, run.imagesTotal);
+  const x = (images) => left + (images / total) * (W - left - right);
+  const frame = (label, yMax, ticks, format) => {
+    const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: 'img', 'aria-label': label });
+    const y = (v) => top + (1 - v / yMax) * (H - top - bottom);
+    for (let i = 0; i <= ticks; i++) {
+      const v = (yMax * i) / ticks;
+      svg('line', { x1: left, x2: W - right, y1: y(v), y2: y(v), class: 'grid' }, root);
+      svg('text', { x: left - 6, y: y(v) + 4, 'text-anchor': 'end', class: 'tick' }, root).textContent = format(v);
+    }
+    const epochs = run.config.epochs;
+    for (let e = 1; e < epochs; e++) svg('line', { x1: x((e * total) / epochs), x2: x((e * total) / epochs), y1: top, y2: H - bottom, class: 'epoch-line' }, root);
+    svg('text', { x: (left + W - right) / 2, y: H - 18, 'text-anchor': 'middle', class: 'tick' }, root).textContent = `training images seen (of ${total.toLocaleString('en')})`;
+    svg('text', { x: left, y: H - 4, class: 'axis' }, root).textContent = label;
+    return { root, y };
+  };
+  const maxLoss = Math.max(0.5, ...run.losses.map((p) => (Number.isFinite(p.loss) ? p.loss : 0)));
+  const loss = frame('loss per step', Math.ceil(maxLoss * 2) / 2, Math.ceil(maxLoss * 2), (v) => v.toFixed(1));
+  svg('polyline', { points: run.losses.map((p) => `${x(p.imagesDone).toFixed(1)},${loss.y(Math.min(p.loss, maxLoss)).toFixed(1)}`).join(' '), fill: 'none', stroke: '#1b6ca8', 'stroke-width': 1 }, loss.root);
+  const acc = frame(`accuracy on ${run.config.evalCount} test images (PGD-${run.config.evalSteps}, ε = ${run.config.eps})`, 1, 5, (v) => v.toFixed(1));
+  let legendX = left + 8;
+  for (const [key, dash, colour] of TRAIN_SERIES) {
+    const points = run.evals.map((e) => [x(e.imagesDone), acc.y(e[key])]);
+    svg('polyline', { points: points.map(([a, b]) => `${a.toFixed(1)},${b.toFixed(1)}`).join(' '), fill: 'none', stroke: colour, 'stroke-width': 2, 'stroke-dasharray': dash }, acc.root);
+    for (const [a, b] of points) svg('circle', { cx: a, cy: b, r: 2.5, fill: colour }, acc.root);
+    svg('line', { x1: legendX, x2: legendX + 20, y1: top + 10, y2: top + 10, stroke: colour, 'stroke-width': 2, 'stroke-dasharray': dash }, acc.root);
+    svg('text', { x: legendX + 24, y: top + 14, class: 'legend-text' }, acc.root).textContent = key === 'clean' ? 'clean' : key === 'fgsm' ? 'FGSM' : 'PGD';
+    legendX += 80;
+  }
+  container.replaceChildren(loss.root, acc.root);
 }

@@ -6,6 +6,7 @@
 //
 // Modes (?selftest=MODE): full (default): the checks below and the timings; models: only wait for
 // every model of the list to load or be refused (the test gives it a list with broken files);
+// train, train-shot: the train panel (selftest-train.js);
 // any mode with ?noworker: the page hid Worker, so only its notices are reported.
 import { $, page, state } from './app.js';
 
@@ -14,6 +15,7 @@ export async function runSelftest(mode) {
   try {
     if (typeof Worker === 'undefined') Object.assign(result, { notices: notices(), appHidden: $('app').hidden });
     else if (mode === 'models') Object.assign(result, await modelsReport());
+    else if (mode === 'train' || mode === 'train-shot') Object.assign(result, await (await import('./selftest-train.js')).trainReport(mode));
     else Object.assign(result, await full());
     result.resources = await resources();
     result.ok = true;
@@ -145,7 +147,7 @@ function median(values) {
 // ---------------------------------------------------------------------------------------------
 // Real DOM events
 
-function setValue(id, value, eventName) {
+export function setValue(id, value, eventName) {
   const element = $(id);
   element.value = value;
   element.dispatchEvent(new Event(eventName, { bubbles: true }));
@@ -187,7 +189,7 @@ function stroke(canvas, points) {
 // Waiting for the worker
 
 /** Runs a control action, then waits until the page has no update in flight or pending. */
-async function act(action) {
+export async function act(action) {
   action();
   await idle();
 }
@@ -197,7 +199,7 @@ function idle() {
 }
 
 /** Resolves when `condition()` holds; checks again on every worker answer and every 20 ms. */
-function until(condition, timeoutMs = 60_000) {
+export function until(condition, timeoutMs = 60_000) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const check = () => {

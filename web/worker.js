@@ -11,6 +11,8 @@
 //     { type: 'load-model', id, url }
 //         fetch the checkpoint at `url` (same origin), decode and check it (decodeCheckpoint),
 //         build the architecture it names (createModel) and copy its weights in (restoreModel).
+//     { type: 'load-model', id, url, bytes }
+//         the same for a checkpoint the page holds (a model trained in the train panel); url names it.
 //     { type: 'resources' }
 //         list every URL the worker fetched (the selftest checks that all are local).
 //     { type: 'bracket', seq, modelId, pixels, label, index, attack: { name, steps, clip } }
@@ -48,7 +50,7 @@ const models = new Map();
 self.onmessage = async (event) => {
   const message = event.data;
   if (message.type === 'load-model') {
-    self.postMessage(await loadModel(message.id, message.url));
+    self.postMessage(await loadModel(message.id, message.url, message.bytes));
   } else if (message.type === 'resources') {
     // The worker's own fetches (the library, the checkpoints) are in its timeline, not the page's.
     self.postMessage({ type: 'resources', names: [self.location.href, ...performance.getEntriesByType('resource').map((e) => e.name)] });
@@ -61,12 +63,15 @@ self.onmessage = async (event) => {
   }
 };
 
-/** Fetches, checks and installs one model; answers with what was loaded or why it was refused. */
-async function loadModel(id, url) {
+/** Fetches (unless given its bytes), checks and installs one model; answers with what was loaded or why it was refused. */
+async function loadModel(id, url, given) {
   try {
-    const response = await fetch(url);
-    if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
-    const bytes = new Uint8Array(await response.arrayBuffer());
+    let bytes = given;
+    if (bytes === undefined) {
+      const response = await fetch(url);
+      if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+      bytes = new Uint8Array(await response.arrayBuffer());
+    }
     const checkpoint = decodeCheckpoint(bytes, url); // magic, version, sizes, checksum, every tensor
     const model = createModel(checkpoint.architecture); // throws naming the known architectures
     restoreModel(model, checkpoint); // throws unless every parameter name and shape fits

@@ -7,6 +7,9 @@
  *                              them as native ES modules without a bundler
  *   web/data/test-images.idx   the first SUBSET_SIZE MNIST test images, an IDX file (idx3-ubyte)
  *   web/data/test-labels.idx   their labels (idx1-ubyte); the page parses both with advgrad's parseIdx
+ *   web/data/train-images.idx.gz  the first TRAIN_SUBSET_SIZE MNIST training images, gzip-compressed
+ *   web/data/train-labels.idx.gz  IDX (the train panel's worker inflates them with the browser's
+ *                              DecompressionStream, then parseIdx)
  *   web/data/curves.json       accuracy against ε per model, cut from the project's results.json files
  *
  * The models themselves (web/models/*.ckpt and index.json) are committed: they come from training
@@ -23,7 +26,10 @@ export const ROOT = resolve(import.meta.dirname, '../..');
 export const WEB = join(ROOT, 'web');
 
 /** How many test images the page offers: the first ones of the MNIST test set, in order. */
-export const SUBSET_SIZE = 300;
+export const SUBSET_SIZE = 500;
+
+/** How many training images the train panel can train on: the first ones of the MNIST training set, in order. */
+export const TRAIN_SUBSET_SIZE = 10_000;
 
 /**
  * Where the robustness curves come from: the results.json of `npm run reproduce` (every model in
@@ -106,18 +112,26 @@ export function importsOf(code: string): string[] {
   return ts.preProcessFile(code, true, true).importedFiles.map((f) => f.fileName);
 }
 
-/** The first SUBSET_SIZE test images and labels, written as IDX files (the format MNIST ships in). */
+/**
+ * The first SUBSET_SIZE test images and the first TRAIN_SUBSET_SIZE training images, with their
+ * labels, written as IDX files (the format MNIST ships in); the training set gzip-compressed.
+ */
 function writeSubset(out: string): string[] {
-  const dir = defaultMnistDir();
-  const images = readIdx(join(dir, 't10k-images-idx3-ubyte'), { rank: 3 });
-  const labels = readIdx(join(dir, 't10k-labels-idx1-ubyte'), { rank: 1 });
-  const [, H, W] = images.dims;
   const outDir = join(out, 'data');
   mkdirSync(outDir, { recursive: true });
-  const imageFile = join(outDir, 'test-images.idx');
-  const labelFile = join(outDir, 'test-labels.idx');
-  writeIdx(imageFile, [SUBSET_SIZE, H, W], images.data.subarray(0, SUBSET_SIZE * H * W));
-  writeIdx(labelFile, [SUBSET_SIZE], labels.data.subarray(0, SUBSET_SIZE));
+  return [...writePair(outDir, 't10k', 'test', SUBSET_SIZE, ''), ...writePair(outDir, 'train', 'train', TRAIN_SUBSET_SIZE, '.gz')];
+}
+
+/** data/<name>-images.idx<ext> and data/<name>-labels.idx<ext>: the first `count` of MNIST's <prefix> files. */
+function writePair(outDir: string, prefix: string, name: string, count: number, ext: string): string[] {
+  const dir = defaultMnistDir();
+  const images = readIdx(join(dir, `${prefix}-images-idx3-ubyte`), { rank: 3 });
+  const labels = readIdx(join(dir, `${prefix}-labels-idx1-ubyte`), { rank: 1 });
+  const [, H, W] = images.dims;
+  const imageFile = join(outDir, `${name}-images.idx${ext}`);
+  const labelFile = join(outDir, `${name}-labels.idx${ext}`);
+  writeIdx(imageFile, [count, H, W], images.data.subarray(0, count * H * W));
+  writeIdx(labelFile, [count], labels.data.subarray(0, count));
   return [imageFile, labelFile];
 }
 

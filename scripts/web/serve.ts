@@ -1,7 +1,9 @@
 /**
  * A small static file server for the page (node:http, no dependency): GET and HEAD of files under
  * a root folder, on 127.0.0.1 only (the page is a local tool; nothing should reach it from the
- * network). Extra folders can be mounted under a URL prefix (the browser test mounts its fixtures
+ * network). Every file is sent with the cross-origin isolation headers (COOP same-origin, COEP
+ * require-corp), without which a browser withholds SharedArrayBuffer from the page and its
+ * workers; the page loads nothing from elsewhere, so they cost it nothing. Extra folders can be mounted under a URL prefix (the browser test mounts its fixtures
  * there rather than writing into web/). Every request is recorded, so a test can check what the
  * page loaded.
  */
@@ -20,6 +22,9 @@ const TYPES: Record<string, string> = {
   '.ico': 'image/x-icon',
   '.md': 'text/plain; charset=utf-8',
 };
+
+/** The headers that make the page cross-origin isolated (window.crossOriginIsolated, SharedArrayBuffer). */
+export const ISOLATION = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' } as const;
 
 export interface ServeOptions {
   /** The folder served at "/". */
@@ -112,6 +117,7 @@ function answer(req: IncomingMessage, res: ServerResponse, root: string, mounts:
     'content-length': size,
     // Always the files on disk: after a rebuild or a new model the page must not run stale code.
     'cache-control': 'no-store',
+    ...ISOLATION,
   });
   if (req.method === 'HEAD') res.end();
   else createReadStream(file).pipe(res);

@@ -5,10 +5,11 @@
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { parseIdx } from '../../src/index.ts';
-import { buildWeb, importsOf, SUBSET_SIZE, WEB } from '../../scripts/web/build.ts';
+import { buildWeb, importsOf, SUBSET_SIZE, TRAIN_SUBSET_SIZE, WEB } from '../../scripts/web/build.ts';
 
 let dir: string;
 
@@ -34,7 +35,7 @@ describe('importsOf', () => {
 });
 
 describe('buildWeb', () => {
-  test('copies index.js and what it imports, nothing else; writes the test subset and the curves', () => {
+  test('copies index.js and what it imports, nothing else; writes the test and training subsets and the curves', () => {
     const dist = fakeDist({
       'index.js': `export { t } from './tensor/t.js';`,
       'tensor/t.js': `export const t = 1;`,
@@ -50,6 +51,11 @@ describe('buildWeb', () => {
     expect(images.dims).toEqual([SUBSET_SIZE, 28, 28]);
     expect(labels.dims).toEqual([SUBSET_SIZE]);
     expect(labels.data[0]).toBe(7); // MNIST's first test digit
+    const trainImages = parseIdx(gunzipSync(readFileSync(join(out, 'data/train-images.idx.gz'))), 'train images', { rank: 3 });
+    const trainLabels = parseIdx(gunzipSync(readFileSync(join(out, 'data/train-labels.idx.gz'))), 'train labels', { rank: 1 });
+    expect(trainImages.dims).toEqual([TRAIN_SUBSET_SIZE, 28, 28]);
+    expect(trainLabels.dims).toEqual([TRAIN_SUBSET_SIZE]);
+    expect(trainLabels.data[0]).toBe(5); // MNIST's first training digit
     const curves = JSON.parse(readFileSync(join(out, 'data/curves.json'), 'utf8'));
     for (const name of ['standard', 'adversarial', 'pgd', 'fgsmRs']) {
       const c = curves.models[name];

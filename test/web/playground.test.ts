@@ -5,10 +5,8 @@
  * and the page holds its load event until the selftest is done (web/app.js says how). The test
  * checks that result against advgrad computed here in Node on the same inputs.
  *
- * Chromium missing: the file is skipped with a message, except under CI (.ci/run sets CI=true and
- * installs chromium), where that is a failure.
+ * Chromium missing: the file is skipped with a message, except under CI (test/web/chromium.ts).
  */
-import { execFile, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -18,12 +16,11 @@ import {
   softmaxForward, subtractMean, Tensor, Variable, type AttackSpec, type Dataset,
 } from '../../src/node.ts';
 import { buildWeb, compilePackage, WEB } from '../../scripts/web/build.ts';
+import { CHROMIUM, IN_CI, selftest as runSelftest, type SelftestResult } from './chromium.ts';
 import { serveStatic, type RequestLogEntry, type RunningServer } from '../../scripts/web/serve.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const OUTPUT = join(ROOT, 'test-output/web');
-const IN_CI = ['1', 'true'].includes(String(process.env.CI).toLowerCase());
-const CHROMIUM = process.env.CHROMIUM ?? (spawnSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).stdout.trim() || null);
 
 if (CHROMIUM === null && !IN_CI) {
   console.warn('test/web/playground.test.ts: skipped, chromium is not installed (apt-get install -y chromium; CI installs it)');
@@ -41,15 +38,6 @@ interface Snapshot {
   etaMaxAbs: number;
   prediction: string;
   pixels?: number[];
-}
-
-interface SelftestResult {
-  mode: string;
-  ok: boolean;
-  error?: string;
-  resources: string[];
-  notices?: string[];
-  [key: string]: unknown;
 }
 
 let dir: string;
@@ -194,24 +182,8 @@ describe.skipIf(CHROMIUM === null && !IN_CI)('the playground in headless Chromiu
 });
 
 /** Runs the page at `query` in headless Chromium and returns the selftest's JSON. */
-async function selftest(query: string, screenshot?: string): Promise<SelftestResult> {
-  const profile = mkdtempSync(join(dir, 'profile-'));
-  const args = [
-    '--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', `--user-data-dir=${profile}`,
-    '--window-size=1280,1100', '--timeout=60000', // --timeout: stop waiting for the load event after 60 s
-    ...(screenshot === undefined ? [] : [`--screenshot=${screenshot}`]),
-    '--dump-dom', `${server.url}${query}`,
-  ];
-  const dom = await new Promise<string>((done, fail) => {
-    execFile(CHROMIUM!, args, { encoding: 'utf8', timeout: 90_000, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
-      if (error && stdout === '') fail(new Error(`chromium ${query}: ${error.message}\n${stderr}`));
-      else done(stdout);
-    });
-  });
-  const match = /<pre id="selftest-result"[^>]*data-done="true"[^>]*>(.*?)<\/pre>/s.exec(dom);
-  if (match === null) throw new Error(`chromium ${query}: the page wrote no selftest result; the DOM was:\n${dom.slice(0, 4000)}`);
-  const text = match[1].replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&nbsp;/g, '\u00a0').replace(/&amp;/g, '&');
-  return JSON.parse(text) as SelftestResult;
+function selftest(query: string, screenshot?: string): Promise<SelftestResult> {
+  return runSelftest(server.url, query, { dir, screenshot });
 }
 
 /** What advgrad computes in Node for a model of web/models on test image `index` (or on `pixels`). */

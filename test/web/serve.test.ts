@@ -15,13 +15,16 @@ let server: RunningServer;
 const log: RequestLogEntry[] = [];
 
 /** A raw request (the path is sent as written, not normalised as fetch would). */
-function get(path: string, method = 'GET'): Promise<{ status: number; type: string; cache: string; body: string }> {
+function get(path: string, method = 'GET'): Promise<{ status: number; type: string; cache: string; body: string; isolation: string }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port: server.port, path, method }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode!, type: String(res.headers['content-type']), cache: String(res.headers['cache-control']), body }));
+      res.on('end', () => resolve({
+        status: res.statusCode!, type: String(res.headers['content-type']), cache: String(res.headers['cache-control']), body,
+        isolation: `${res.headers['cross-origin-opener-policy']} ${res.headers['cross-origin-embedder-policy']}`,
+      }));
     });
     req.on('error', reject);
     req.end();
@@ -58,6 +61,12 @@ describe('serveStatic', () => {
     expect((await get('/models/a.ckpt')).type).toBe('application/octet-stream');
     expect(await get('/extra/x.json')).toMatchObject({ status: 200, type: 'application/json; charset=utf-8', body: '{"mounted":true}' });
     expect((await get('/app.js', 'HEAD')).body).toBe('');
+  });
+
+  test('sends the cross-origin isolation headers with every file, so that the page may use SharedArrayBuffer', async () => {
+    for (const path of ['/', '/app.js', '/models/a.ckpt', '/extra/x.json']) {
+      expect((await get(path)).isolation, path).toBe('same-origin require-corp');
+    }
   });
 
   test('refuses what is not a file under the root: missing files, folders, climbing out, other methods', async () => {
