@@ -26,7 +26,7 @@ const ALLOWED: Record<string, { names: string[]; reason: string }> = {
   },
   'kernels/gemm/gemv.ts': { names: ['column', 'gemvAcc'], reason: 'scratch of the matrix–vector cases, grown on demand, written before read in every call' },
   'kernels/gemm/gemm.ts': { names: ['addendScratch', 'addendZeros'], reason: "float64 copies of a bias (written before read) and zeros for an absent one (never written)" },
-  'kernels/winograd/workspace.ts': { names: ['buffers'], reason: "Winograd's named intermediates, grown on demand; written before read in every call" },
+  'kernels/winograd/workspace.ts': { names: ['buffers', 'holders'], reason: "Winograd's named intermediates, grown on demand; written before read in every call" },
   'kernels/winograd/matrices.ts': { names: ['matricesCache'], reason: 'cache: the matrices of F(m, r) depend on m and r only' },
   'kernels/winograd/geometry.ts': {
     names: ['offsetsCache', 'tileIndexCache', 'outputOffsetsCache', 'panelColumnsCache'],

@@ -9,7 +9,7 @@ import type { FloatArray } from '../../tensor/tensor.ts';
 import { gemm, gemmIndexed, type MatrixRef } from '../gemm/gemm.ts';
 import { dense, packedGemm, panelColumnsAsRows, type WinogradSaved } from './geometry.ts';
 import type { WinogradMatrices } from './matrices.ts';
-import { winogradBuffer } from './workspace.ts';
+import { assertHeld, winogradBuffer } from './workspace.ts';
 
 /**
  * U [α², OC, C] = G·weight[oc,c]·Gᵀ for every channel pair, as two GEMMs (kh, then kw).
@@ -81,6 +81,7 @@ export function weightGradient(dMAt: (xi: number) => MatrixRef, saved: WinogradS
     packedGemm(OC, C, T, dMAt(xi), Vt, dU.subarray(xi * OCC), C);
   }
   const dHalf = winogradBuffer('kernelGradientRows', alpha * r * OCC); // [α (a), r (kw), OC, C]
+  assertHeld('kernelGradient');
   for (let a = 0; a < alpha; a++) {
     gemm(true, false, r, OCC, alpha, G, r, dU.subarray(a * alpha * OCC), OCC, 0, dHalf.subarray(a * r * OCC), OCC);
   }

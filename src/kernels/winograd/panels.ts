@@ -35,7 +35,7 @@ import {
 import { weightGradient } from './kernel-transform.ts';
 import { winogradMatrices } from './matrices.ts';
 import { columnBias } from './plain.ts';
-import { winogradBuffer } from './workspace.ts';
+import { assertHeld, winogradBuffer } from './workspace.ts';
 
 /** Whether winogradForwardPanels can run this geometry (see the file header). */
 export function winogradPanelsApply(wg: WinogradGeometry): boolean {
@@ -107,6 +107,7 @@ export function winogradForwardPanels(x: FloatArray, U: Float64Array, bias: Floa
   // in-cols: V_ξ = (Bᵀ·d·B)[ξ]
   const vSize = aV + alpha * alpha * sV;
   const V = keep ? pooledArray(Float64Array, vSize) : winogradBuffer('inputTilesNoGrad', vSize);
+  assertHeld('inputRows');
   for (let i = 0; i < alpha; i++) {
     gemmOnPanels(alpha, CT, alpha, dense(BT, alpha, false), R, aR + i * sR, 0, { data: V, rowOffset: tb.vRows.subarray(i * alpha, (i + 1) * alpha), colOffset: tb.vCols });
   }
@@ -117,10 +118,12 @@ export function winogradForwardPanels(x: FloatArray, U: Float64Array, bias: Floa
   }
   // out-rows: Aᵀ along i
   const H = winogradBuffer('outputRows', aH + m * sH);
+  assertHeld('products');
   gemmOnPanels(m, alpha * OT, alpha, dense(AT, alpha, false), M, aM, 0, { data: H, rowOffset: tb.hRows, colOffset: tb.hCols });
   // out-cols: Aᵀ along j, each output row a of the tiles straight into y with the bias
   const { rowOffset, colOffset } = cachedOutputOffsets(wg);
   const add = bias === null ? undefined : { cols: columnBias(bias, OC, T) };
+  assertHeld('outputRows');
   for (let a = 0; a < m; a++) {
     gemmOnPanels(m, OT, alpha, dense(AT, alpha, false), H, aH + a * sH, 0, { data: y, rowOffset: rowOffset.subarray(a * m, (a + 1) * m), colOffset }, add);
   }
@@ -159,6 +162,7 @@ export function winogradBackwardPanels(dy: FloatArray, saved: WinogradSaved, dx:
   }
   // dy-cols: dM = A·dY·Aᵀ
   const dM = winogradBuffer('dProducts', L.aM + alpha * alpha * L.sM);
+  assertHeld('dOutputRows');
   gemmOnPanels(alpha, alpha * OT, m, dense(AT, alpha, true), D, L.aD, 0, { data: dM, rowOffset: tb.mRows, colOffset: tb.mCols });
   if (dWeight !== null) {
     const asA = panelColumnsAsRows(T, OC); // dM_ξ [OC, T] read from its panels
@@ -168,16 +172,19 @@ export function winogradBackwardPanels(dy: FloatArray, saved: WinogradSaved, dx:
   if (dx === null) return;
   // ∂V: dV_ξ = U[ξ]ᵀ·dM_ξ
   const dV = winogradBuffer('dInputTiles', L.aV + alpha * L.sV);
+  assertHeld('dProducts');
   for (let xi = 0; xi < alpha * alpha; xi++) {
     gemmOnPanels(C, T, OC, dense(U.subarray(xi * OC * C), C, true), dM, L.aM + xi * L.sM, 0, { data: dV, rowOffset: tb.vRows.subarray(xi * C, (xi + 1) * C), colOffset: tb.vCols });
   }
   // ∂d-rows: B along j
   const E = winogradBuffer('dInputRows', L.aE + panelSize(alpha, alpha * CT));
+  assertHeld('dInputTiles');
   for (let i = 0; i < alpha; i++) {
     gemmOnPanels(alpha, CT, alpha, dense(BT, alpha, true), dV, L.aV + i * L.sV, 0, { data: E, rowOffset: tb.eRows.subarray(i * alpha, (i + 1) * alpha), colOffset: tb.eCols });
   }
   // ∂d-cols: B along i, overlapping tiles added up in float64 (a float32 dx is rounded once)
   const dxs = winogradBuffer('dExtendedInput', N * C * HP * WP); // [N, C, HP, WP]
+  assertHeld('dInputRows');
   dxs.fill(0, 0, N * C * HP * WP);
   gemmOnPanels(alpha, alpha * CT, alpha, dense(BT, alpha, true), E, L.aE, 1, { data: dxs, ...cachedTileOffsets(wg) });
   cropInput(dxs, dx, wg);

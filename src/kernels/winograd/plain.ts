@@ -47,7 +47,7 @@ import {
 } from './geometry.ts';
 import { weightGradient } from './kernel-transform.ts';
 import { winogradMatrices } from './matrices.ts';
-import { winogradBuffer } from './workspace.ts';
+import { assertHeld, winogradBuffer } from './workspace.ts';
 
 export type { WinogradSaved } from './geometry.ts';
 
@@ -71,6 +71,7 @@ export function winogradForward(x: FloatArray, U: Float64Array, bias: FloatArray
   const rowsDone = winogradBuffer('inputRows', alpha * alpha * CT); // [α (i), α (w), C, T] = Σ_k Bᵀ[i, k]·d[k, w]
   gemmIndexed(alpha, alpha * CT, alpha, { data: BT, ld: alpha, trans: false }, { data: xs, ...cachedTileOffsets(wg) }, 0, { data: rowsDone, ld: alpha * CT, trans: false });
   const V = keep ? pooledArray(Float64Array, alpha * alpha * CT) : winogradBuffer('inputTilesNoGrad', alpha * alpha * CT); // [α (i), α (j), C, T]
+  assertHeld('inputRows');
   for (let i = 0; i < alpha; i++) {
     const at = i * alpha * CT; // seek to row i
     gemm(false, false, alpha, CT, alpha, BT, alpha, rowsDone.subarray(at), CT, 0, V.subarray(at), CT);
@@ -82,12 +83,14 @@ export function winogradForward(x: FloatArray, U: Float64Array, bias: FloatArray
   }
   // Y = Aᵀ·M·A: along i (one GEMM), then along j (one per output row a)
   const half = winogradBuffer('outputRows', m * alpha * OT); // [m (a), α (j), OC, T]
+  assertHeld('products');
   gemm(false, false, m, alpha * OT, alpha, AT, alpha, M, alpha * OT, 0, half, alpha * OT);
   if (OH % m === 0 && OW % m === 0 && m > 1 && OT > 1) {
     // every tile lies inside y: each output row a of the tiles goes straight to its place in y,
     // bias added in the same store (y[n, oc, th·m + a, tw·m + b] = tilesOut[a, b, oc, t] + bias[oc])
     const { rowOffset, colOffset } = cachedOutputOffsets(wg);
     const add = bias === null ? undefined : { cols: columnBias(bias, OC, T) };
+    assertHeld('outputRows');
     const A = dense(AT, alpha, false);
     for (let a = 0; a < m; a++) {
       gemmIndexed(m, OT, alpha, A, dense(half.subarray(a * alpha * OT), OT, false), 0, { data: y, rowOffset: rowOffset.subarray(a * m, (a + 1) * m), colOffset }, add);
@@ -95,6 +98,7 @@ export function winogradForward(x: FloatArray, U: Float64Array, bias: FloatArray
     return { wg, mat, U, V, vPanels: null };
   }
   const tilesOut = winogradBuffer('outputTiles', m * m * OT); // [m (a), m (b), OC, T]
+  assertHeld('outputRows');
   for (let a = 0; a < m; a++) {
     gemm(false, false, m, OT, alpha, AT, alpha, half.subarray(a * alpha * OT), OT, 0, tilesOut.subarray(a * m * OT), OT);
   }
@@ -134,10 +138,12 @@ export function winogradBackward(dy: FloatArray, saved: WinogradSaved, dx: Float
   for (let i = 0; i < N * OC * OH * OW; i++) dTiles[at[i]] = dy[i];
   // dM = A·dY·Aᵀ: along b (one GEMM per a), then along a
   const half = winogradBuffer('dOutputRows', m * alpha * OT); // [m (a), α (j), OC, T]
+  assertHeld('dOutputTiles');
   for (let a = 0; a < m; a++) {
     gemm(true, false, alpha, OT, m, AT, alpha, dTiles.subarray(a * m * OT), OT, 0, half.subarray(a * alpha * OT), OT);
   }
   const dM = winogradBuffer('dProducts', alpha * alpha * OT); // [α², OC, T]
+  assertHeld('dOutputRows');
   gemm(true, false, alpha, alpha * OT, m, AT, alpha, half, alpha * OT, 0, dM, alpha * OT);
 
   if (dWeight !== null) weightGradient((xi) => dense(dM.subarray(xi * OT), T, false), saved, dWeight);
@@ -145,16 +151,19 @@ export function winogradBackward(dy: FloatArray, saved: WinogradSaved, dx: Float
   if (dx !== null) {
     // dV[ξ] = U[ξ]ᵀ·dM[ξ], then dd = B·dV·Bᵀ added into the (extended) dx through the tile offsets
     const dV = winogradBuffer('dInputTiles', alpha * alpha * CT); // [α (i), α (j), C, T]
+    assertHeld('dProducts');
     for (let xi = 0; xi < alpha * alpha; xi++) {
       packedGemm(C, T, OC, dense(U.subarray(xi * OC * C), C, true), dense(dM.subarray(xi * OT), T, false), dV.subarray(xi * CT), T);
     }
     const dRows = winogradBuffer('dInputRows', alpha * alpha * CT); // [α (i), α (w), C, T]
+    assertHeld('dInputTiles');
     for (let i = 0; i < alpha; i++) {
       const at = i * alpha * CT; // seek to row i
       gemm(true, false, alpha, CT, alpha, BT, alpha, dV.subarray(at), CT, 0, dRows.subarray(at), CT);
     }
     // overlapping tiles add up in float64, so a float32 dx is rounded once, as y is
     const dxs = winogradBuffer('dExtendedInput', N * C * HP * WP); // [N, C, HP, WP]
+    assertHeld('dInputRows');
     dxs.fill(0, 0, N * C * HP * WP);
     gemmIndexed(alpha, alpha * CT, alpha, { data: BT, ld: alpha, trans: true }, { data: dRows, ld: alpha * CT, trans: false }, 1, { data: dxs, ...cachedTileOffsets(wg) });
     cropInput(dxs, dx, wg);

@@ -1,11 +1,10 @@
 /**
  * Part of the Winograd path, which speeds up kernels/reference/conv2d.ts (a first reader reads that).
  *
- * The Winograd pipelines' float64 intermediates: one named buffer per intermediate, so that no
- * stage can overwrite what a later stage of the same call still reads (two names never share
- * memory). A name stands for one role in a call, and both pipelines (plain.ts and panels.ts) use
- * the same name for the same role; a call runs one pipeline from its first stage to its last, so
- * a role is never held by two pipelines at once.
+ * The Winograd pipelines' float64 intermediates, each named by its role. Both pipelines (plain.ts
+ * and panels.ts) use the same name for the same role, and a call runs one pipeline from its first
+ * stage to its last. Roles that are never live at once share an array (SLOT below), and every read
+ * of an earlier stage's role is checked to still hold it:
  *
  *   forward     extendedInput [N, C, HP, WP]   x in its zero border (extendInput)
  *               inputRows      Bᵀ·d, the input transform along tile rows
@@ -20,7 +19,7 @@
  *               dExtendedInput ∂L/∂x in the zero border, before cropping
  *   kernel      kernelRows     G·g along kh;  kernelGradient  dU = dM·Vᵀ;  kernelGradientRows  Gᵀ·dU
  *
- * Each buffer is module-level and grown on demand, never shrunk: no allocation per call once
+ * The buffers are module-level and grown on demand, never shrunk: no allocation per call once
  * warm (fresh memory is page-faulted in on first touch, which costs more than most stages), and
  * a batch that shrinks (an epoch's last batch, PGD's rows that stop) reuses the larger buffer.
  * A buffer's old contents are garbage: every stage writes the part it reads back later, or
@@ -33,14 +32,44 @@ export type WinogradBufferName =
   | 'dOutputTiles' | 'dOutputRows' | 'dProducts' | 'dInputTiles' | 'dInputRows' | 'dExtendedInput'
   | 'kernelRows' | 'kernelGradient' | 'kernelGradientRows';
 
-const buffers = new Map<WinogradBufferName, Float64Array>();
+/**
+ * The array each role lives in. Roles on one slot are never live at the same time: each pipeline
+ * claims a role's slot when a stage starts writing it, and a stage that reads a role written by an
+ * earlier stage first checks (`assertHeld`) that no later claim took the slot over, so a wrong
+ * table or a reordered stage throws instead of reading another role's numbers. Sharing keeps the
+ * pipelines' working set small: a stage writes into memory that an earlier stage of the same call
+ * just left in cache (docs/performance.md, "The house, round 2").
+ */
+const SLOT: Readonly<Record<WinogradBufferName, number>> = {
+  kernelRows: 0,
+  inputRows: 1, products: 1, outputTiles: 1, dOutputTiles: 1, dProducts: 1, dExtendedInput: 1,
+  outputRows: 2, dOutputRows: 2, dInputTiles: 2,
+  dInputRows: 3, kernelGradient: 3,
+  kernelGradientRows: 4,
+  extendedInput: 5,
+  inputTilesNoGrad: 6,
+  columnBias: 7,
+};
 
-/** The buffer `name`, at least `size` elements long (its contents are garbage). */
+/** The slots' arrays, grown on demand, never shrunk. */
+const buffers: Float64Array[] = [];
+/** The role that last claimed each slot. */
+const holders: WinogradBufferName[] = [];
+
+/** The buffer of role `name`, at least `size` elements long (its contents are garbage); claims its slot. */
 export function winogradBuffer(name: WinogradBufferName, size: number): Float64Array {
-  let buffer = buffers.get(name);
+  const slot = SLOT[name];
+  holders[slot] = name;
+  let buffer = buffers[slot];
   if (buffer === undefined || buffer.length < size) {
     buffer = new Float64Array(size);
-    buffers.set(name, buffer);
+    buffers[slot] = buffer;
   }
   return buffer;
+}
+
+/** Throws unless role `name` still holds its slot (no later stage claimed it): call before reading it. */
+export function assertHeld(name: WinogradBufferName): void {
+  const holder = holders[SLOT[name]];
+  if (holder !== name) throw new Error(`winograd workspace: '${name}' is read after '${holder}' took its slot ${SLOT[name]}`);
 }
