@@ -22,7 +22,7 @@
  *
  * Rows are independent: each example's result depends on its own pixels, label and stream only
  * (attack.ts), never on its batch, not even when the batch shrinks to one live row (the LeNet's
- * GEMMs never take the matrix–vector path on the batch axis, tensor/winograd.ts: one image costs
+ * GEMMs never take the matrix–vector path on the batch axis, kernels/winograd/: one image costs
  * one row, and gets the bits it gets inside a batch).
  */
 import { noGrad, Variable } from '../autograd/variable.ts';
