@@ -10,7 +10,7 @@ import { formatAttackText } from '../report/command-text.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { CliError, type FlagSpecs, type FlagValues } from './args.ts';
 import { CHECKPOINT_FLAG, DATA_FLAGS, loadCheckpointModel, openEngine, prepareData, RUN_FLAGS } from './common.ts';
-import { Progress } from './progress.ts';
+import { Progress } from '../report/progress.ts';
 
 /** The flags that describe an attack (shared with audit and reproduce where they apply). */
 export const ATTACK_SPEC_FLAGS: FlagSpecs = {

@@ -11,7 +11,7 @@ import { DEFAULT_EPSILONS } from '../robustness/curve.ts';
 import type { Engine } from '../train/engine.ts';
 import { CliError, type FlagSpecs, type FlagValues } from './args.ts';
 import { CHECKPOINT_FLAG, DATA_FLAGS, loadCheckpointModel, openEngine, prepareData, RUN_FLAGS } from './common.ts';
-import { Progress } from './progress.ts';
+import { Progress } from '../report/progress.ts';
 
 export const AUDIT_FLAGS: FlagSpecs = {
   ...CHECKPOINT_FLAG,

@@ -13,7 +13,7 @@ import { formatWithError } from '../robustness/stats.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import { CliError, type FlagSpecs, type FlagValues } from './args.ts';
 import { CHECKPOINT_FLAG, DATA_FLAGS, loadCheckpointModel, prepareData } from './common.ts';
-import { Progress } from './progress.ts';
+import { Progress } from '../report/progress.ts';
 
 export const CERTIFY_FLAGS: FlagSpecs = {
   ...CHECKPOINT_FLAG,

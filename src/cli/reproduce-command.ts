@@ -18,7 +18,7 @@ import { formatSeedsText, renderSeedsReport } from '../report/seeds.ts';
 import { formatRunText } from '../report/terminal.ts';
 import { camelCase, CliError, type FlagSpecs, type FlagValues } from './args.ts';
 import { DATA_FLAGS, interruptSignal, openEngine, prepareData, RUN_FLAGS } from './common.ts';
-import { Progress } from './progress.ts';
+import { Progress } from '../report/progress.ts';
 
 const kebab = (name: string): string => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 const Q = PRESETS.quick;

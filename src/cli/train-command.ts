@@ -24,7 +24,7 @@ import type { SGD } from '../train/sgd.ts';
 import { describeValidation, VALIDATION_PGD_STEPS } from '../train/validation.ts';
 import { CliError, type FlagSpecs, type FlagValues } from './args.ts';
 import { DATA_FLAGS, interruptSignal, openEngine, prepareData, RUN_FLAGS } from './common.ts';
-import { Progress } from './progress.ts';
+import { Progress } from '../report/progress.ts';
 
 export const TRAIN_FLAGS: FlagSpecs = {
   epochs: { type: 'int', min: 0, default: 3, help: 'epochs in all (with --resume: the total to reach)' },
