@@ -8,6 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { realpathSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { COMMANDS_USAGE } from '../report/flag-help.ts';
 import { CliError, formatHelp, parseFlags, type FlagSpecs, type FlagValues } from './args.ts';
 import { ATTACK_FLAGS, ATTACK_HELP, attackCommand } from './attack-command.ts';
 import { AUDIT_FLAGS, AUDIT_HELP, auditCommand } from './audit-command.ts';
@@ -27,24 +28,10 @@ const COMMANDS: Record<string, { flags: FlagSpecs; help: string; run: (flags: Fl
   reproduce: { flags: REPRODUCE_FLAGS, help: REPRODUCE_HELP, run: reproduceCommand },
 };
 
-const USAGE = `usage: advgrad <command> [flags]     (in a clone: npm run <command> -- [flags])
-
-commands:
-  reproduce   the whole experiment: train, attack, train adversarially, attack again; writes a report
-  train       train the LeNet on MNIST (standard, or --adversarial), checkpoint every epoch
-  eval        the five metrics of a checkpoint on the clean test set
-  attack      FGSM, PGD, BIM or noise on a checkpoint: the five metrics, or accuracy against a list of ε
-  audit       the checks that expose gradient masking, with verdicts, for a checkpoint
-  evaluate    the standard evaluation (APGD-CE, APGD-T, Square): robust accuracy as an upper bound
-  certify     certified accuracy (IBP or CROWN lower bounds) and certified radii of a checkpoint
-  bench       speed benchmarks (advgrad bench --help)
-
-Every command takes --help.`;
-
 export async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(`${USAGE}\n`);
+    process.stdout.write(`${COMMANDS_USAGE}\n`);
     return name === undefined ? 2 : 0;
   }
   if (name === 'bench') {

@@ -5,22 +5,21 @@
  * a killed run exactly), then the five metrics on the clean test set.
  */
 import { join } from 'node:path';
-import { trainConfig, trainRun, withValidation } from '../experiment/train-run.ts';
-import { restoreModel, restoreOptimizer, type CheckpointContents } from '../io/checkpoint.ts';
+import { trainRun } from '../experiment/train-run.ts';
+import { recipeConfig, trainSetup, validationCountFor } from '../experiment/train-setup.ts';
+import type { CheckpointContents } from '../io/checkpoint.ts';
 import { NORMALIZATIONS, type Normalization } from '../data/dataset.ts';
 import { loadCheckpoint } from '../io/checkpoint-file.ts';
 import { defaultOutDir, ensureWritableDir } from '../io/out-dir.ts';
 import { runFolder } from '../io/run-folder.ts';
 import { LeNet } from '../models/lenet.ts';
 import { architectureOfFlag, ARCH_FLAGS, createModel } from '../models/registry.ts';
-import { formatMetricsLine } from '../report/command-text.ts';
-import { plural } from '../report/format.ts';
+import { describeRecipe, formatTrainStart, formatTrainSummary } from '../report/command-text.ts';
 import type { Tensor } from '../tensor/tensor.ts';
-import { OPTIMIZERS, createOptimizer, type OptimizerName } from '../train/optimizer.ts';
+import { OPTIMIZERS, type OptimizerName } from '../train/optimizer.ts';
 import type { WeightAveragingOptions } from '../train/ema.ts';
 import { LR_SCHEDULES, type LrScheduleName } from '../train/lr-schedule.ts';
-import { DEFAULT_TRADES_BETA, DEFAULT_TRAINING_PGD_STEPS, isPerImageSchedule, SCHEDULES, type AdversarialTraining, type Schedule } from '../train/schedules.ts';
-import type { SGD } from '../train/sgd.ts';
+import { DEFAULT_TRADES_BETA, DEFAULT_TRAINING_PGD_STEPS, SCHEDULES, type AdversarialTraining, type Schedule } from '../train/schedules.ts';
 import { describeValidation, VALIDATION_PGD_STEPS } from '../train/validation.ts';
 import { CliError, type FlagSpecs, type FlagValues } from './args.ts';
 import { DATA_FLAGS, interruptSignal, openEngine, prepareData, RUN_FLAGS } from './common.ts';
@@ -115,36 +114,27 @@ export async function trainCommand(flags: FlagValues): Promise<void> {
   const out = ensureWritableDir((flags.out as string | undefined) ?? defaultOutDir('train'));
   const prepared = prepareData(flags, resumed?.meanImage, recipe.normalization);
   if (adversarial) adversarial.fgsm.mean = prepared.mean;
-  const valCount = (flags['val-count'] as number | undefined) ?? (adversarial && isPerImageSchedule(adversarial.schedule!) ? DEFAULT_VAL_COUNT : 0);
+  const valCount = validationCountFor(adversarial, flags['val-count'] as number | undefined);
   if (valCount >= prepared.train.labels.length) {
     throw new CliError(`train: --val-count ${valCount} leaves no training images (${prepared.train.labels.length} in all); use fewer`, 2);
   }
-  const { data, validation } = withValidation(prepared, valCount, { eps: adversarial?.fgsm.eps ?? (flags.eps as number), clip: flags.clip as boolean, seed });
   const model = createModel(recipe.architecture, { seed }); // the registry's LeNets: the seed's or the variant
   if (!(model instanceof LeNet)) throw new CliError(`train: --arch ${String(flags.arch)} is not a LeNet, which the training run expects`);
-  const optimizer = createOptimizer(optimizerName, model.parameters(), flags.lr as number);
-  if (resumed) {
-    restoreModel(model, resumed);
-    restoreOptimizer(optimizer as SGD, resumed);
-  }
   const batch = flags.batch as number;
-  const config = { ...trainConfig({ seed, epochs, batch, optimizer, adversarial, data, validationCount: valCount }), ...recipe.config };
-  progress.note(
-    `advgrad train: ${recipe.describe}${data.train.labels.length} training images${validation ? ` + ${valCount} validation (${describeValidation(validation.attack)})` : ''}, ` +
-      `${plural(epochs, 'epoch')}${resumed ? ` (resuming after epoch ${resumed.epoch})` : ''}, ${optimizerName} lr ${String(flags.lr)}, workers ${flags.workers}, output ${out}`,
-  );
+  const { data, validation, optimizer, config } = trainSetup(model, prepared, {
+    seed, epochs, batch, optimizer: optimizerName, lr: flags.lr as number, adversarial, validationCount: valCount, eps: flags.eps as number, clip: flags.clip as boolean, resumed, recipeConfig: recipe.config,
+  });
+  progress.note(formatTrainStart({
+    recipe: recipe.describe, trainCount: data.train.labels.length, validation: validation && { count: valCount, attack: describeValidation(validation.attack) },
+    epochs, resumedAfter: resumed?.epoch, optimizer: optimizerName, lr: String(flags.lr), workers: flags.workers, out,
+  }));
   const output = runFolder(out, 'train');
   const interrupt = interruptSignal(progress);
   try {
     const options = { epochs, seed, batch, workers: flags.workers as number, startEpoch: resumed?.epoch ?? 0, adversarial, validation, config, lrSchedule: recipe.lrSchedule, ema: recipe.ema };
     const summary = await trainRun(model, optimizer, options, { data, openEngine, progress, signal: interrupt.signal, output });
-    const { test, bestEpoch, secondsPerEpoch } = summary;
     const checkpoint = join(out, summary.checkpoint);
-    if (json) process.stdout.write(`${JSON.stringify({ ...summary, checkpoint })}\n`);
-    else {
-      const best = bestEpoch !== undefined ? `best epoch by validation: ${bestEpoch}; ` : '';
-      process.stdout.write(`${best}test (${test.count} images): ${formatMetricsLine(test)}\nseconds per epoch: ${secondsPerEpoch.map((s) => s.toFixed(1)).join(', ')}\ncheckpoint: ${checkpoint}\n`);
-    }
+    process.stdout.write(json ? `${JSON.stringify({ ...summary, checkpoint })}\n` : formatTrainSummary(summary, checkpoint));
   } finally {
     interrupt.dispose();
   }
@@ -172,21 +162,7 @@ export function recipeFromFlags(flags: FlagValues, resumed: CheckpointContents |
       throw new CliError('--resume: weight averaging (--ema) cannot continue a run exactly (checkpoints hold the average, not the raw weights)', 2);
     }
   }
-  const config: Record<string, unknown> = {
-    ...(normalization === 'image' ? {} : { normalize: normalization }),
-    ...(lrSchedule === 'constant' ? {} : { lrSchedule }),
-    ...(decay === undefined ? {} : { ema: decay }),
-    ...(flags.beta === undefined && flags.schedule !== 'trades' ? {} : { beta: (flags.beta as number | undefined) ?? DEFAULT_TRADES_BETA }),
-    ...(flags.schedule === 'trades' ? { steps: (flags.steps as number | undefined) ?? DEFAULT_TRAINING_PGD_STEPS } : {}),
-  };
-  const parts = [
-    flags.arch === 'lenet' ? '' : `${String(flags.arch)}, `,
-    normalization === 'image' ? '' : `${normalization} mean, `,
-    lrSchedule === 'constant' ? '' : `${lrSchedule} lr, `,
-    decay === undefined ? '' : `EMA ${decay}, `,
-  ];
-  return { architecture, normalization, lrSchedule, ...(decay === undefined ? {} : { ema: { decay } }), config, describe: parts.join('') };
+  const config = recipeConfig({ normalization, lrSchedule, emaDecay: decay, beta: flags.beta as number | undefined, schedule: flags.schedule as string | undefined, steps: flags.steps as number | undefined });
+  const describe = describeRecipe({ arch: flags.arch as string, normalization, lrSchedule, emaDecay: decay });
+  return { architecture, normalization, lrSchedule, ...(decay === undefined ? {} : { ema: { decay } }), config, describe };
 }
-
-/** Validation images carved from the training set by default for pgd, fgsm-rs and trades. */
-export const DEFAULT_VAL_COUNT = 1000;

@@ -1,6 +1,7 @@
 /**
  * How a command's flags are declared (a type, a default and a help line each) and the text that
- * describes them: the expected kind of a value (for error messages) and the --help page.
+ * describes them: the expected kind of a value (for error messages) and the --help page; and the
+ * usage page of `advgrad` itself, which lists the commands.
  */
 
 export type FlagSpec =
@@ -47,3 +48,18 @@ export function formatHelp(command: string, description: string, specs: FlagSpec
   lines.push('  --help'.padEnd(width) + 'show this help');
   return lines.join('\n');
 }
+
+/** `advgrad --help` (and `advgrad` alone): the commands, one line each. */
+export const COMMANDS_USAGE = `usage: advgrad <command> [flags]     (in a clone: npm run <command> -- [flags])
+
+commands:
+  reproduce   the whole experiment: train, attack, train adversarially, attack again; writes a report
+  train       train the LeNet on MNIST (standard, or --adversarial), checkpoint every epoch
+  eval        the five metrics of a checkpoint on the clean test set
+  attack      FGSM, PGD, BIM or noise on a checkpoint: the five metrics, or accuracy against a list of ε
+  audit       the checks that expose gradient masking, with verdicts, for a checkpoint
+  evaluate    the standard evaluation (APGD-CE, APGD-T, Square): robust accuracy as an upper bound
+  certify     certified accuracy (IBP or CROWN lower bounds) and certified radii of a checkpoint
+  bench       speed benchmarks (advgrad bench --help)
+
+Every command takes --help.`;
