@@ -6,7 +6,7 @@
  */
 import { formatAudit } from '../report/audit-text.ts';
 import { audit } from '../robustness/audit.ts';
-import { certifiedFigure, certifyImages, type Certified } from '../robustness/bracket.ts';
+import { certifiedTimed } from '../robustness/bracket.ts';
 import { DEFAULT_EPSILONS } from '../robustness/curve.ts';
 import type { Engine } from '../train/engine.ts';
 import { CliError, type FlagSpecs, type FlagValues } from './args.ts';
@@ -59,14 +59,9 @@ export async function auditCommand(flags: FlagValues): Promise<void> {
       engine, surrogate: surrogateEngine,
       onProgress: (stage, done, total) => progress.task(stage, done, total),
     });
-    let certified: Certified | null = null;
-    if (flags.certify) {
-      const started = performance.now();
-      const perImage = certifyImages(model, data.test.images, data.test.labels, {
-        eps: flags.eps as number, clip: flags.clip as boolean, mean: data.mean, onProgress: (done, total) => progress.task('CROWN certificates', done, total),
-      });
-      certified = certifiedFigure(perImage, (performance.now() - started) / 1000);
-    }
+    const certified = !flags.certify ? null : certifiedTimed(model, data.test.images, data.test.labels, {
+      eps: flags.eps as number, clip: flags.clip as boolean, mean: data.mean, onProgress: (done, total) => progress.task('CROWN certificates', done, total),
+    }).figure;
     if (flags.json) process.stdout.write(`${JSON.stringify({ checkpoint: path, surrogate: surrogate?.path ?? null, ...result, certified })}\n`);
     else {
       progress.note(`audit of ${path} on ${result.count} test images${surrogate ? `, surrogate ${surrogate.path}` : ''}`);

@@ -3,12 +3,11 @@
  * robust accuracy: no attack at that ε can fool a certified image), by IBP or CROWN; for a list of
  * ε the curve (table, and an SVG with --svg); with --radius each image's certified radius.
  */
-import { PIXEL_RANGE } from '../attacks/fgsm.ts';
 import { CERTIFY_METHODS, type CertifyMethod, type CertifyOptions } from '../certify/certify.ts';
 import { certifiedCurve, certifiedRadii } from '../certify/curve.ts';
 import { boundNetwork, type BoundNetwork } from '../certify/network.ts';
 import { writeFileAtomic } from '../io/write-atomic.ts';
-import { certifiedCurveSvg, formatCertifiedTable } from '../report/certify-text.ts';
+import { certifiedCurveSvg, certifiedJson, formatCertifiedTable } from '../report/certify-text.ts';
 import { CliError, type FlagSpecs, type FlagValues } from './args.ts';
 import { CHECKPOINT_FLAG, DATA_FLAGS, loadCheckpointModel, prepareData } from './common.ts';
 import { Progress } from '../report/progress.ts';
@@ -52,9 +51,7 @@ export async function certifyCommand(flags: FlagValues): Promise<void> {
   const radius = flags.radius ? certifiedRadii(net, images, labels, { ...base, maxEps, tolerance }, batch, progress) : null;
   if (flags.svg !== undefined) writeFileAtomic(flags.svg as string, certifiedCurveSvg(points, method, path), 'write the chart');
   if (flags.json) {
-    const results = points.map((p) => ({ ...p, epsGreyLevels: p.eps * PIXEL_RANGE, secondsPerImage: p.seconds / N }));
-    const json = { checkpoint: path, method, intermediate: base.intermediate, clip: base.clip, count: N, results, radius: radius && { ...radius, tolerance, maxEps } };
-    process.stdout.write(`${JSON.stringify(json)}\n`);
+    process.stdout.write(`${JSON.stringify(certifiedJson({ checkpoint: path, method, intermediate: base.intermediate, clip: base.clip }, points, N, radius && { ...radius, tolerance, maxEps }))}\n`);
     return;
   }
   progress.note(`${method} certificates for ${path}, ${N} test images${base.clip ? ', clipped to the pixel range' : ''}`);

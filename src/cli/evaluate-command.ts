@@ -10,8 +10,7 @@ import { join } from 'node:path';
 import { evaluateRun } from '../experiment/evaluate.ts';
 import { writeFileAtomic } from '../io/write-atomic.ts';
 import { convergenceCharts, convergenceTable } from '../report/convergence-chart.ts';
-import { formatStandardEvaluation } from '../report/standard-evaluation-text.ts';
-import type { Convergence } from '../robustness/convergence.ts';
+import { formatStandardEvaluation, standardEvaluationJson } from '../report/standard-evaluation-text.ts';
 import { DEFAULT_EVALUATION_QUERIES } from '../robustness/standard-evaluation.ts';
 import type { FlagSpecs, FlagValues } from './args.ts';
 import { CHECKPOINT_FLAG, DATA_FLAGS, loadCheckpointModel, openEngine, prepareData, RUN_FLAGS } from './common.ts';
@@ -56,9 +55,7 @@ export async function evaluateCommand(flags: FlagValues): Promise<void> {
       writeFileAtomic(join(outDir, 'convergence-restarts.svg'), charts.restarts);
     }
     if (flags.json) {
-      const { correct: _correct, ...rest } = result;
-      const strip = (c: Convergence): object => ({ ...c, steps: c.steps.map(({ correct: _c, ...p }) => p), restarts: c.restarts.map(({ correct: _c, ...p }) => p) });
-      process.stdout.write(`${JSON.stringify({ checkpoint: path, ...rest, certified, convergence: study === null ? null : strip(study) })}\n`);
+      process.stdout.write(`${JSON.stringify(standardEvaluationJson(path, result, certified, study))}\n`);
       return;
     }
     progress.note(`standard evaluation of ${path} on ${result.count} test images`);

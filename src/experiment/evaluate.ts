@@ -5,7 +5,7 @@
  * own: progress goes to the caller's sink, and the caller writes the charts.
  */
 import type { Module } from '../layers/module.ts';
-import { certifiedFigure, certifyImages, countContradictions, type Certified } from '../robustness/bracket.ts';
+import { certifiedTimed, countContradictions, type Certified } from '../robustness/bracket.ts';
 import { convergence, CONVERGENCE_RESTARTS, CONVERGENCE_STEPS, type Convergence } from '../robustness/convergence.ts';
 import { standardEvaluation, type StandardEvaluation } from '../robustness/standard-evaluation.ts';
 import type { Tensor } from '../tensor/tensor.ts';
@@ -49,9 +49,8 @@ export async function evaluateRun(
   });
   let certified: (Certified & { contradictions: number }) | null = null;
   if (options.certify) {
-    const started = performance.now();
-    const perImage = certifyImages(model, images, labels, { ...base, onProgress: (done, total) => progress.task('[5/5] CROWN certificates', done, total) });
-    certified = { ...certifiedFigure(perImage, (performance.now() - started) / 1000), contradictions: countContradictions(perImage, result.correct) };
+    const { perImage, figure } = certifiedTimed(model, images, labels, { ...base, onProgress: (done, total) => progress.task('[5/5] CROWN certificates', done, total) });
+    certified = { ...figure, contradictions: countContradictions(perImage, result.correct) };
   }
   let study: Convergence | null = null;
   if (options.convergence) {

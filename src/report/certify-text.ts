@@ -1,6 +1,6 @@
 /**
  * What `advgrad certify` prints and draws: the certified accuracy against ε as a table (with the
- * radius line when radii were found) and as an SVG chart.
+ * radius line when radii were found), as an SVG chart, and as one JSON object.
  */
 import { PIXEL_RANGE } from '../attacks/fgsm.ts';
 import type { CertifyMethod } from '../certify/certify.ts';
@@ -28,4 +28,12 @@ export function formatCertifiedTable(points: readonly CertifiedPoint[], N: numbe
     lines.push(`certified radius (bisection to ${radius.tolerance}, at most ${radius.maxEps}): mean ${radius.mean.toFixed(4)}, median ${radius.median.toFixed(4)}, ${((radius.seconds / N) * 1000).toFixed(1)} ms/image`);
   }
   return lines.join('\n');
+}
+
+/** The JSON object of `advgrad certify --json`: the run's settings, each ε's figure with grey levels and seconds per image, the radii. */
+export function certifiedJson(
+  run: { checkpoint: string; method: CertifyMethod; intermediate?: string; clip?: boolean }, points: readonly CertifiedPoint[], N: number, radius: (CertifiedRadii & { tolerance: number; maxEps: number }) | null,
+): object {
+  const results = points.map((p) => ({ ...p, epsGreyLevels: p.eps * PIXEL_RANGE, secondsPerImage: p.seconds / N }));
+  return { ...run, count: N, results, radius };
 }

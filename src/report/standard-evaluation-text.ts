@@ -1,9 +1,10 @@
 /**
  * What `advgrad evaluate` prints: the standard evaluation as a table, with the bracket certified ≤
- * true robust accuracy ≤ worst case stated in its header lines.
+ * true robust accuracy ≤ worst case stated in its header lines, or as one JSON object.
  */
 import { PIXEL_RANGE } from '../attacks/attack.ts';
 import type { Certified } from '../robustness/bracket.ts';
+import type { Convergence } from '../robustness/convergence.ts';
 import type { StandardEvaluation } from '../robustness/standard-evaluation.ts';
 import { formatWithError } from '../robustness/stats.ts';
 
@@ -34,4 +35,11 @@ export function formatStandardEvaluation(r: StandardEvaluation, certified: (Cert
     : 'Square, which never uses the gradient, fooled no image the gradient attacks had failed on.');
   if (certified !== null && certified.contradictions > 0) lines.push(`${certified.contradictions} certified image${certified.contradictions === 1 ? ' was' : 's were'} fooled by an attack: a bound or an attack is wrong.`);
   return lines.join('\n');
+}
+
+/** The JSON object of `advgrad evaluate --json`: everything but the per-image survivor masks. */
+export function standardEvaluationJson(checkpoint: string, result: StandardEvaluation, certified: (Certified & { contradictions: number }) | null, study: Convergence | null): object {
+  const { correct: _correct, ...rest } = result;
+  const strip = (c: Convergence): object => ({ ...c, steps: c.steps.map(({ correct: _c, ...p }) => p), restarts: c.restarts.map(({ correct: _c, ...p }) => p) });
+  return { checkpoint, ...rest, certified, convergence: study === null ? null : strip(study) };
 }
