@@ -28,9 +28,6 @@ export const ATTACK_SPEC_FLAGS: FlagSpecs = {
 };
 
 export const ATTACK_FLAGS: FlagSpecs = { ...CHECKPOINT_FLAG, ...ATTACK_SPEC_FLAGS, ...DATA_FLAGS, ...RUN_FLAGS };
-export const ATTACK_HELP =
-  'Attack a checkpoint on the MNIST test set and report the five metrics on the adversarial images, or, for a list of ε, the accuracy curve. The examples are made from that model (white-box).';
-
 /** The attack the flags describe, at ε = eps; flags that do not apply to it are an error. */
 export function attackSpecFromFlags(command: string, flags: FlagValues, eps: number, mean: Tensor): AttackSpec {
   const name = flags.attack as AttackSpec['attack'];

@@ -31,9 +31,6 @@ export const AUDIT_FLAGS: FlagSpecs = {
   ...RUN_FLAGS,
 };
 
-export const AUDIT_HELP =
-  'Audit the robustness of a checkpoint: PGD against FGSM, curves in ε, chance at ε = 0.5, black-box transfer, random noise, label leaking, vanishing gradients, validity, Square against APGD, convergence; a verdict for each check.';
-
 export async function auditCommand(flags: FlagValues): Promise<void> {
   const { model, path, checkpoint } = loadCheckpointModel('audit', flags);
   const surrogate = flags.surrogate === undefined ? null : loadCheckpointModel('audit', flags, 'surrogate');

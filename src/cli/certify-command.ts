@@ -27,9 +27,6 @@ export const CERTIFY_FLAGS: FlagSpecs = {
   json: { type: 'bool', default: false, help: 'print one JSON object on stdout (progress goes to stderr)' },
 };
 
-export const CERTIFY_HELP =
-  'Certified accuracy of a checkpoint on the MNIST test set: the share of images whose every logit margin is provably positive for every input within ε (a lower bound of the robust accuracy; attacks give upper bounds).';
-
 export async function certifyCommand(flags: FlagValues): Promise<void> {
   const { model, path, checkpoint } = loadCheckpointModel('certify', flags);
   const data = prepareData(flags, checkpoint.meanImage);

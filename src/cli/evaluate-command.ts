@@ -34,9 +34,6 @@ export const EVALUATE_FLAGS: FlagSpecs = {
   ...RUN_FLAGS,
 };
 
-export const EVALUATE_HELP =
-  'The standard robustness evaluation of a checkpoint (AutoAttack\'s way): APGD-CE, APGD-T and the gradient-free Square attack in sequence; the robust accuracy after each and the worst case, as upper bounds with standard errors.';
-
 export async function evaluateCommand(flags: FlagValues): Promise<void> {
   const { model, path, checkpoint } = loadCheckpointModel('evaluate', flags);
   const data = prepareData(flags, checkpoint.meanImage);

@@ -50,9 +50,6 @@ export const REPRODUCE_FLAGS: FlagSpecs = {
   ...RUN_FLAGS,
 };
 
-export const REPRODUCE_HELP =
-  "Reproduce 'harnessing adversarial examples': train the LeNet, attack it with FGSM, train it adversarially, attack it again, and write report.md, results.json and examples.png beside the paper's numbers.";
-
 /** The experiment's settings from the flags; a robust-only flag without --preset robust is a usage error. */
 export function reproduceSettings(flags: FlagValues): ExperimentSettings {
   const request = camelCase(flags) as unknown as SettingsRequest;

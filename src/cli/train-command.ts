@@ -57,9 +57,6 @@ export const TRAIN_FLAGS: FlagSpecs = {
   ...RUN_FLAGS,
 };
 
-export const TRAIN_HELP =
-  "Train the paper's LeNet (or its variant, --arch lenet-relu) on MNIST (SGD, batch 100, lr 0.001, momentum 0.9, weight decay 5e-4), standard or adversarial (--schedule), checkpoint every epoch, and report the five metrics on the test set.";
-
 /**
  * The adversarial training the flags ask for, or undefined; throws a usage error (exit 2) for flags
  * that do not go together. --schedule implies --adversarial. `mean` (needed with --clip) may be

@@ -1,7 +1,8 @@
 /**
  * How a command's flags are declared (a type, a default and a help line each) and the text that
  * describes them: the expected kind of a value (for error messages) and the --help page; and the
- * usage page of `advgrad` itself, which lists the commands.
+ * usage page of `advgrad` itself, which lists the commands, and the paragraph that opens each
+ * command's --help page.
  */
 
 export type FlagSpec =
@@ -63,3 +64,21 @@ commands:
   bench       speed benchmarks (advgrad bench --help)
 
 Every command takes --help.`;
+
+/** The paragraph under the usage line of each command's --help. */
+export const COMMAND_DESCRIPTIONS: Record<string, string> = {
+  train:
+    "Train the paper's LeNet (or its variant, --arch lenet-relu) on MNIST (SGD, batch 100, lr 0.001, momentum 0.9, weight decay 5e-4), standard or adversarial (--schedule), checkpoint every epoch, and report the five metrics on the test set.",
+  eval:
+    'The five metrics of a checkpoint on the clean MNIST test set (the mean image comes from the checkpoint).',
+  attack:
+    'Attack a checkpoint on the MNIST test set and report the five metrics on the adversarial images, or, for a list of ε, the accuracy curve. The examples are made from that model (white-box).',
+  audit:
+    'Audit the robustness of a checkpoint: PGD against FGSM, curves in ε, chance at ε = 0.5, black-box transfer, random noise, label leaking, vanishing gradients, validity, Square against APGD, convergence; a verdict for each check.',
+  evaluate:
+    'The standard robustness evaluation of a checkpoint (AutoAttack\'s way): APGD-CE, APGD-T and the gradient-free Square attack in sequence; the robust accuracy after each and the worst case, as upper bounds with standard errors.',
+  certify:
+    'Certified accuracy of a checkpoint on the MNIST test set: the share of images whose every logit margin is provably positive for every input within ε (a lower bound of the robust accuracy; attacks give upper bounds).',
+  reproduce:
+    "Reproduce 'harnessing adversarial examples': train the LeNet, attack it with FGSM, train it adversarially, attack it again, and write report.md, results.json and examples.png beside the paper's numbers.",
+};
