@@ -7,6 +7,7 @@ import { CHECKPOINT_FLAG, DATA_FLAGS, loadCheckpointModel, openEngine, prepareDa
 import { formatMetricsLine } from '../report/command-text.ts';
 
 export const EVAL_FLAGS: FlagSpecs = { ...CHECKPOINT_FLAG, ...DATA_FLAGS, ...RUN_FLAGS };
+
 export async function evalCommand(flags: FlagValues): Promise<void> {
   const { model, path, checkpoint } = loadCheckpointModel('eval', flags);
   const data = prepareData(flags, checkpoint.meanImage);

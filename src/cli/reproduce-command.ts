@@ -4,16 +4,15 @@
  * `--seeds N` runs it for seeds s, …, s+N−1 (s = --seed) in the sub-folders seed-<k>, then writes
  * the spread of every table cell (report/seeds.ts) at the top.
  */
-import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { CURVE_EPSILONS, PRESETS, resolveSettings, ROBUST_ONLY, ROBUST_RECIPE, type ExperimentSettings, type SettingsRequest } from '../experiment/config.ts';
 import type { ExperimentContext } from '../experiment/context.ts';
 import { runExperiment, runFiles } from '../experiment/run.ts';
 import { runSeeds } from '../experiment/seeds.ts';
+import { machine } from '../io/machine.ts';
 import { defaultOutDir, ensureWritableDir } from '../io/out-dir.ts';
 import { runFolder } from '../io/run-folder.ts';
 import { formatDuration } from '../report/format.ts';
-import type { Results } from '../report/results.ts';
 import { formatSeedsText, renderSeedsReport } from '../report/seeds.ts';
 import { formatRunText } from '../report/terminal.ts';
 import { camelCase, CliError, type FlagSpecs, type FlagValues } from './args.ts';
@@ -92,8 +91,4 @@ export async function reproduceCommand(flags: FlagValues): Promise<void> {
   } finally {
     interrupt.dispose();
   }
-}
-
-function machine(): NonNullable<Results['machine']> {
-  return { node: process.version, cpus: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`, platform: `${process.platform} ${process.arch}`, date: new Date().toISOString() };
 }
