@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { trainRun } from '../experiment/train-run.ts';
-import { recipeConfig, trainSetup, validationCountFor } from '../experiment/train-setup.ts';
+import { recipeConfig, resumeProblem, trainSetup, validationCountFor } from '../experiment/train-setup.ts';
 import type { CheckpointContents } from '../io/checkpoint.ts';
 import { NORMALIZATIONS, type Normalization } from '../data/dataset.ts';
 import { loadCheckpoint } from '../io/checkpoint-file.ts';
@@ -15,12 +15,13 @@ import { runFolder } from '../io/run-folder.ts';
 import { LeNet } from '../models/lenet.ts';
 import { architectureOfFlag, ARCH_FLAGS, createModel } from '../models/registry.ts';
 import { describeRecipe, formatTrainStart, formatTrainSummary } from '../report/command-text.ts';
+import { SCHEDULE_FLAG_HELP, VAL_COUNT_FLAG_HELP } from '../report/flag-help.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { OPTIMIZERS, type OptimizerName } from '../train/optimizer.ts';
 import type { WeightAveragingOptions } from '../train/ema.ts';
 import { LR_SCHEDULES, type LrScheduleName } from '../train/lr-schedule.ts';
 import { DEFAULT_TRADES_BETA, DEFAULT_TRAINING_PGD_STEPS, SCHEDULES, type AdversarialTraining, type Schedule } from '../train/schedules.ts';
-import { describeValidation, VALIDATION_PGD_STEPS } from '../train/validation.ts';
+import { describeValidation } from '../train/validation.ts';
 import { CliError, type FlagSpecs, type FlagValues } from './args.ts';
 import { DATA_FLAGS, interruptSignal, openEngine, prepareData, RUN_FLAGS } from './common.ts';
 import { Progress } from '../report/progress.ts';
@@ -34,10 +35,7 @@ export const TRAIN_FLAGS: FlagSpecs = {
   adversarial: { type: 'bool', default: false, help: 'adversarial training (FGSM examples mixed in, see --schedule)' },
   eps: { type: 'number', min: 0, max: 1, default: 0.25, help: 'with --adversarial: ε of the training attack as a fraction of the pixel range (0.25 = 63.75 grey levels)' },
   clip: { type: 'bool', default: false, help: 'with --adversarial: clip training examples to the valid pixel range' },
-  schedule: {
-    type: 'enum', choices: SCHEDULES,
-    help: "adversarial examples: batch = FGSM every batch, ½ clean + ½ FGSM (default with --adversarial); epoch = FGSM once per epoch; pgd = PGD-k with random start every batch (Madry); fgsm-rs = one step of 1.25·ε from a random start (Wong); trades = CE(x) + β·KL(p(x) ‖ p(x̃)), x̃ maximising the KL by k sign steps (Zhang). Implies --adversarial",
-  },
+  schedule: { type: 'enum', choices: SCHEDULES, help: SCHEDULE_FLAG_HELP },
   'adv-ratio': { type: 'number', min: 0, max: 1, help: 'share of adversarial examples in each step\'s loss (default 0.5 for batch and epoch, 1 for pgd and fgsm-rs)' },
   'train-label': { type: 'enum', choices: ['true', 'predicted'], default: 'true', help: 'label the training examples are made with: the true one, or the prediction (avoids label leaking)' },
   'eps-ramp': { type: 'int', min: 0, default: 0, help: 'ε grows linearly from 0 to --eps over the first N epochs, batch by batch', placeholder: 'EPOCHS' },
@@ -47,10 +45,7 @@ export const TRAIN_FLAGS: FlagSpecs = {
   normalize: { type: 'enum', choices: NORMALIZATIONS, default: 'image', help: "what is subtracted from the inputs: image = the mean training image (the paper's); scalar = the mean grey level, one number for every pixel" },
   'lr-schedule': { type: 'enum', choices: LR_SCHEDULES, default: 'constant', help: 'the learning rate over the run: constant; cosine = decay from --lr to 0; one-cycle = warm up from lr/25 over 30% of the steps, then cosine to 0' },
   ema: { type: 'number', min: 0, max: 1, help: 'weight averaging: validate, save and evaluate a moving average of the weights with this decay (e.g. 0.999) instead of the weights', placeholder: 'DECAY' },
-  'val-count': {
-    type: 'int', min: 0,
-    help: `validate on the last N training images (taken out of training): PGD-${VALIDATION_PGD_STEPS} accuracy every epoch, best epoch kept in best.ckpt, stop on a collapse (default 1000 for pgd and fgsm-rs, 0 otherwise)`,
-  },
+  'val-count': { type: 'int', min: 0, help: VAL_COUNT_FLAG_HELP },
   out: { type: 'string', help: 'output folder (default: runs/train-<timestamp>)', placeholder: 'DIR' },
   resume: { type: 'string', help: "continue from this checkpoint (its seed, mean image, optimizer state and epoch)", placeholder: 'FILE' },
   ...DATA_FLAGS,
@@ -101,11 +96,8 @@ export async function trainCommand(flags: FlagValues): Promise<void> {
   const seed = resumed ? Number(resumed.config.seed ?? flags.seed) : (flags.seed as number);
   const epochs = flags.epochs as number;
   const optimizerName = flags.optimizer as OptimizerName;
-  if (resumed && resumed.epoch > epochs) {
-    throw new CliError(`--resume ${resumeFrom}: the checkpoint has already trained ${resumed.epoch} epochs, more than --epochs ${epochs}`);
-  }
-  if (resumed && optimizerName !== 'sgd') throw new CliError(`--resume: checkpoints store SGD's state only, so --optimizer ${optimizerName} cannot continue a run exactly`, 2);
-  if (resumed && resumed.optimizer === null) throw new CliError(`--resume ${resumeFrom}: the checkpoint holds no optimizer state, so training cannot continue exactly`);
+  const problem = resumed && resumeProblem(resumed, { from: resumeFrom!, epochs, optimizer: optimizerName });
+  if (problem) throw new CliError(problem.message, problem.usage ? 2 : 1);
   const recipe = recipeFromFlags(flags, resumed);
   const adversarial = adversarialFromFlags(flags);
   const out = ensureWritableDir((flags.out as string | undefined) ?? defaultOutDir('train'));

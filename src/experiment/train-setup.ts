@@ -25,6 +25,17 @@ export function validationCountFor(adversarial: AdversarialTraining | undefined,
   return given ?? (adversarial && isPerImageSchedule(adversarial.schedule!) ? DEFAULT_VAL_COUNT : 0);
 }
 
+/**
+ * Why the checkpoint `resumed` (the file `from`) cannot continue a run of `epochs` epochs with
+ * `optimizer` exactly, or null; `usage` when the flags, not the file, are at fault.
+ */
+export function resumeProblem(resumed: CheckpointContents, run: { from: string; epochs: number; optimizer: OptimizerName }): { message: string; usage: boolean } | null {
+  if (resumed.epoch > run.epochs) return { message: `--resume ${run.from}: the checkpoint has already trained ${resumed.epoch} epochs, more than --epochs ${run.epochs}`, usage: false };
+  if (run.optimizer !== 'sgd') return { message: `--resume: checkpoints store SGD's state only, so --optimizer ${run.optimizer} cannot continue a run exactly`, usage: true };
+  if (resumed.optimizer === null) return { message: `--resume ${run.from}: the checkpoint holds no optimizer state, so training cannot continue exactly`, usage: false };
+  return null;
+}
+
 /** The recipe's part of the config: only what differs from the paper's (image mean, constant lr, no averaging, no TRADES). */
 export function recipeConfig(r: { normalization: Normalization; lrSchedule: LrScheduleName; emaDecay?: number; beta?: number; schedule?: string; steps?: number }): Record<string, unknown> {
   return {

@@ -2,8 +2,9 @@
  * How a command's flags are declared (a type, a default and a help line each) and the text that
  * describes them: the expected kind of a value (for error messages) and the --help page; and the
  * usage page of `advgrad` itself, which lists the commands, and the paragraph that opens each
- * command's --help page.
+ * command's --help page and the longer flag help lines.
  */
+import { VALIDATION_PGD_STEPS } from '../train/validation.ts';
 
 export type FlagSpec =
   | { type: 'int'; default?: number; min?: number; help: string; placeholder?: string }
@@ -82,3 +83,11 @@ export const COMMAND_DESCRIPTIONS: Record<string, string> = {
   reproduce:
     "Reproduce 'harnessing adversarial examples': train the LeNet, attack it with FGSM, train it adversarially, attack it again, and write report.md, results.json and examples.png beside the paper's numbers.",
 };
+
+/** `train --schedule`: what each schedule of adversarial examples does. */
+export const SCHEDULE_FLAG_HELP =
+  "adversarial examples: batch = FGSM every batch, ½ clean + ½ FGSM (default with --adversarial); epoch = FGSM once per epoch; pgd = PGD-k with random start every batch (Madry); fgsm-rs = one step of 1.25·ε from a random start (Wong); trades = CE(x) + β·KL(p(x) ‖ p(x̃)), x̃ maximising the KL by k sign steps (Zhang). Implies --adversarial";
+
+/** `train --val-count`: the validation subset and what it decides. */
+export const VAL_COUNT_FLAG_HELP =
+  `validate on the last N training images (taken out of training): PGD-${VALIDATION_PGD_STEPS} accuracy every epoch, best epoch kept in best.ckpt, stop on a collapse (default 1000 for pgd and fgsm-rs, 0 otherwise)`;
