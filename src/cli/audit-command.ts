@@ -4,6 +4,7 @@
  * --no-certify; the worst case over the audit's attacks, the upper bound; each attack alone) as a
  * checklist with the numbers measured and a verdict for each, and what each flag means.
  */
+import { meanImageGap } from '../data/dataset.ts';
 import { formatAudit } from '../report/audit-text.ts';
 import { audit } from '../robustness/audit.ts';
 import { certifiedTimed } from '../robustness/bracket.ts';
@@ -35,9 +36,7 @@ export async function auditCommand(flags: FlagValues): Promise<void> {
   const { model, path, checkpoint } = loadCheckpointModel('audit', flags);
   const surrogate = flags.surrogate === undefined ? null : loadCheckpointModel('audit', flags, 'surrogate');
   if (surrogate !== null) {
-    // The surrogate attacks the same mean-subtracted inputs: with another mean image they would be shifted.
-    const [a, b] = [checkpoint.meanImage.data, surrogate.checkpoint.meanImage.data]; // [784] each
-    const worst = a.length === b.length ? Math.max(0, ...Array.from(a, (v, i) => Math.abs(v - b[i]))) : Infinity;
+    const worst = meanImageGap(checkpoint.meanImage, surrogate.checkpoint.meanImage); // the surrogate attacks the same mean-subtracted inputs
     if (worst > 1e-3) {
       throw new CliError(`--surrogate ${surrogate.path}: its mean image differs from that of --checkpoint ${path} (by up to ${worst.toFixed(3)} grey levels); train both on the same images so they see the same inputs`);
     }

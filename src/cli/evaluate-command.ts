@@ -6,10 +6,9 @@
  * table states the bracket certified ≤ true robust accuracy ≤ worst case.
  * --convergence adds APGD-CE against steps and restarts (a table; with --out, two SVG charts).
  */
-import { join } from 'node:path';
 import { evaluateRun } from '../experiment/evaluate.ts';
-import { writeFileAtomic } from '../io/write-atomic.ts';
-import { convergenceCharts, convergenceTable } from '../report/convergence-chart.ts';
+import { writeConvergenceCharts } from '../io/chart-files.ts';
+import { convergenceTable } from '../report/convergence-chart.ts';
 import { formatStandardEvaluation, standardEvaluationJson } from '../report/standard-evaluation-text.ts';
 import { DEFAULT_EVALUATION_QUERIES } from '../robustness/standard-evaluation.ts';
 import type { FlagSpecs, FlagValues } from './args.ts';
@@ -46,18 +45,14 @@ export async function evaluateCommand(flags: FlagValues): Promise<void> {
       queries: flags.queries as number | undefined, targets: flags.targets as number, certify: flags.certify as boolean, convergence: flags.convergence as boolean,
     };
     const { result, certified, study } = await evaluateRun(model, engine, data.test.images, data.test.labels, options, progress);
-    if (study !== null && outDir !== null) {
-      const charts = convergenceCharts(study);
-      writeFileAtomic(join(outDir, 'convergence-steps.svg'), charts.steps);
-      writeFileAtomic(join(outDir, 'convergence-restarts.svg'), charts.restarts);
-    }
+    const charts = study !== null && outDir !== null ? writeConvergenceCharts(outDir, study) : null;
     if (flags.json) {
       process.stdout.write(`${JSON.stringify(standardEvaluationJson(path, result, certified, study))}\n`);
       return;
     }
     progress.note(`standard evaluation of ${path} on ${result.count} test images`);
     process.stdout.write(`${formatStandardEvaluation(result, certified)}\n`);
-    if (study !== null) process.stdout.write(`\n${convergenceTable(study)}\n${outDir === null ? '' : `charts: ${join(outDir, 'convergence-steps.svg')}, ${join(outDir, 'convergence-restarts.svg')}\n`}`);
+    if (study !== null) process.stdout.write(`\n${convergenceTable(study)}\n${charts === null ? '' : `charts: ${charts.join(', ')}\n`}`);
   } finally {
     await engine.close();
   }
