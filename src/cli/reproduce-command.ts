@@ -13,7 +13,7 @@ import { machine } from '../io/machine.ts';
 import { defaultOutDir, ensureWritableDir } from '../io/out-dir.ts';
 import { runFolder } from '../io/run-folder.ts';
 import { formatDuration } from '../report/format.ts';
-import { formatSeedsText, renderSeedsReport } from '../report/seeds.ts';
+import { formatSeedsText } from '../report/seeds.ts';
 import { formatRunText } from '../report/terminal.ts';
 import { camelCase, CliError, type FlagSpecs, type FlagValues } from './args.ts';
 import { DATA_FLAGS, interruptSignal, openEngine, prepareData, RUN_FLAGS } from './common.ts';
@@ -82,10 +82,7 @@ export async function reproduceCommand(flags: FlagValues): Promise<void> {
     const { spread, folders } = await runSeeds(settings, (seed, folder, i) => {
       progress.note(`advgrad reproduce: seed ${seed} (${i + 1} of ${settings.seeds}), output ${join(out, folder)}`);
       return context(ensureWritableDir(join(out, folder)));
-    }, started);
-    const top = runFolder(out, 'reproduce');
-    top.text('results.json', `${JSON.stringify(spread, null, 2)}\n`);
-    top.text('report.md', renderSeedsReport(spread));
+    }, started, runFolder(out, 'reproduce'));
     const text = `${formatSeedsText(spread)}wall time ${formatDuration(spread.seconds.total)}\nwrote ${join(out, 'report.md')}, results.json; each seed's run in ${folders.join(', ')}\n`;
     process.stdout.write(flags.json ? `${JSON.stringify(spread)}\n` : text);
   } finally {
