@@ -3,17 +3,10 @@
  * default and a help line; anything else, or a value of the wrong kind, is an error that names the
  * flag, what was expected and what arrived. `--help` is handled by the caller.
  */
+import { describe, type FlagSpec, type FlagSpecs, type FlagValues } from '../report/flag-help.ts';
 
-export type FlagSpec =
-  | { type: 'int'; default?: number; min?: number; help: string; placeholder?: string }
-  | { type: 'number'; default?: number; min?: number; max?: number; help: string; placeholder?: string }
-  | { type: 'numbers'; default?: readonly number[]; min?: number; max?: number; help: string; placeholder?: string }
-  | { type: 'string'; default?: string; help: string; placeholder?: string }
-  | { type: 'bool'; default?: boolean; help: string }
-  | { type: 'enum'; choices: readonly string[]; default?: string; help: string };
-
-export type FlagSpecs = Record<string, FlagSpec>;
-export type FlagValues = Record<string, number | string | boolean | readonly number[] | undefined>;
+export type { FlagSpec, FlagSpecs, FlagValues } from '../report/flag-help.ts';
+export { formatHelp } from '../report/flag-help.ts';
 
 /** The values under camelCase names ('limit-train' → limitTrain), as library options name them. */
 export function camelCase(values: FlagValues): FlagValues {
@@ -113,37 +106,4 @@ function parseValue(command: string, name: string, raw: string, spec: FlagSpec):
     default:
       return bad();
   }
-}
-
-function describe(spec: FlagSpec): string {
-  switch (spec.type) {
-    case 'int':
-      return spec.min === undefined ? 'an integer' : spec.min === 0 ? 'a non-negative integer' : spec.min === 1 ? 'a positive integer' : `an integer ≥ ${spec.min}`;
-    case 'number':
-      if (spec.min !== undefined && spec.max !== undefined) return `a number in [${spec.min}, ${spec.max}]`;
-      if (spec.min !== undefined) return `a number ≥ ${spec.min}`;
-      return 'a number';
-    case 'numbers':
-      return `a comma-separated list of numbers${spec.min !== undefined && spec.max !== undefined ? ` in [${spec.min}, ${spec.max}]` : ''}`;
-    case 'enum':
-      return `one of ${spec.choices.join(', ')}`;
-    case 'string':
-      return 'a non-empty string';
-    case 'bool':
-      return 'true or false';
-  }
-}
-
-/** The --help text: usage line, description and one line per flag with its default. */
-export function formatHelp(command: string, description: string, specs: FlagSpecs): string {
-  const lines = [`usage: advgrad ${command} [flags]     (in a clone: npm run ${command} -- [flags])`, '', description, '', 'flags:'];
-  const entries = Object.entries(specs).map(([name, spec]) => {
-    const value = spec.type === 'bool' ? '' : spec.type === 'enum' ? ` ${spec.choices.join('|')}` : ` ${('placeholder' in spec && spec.placeholder) || (spec.type === 'string' ? 'TEXT' : 'N')}`;
-    const shown = Array.isArray(spec.default) ? spec.default.join(',') : String(spec.default);
-    return [`  --${name}${value}`, spec.help + (spec.default !== undefined ? ` (default: ${shown})` : '')];
-  });
-  const width = Math.max(...entries.map(([l]) => l.length)) + 2;
-  for (const [left, right] of entries) lines.push(left.padEnd(width) + right);
-  lines.push('  --help'.padEnd(width) + 'show this help');
-  return lines.join('\n');
 }

@@ -2,15 +2,13 @@
  * `npm run attack`: any attack (FGSM, PGD, BIM, noise, APGD, Square) on a checkpoint; for one ε the five metrics
  * on the adversarial test set, for a list of ε a robustness curve (accuracy ± standard error).
  */
-import { PIXEL_RANGE } from '../attacks/attack.ts';
 import { ATTACK_NAMES, describeAttack, type AttackSpec } from '../attacks/spec.ts';
-import { evaluateAttack } from '../robustness/attack-evaluation.ts';
-import { standardError } from '../robustness/stats.ts';
-import { formatAttackText } from '../report/command-text.ts';
+import { evaluateAttacks } from '../robustness/attack-evaluation.ts';
+import { attackResultsJson, formatAttackText } from '../report/command-text.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { CliError, type FlagSpecs, type FlagValues } from './args.ts';
 import { CHECKPOINT_FLAG, DATA_FLAGS, loadCheckpointModel, openEngine, prepareData, RUN_FLAGS } from './common.ts';
-import { Progress } from './progress.ts';
+import { Progress } from '../report/progress.ts';
 
 /** The flags that describe an attack (shared with audit and reproduce where they apply). */
 export const ATTACK_SPEC_FLAGS: FlagSpecs = {
@@ -30,9 +28,6 @@ export const ATTACK_SPEC_FLAGS: FlagSpecs = {
 };
 
 export const ATTACK_FLAGS: FlagSpecs = { ...CHECKPOINT_FLAG, ...ATTACK_SPEC_FLAGS, ...DATA_FLAGS, ...RUN_FLAGS };
-export const ATTACK_HELP =
-  'Attack a checkpoint on the MNIST test set and report the five metrics on the adversarial images, or, for a list of ε, the accuracy curve. The examples are made from that model (white-box).';
-
 /** The attack the flags describe, at ε = eps; flags that do not apply to it are an error. */
 export function attackSpecFromFlags(command: string, flags: FlagValues, eps: number, mean: Tensor): AttackSpec {
   const name = flags.attack as AttackSpec['attack'];
@@ -74,17 +69,11 @@ export async function attackCommand(flags: FlagValues): Promise<void> {
   const progress = new Progress(process.stderr);
   const engine = await openEngine(model, flags.workers as number);
   try {
-    const results = [];
-    for (const spec of specs) {
-      const label = `${describeAttack(spec)} ε = ${spec.eps}`;
-      const evaluation = await evaluateAttack(engine, data.test.images, data.test.labels, spec, { onProgress: (done, total) => progress.task(label, done, total) });
-      results.push({ spec, metrics: evaluation.metrics });
-    }
+    const results = await evaluateAttacks(engine, data.test.images, data.test.labels, specs, (label, done, total) => progress.task(label, done, total));
     const n = data.test.labels.length;
     if (flags.json) {
-      const out = results.map(({ spec, metrics }) => ({ eps: spec.eps, epsGreyLevels: spec.eps * PIXEL_RANGE, metrics, standardError: standardError(metrics.accuracy, n) }));
       const { mean: _mean, ...attack } = specs[0]; // JSON shows the spec without the mean image
-      process.stdout.write(`${JSON.stringify({ checkpoint: path, attack, description: describeAttack(specs[0]), results: out })}\n`);
+      process.stdout.write(`${JSON.stringify({ checkpoint: path, attack, description: describeAttack(specs[0]), results: attackResultsJson(results, n) })}\n`);
       return;
     }
     progress.note(`${describeAttack(specs[0])} on ${path}, ${n} test images`);

@@ -4,14 +4,15 @@
  * --no-certify; the worst case over the audit's attacks, the upper bound; each attack alone) as a
  * checklist with the numbers measured and a verdict for each, and what each flag means.
  */
+import { meanImageGap } from '../data/dataset.ts';
 import { formatAudit } from '../report/audit-text.ts';
 import { audit } from '../robustness/audit.ts';
-import { certifiedFigure, certifyImages, type Certified } from '../robustness/bracket.ts';
+import { certifiedTimed } from '../robustness/bracket.ts';
 import { DEFAULT_EPSILONS } from '../robustness/curve.ts';
 import type { Engine } from '../train/engine.ts';
 import { CliError, type FlagSpecs, type FlagValues } from './args.ts';
 import { CHECKPOINT_FLAG, DATA_FLAGS, loadCheckpointModel, openEngine, prepareData, RUN_FLAGS } from './common.ts';
-import { Progress } from './progress.ts';
+import { Progress } from '../report/progress.ts';
 
 export const AUDIT_FLAGS: FlagSpecs = {
   ...CHECKPOINT_FLAG,
@@ -31,16 +32,11 @@ export const AUDIT_FLAGS: FlagSpecs = {
   ...RUN_FLAGS,
 };
 
-export const AUDIT_HELP =
-  'Audit the robustness of a checkpoint: PGD against FGSM, curves in ε, chance at ε = 0.5, black-box transfer, random noise, label leaking, vanishing gradients, validity, Square against APGD, convergence; a verdict for each check.';
-
 export async function auditCommand(flags: FlagValues): Promise<void> {
   const { model, path, checkpoint } = loadCheckpointModel('audit', flags);
   const surrogate = flags.surrogate === undefined ? null : loadCheckpointModel('audit', flags, 'surrogate');
   if (surrogate !== null) {
-    // The surrogate attacks the same mean-subtracted inputs: with another mean image they would be shifted.
-    const [a, b] = [checkpoint.meanImage.data, surrogate.checkpoint.meanImage.data]; // [784] each
-    const worst = a.length === b.length ? Math.max(0, ...Array.from(a, (v, i) => Math.abs(v - b[i]))) : Infinity;
+    const worst = meanImageGap(checkpoint.meanImage, surrogate.checkpoint.meanImage); // the surrogate attacks the same mean-subtracted inputs
     if (worst > 1e-3) {
       throw new CliError(`--surrogate ${surrogate.path}: its mean image differs from that of --checkpoint ${path} (by up to ${worst.toFixed(3)} grey levels); train both on the same images so they see the same inputs`);
     }
@@ -59,14 +55,9 @@ export async function auditCommand(flags: FlagValues): Promise<void> {
       engine, surrogate: surrogateEngine,
       onProgress: (stage, done, total) => progress.task(stage, done, total),
     });
-    let certified: Certified | null = null;
-    if (flags.certify) {
-      const started = performance.now();
-      const perImage = certifyImages(model, data.test.images, data.test.labels, {
-        eps: flags.eps as number, clip: flags.clip as boolean, mean: data.mean, onProgress: (done, total) => progress.task('CROWN certificates', done, total),
-      });
-      certified = certifiedFigure(perImage, (performance.now() - started) / 1000);
-    }
+    const certified = !flags.certify ? null : certifiedTimed(model, data.test.images, data.test.labels, {
+      eps: flags.eps as number, clip: flags.clip as boolean, mean: data.mean, onProgress: (done, total) => progress.task('CROWN certificates', done, total),
+    }).figure;
     if (flags.json) process.stdout.write(`${JSON.stringify({ checkpoint: path, surrogate: surrogate?.path ?? null, ...result, certified })}\n`);
     else {
       progress.note(`audit of ${path} on ${result.count} test images${surrogate ? `, surrogate ${surrogate.path}` : ''}`);

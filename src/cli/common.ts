@@ -1,11 +1,12 @@
 /**
  * What the commands share: flags common to all, loading MNIST with the mean image subtracted,
- * the engine (worker threads), and Ctrl-C handling. Output folders: io/out-dir.ts.
+ * the engine (worker threads), and Ctrl-C handling (io/interrupt.ts). Output folders: io/out-dir.ts.
  */
 import { availableParallelism } from 'node:os';
 import type { ExperimentData } from '../experiment/context.ts';
 import { prepareData as prepareExperimentData } from '../experiment/data.ts';
 import { scalarMeanImage, take, type Normalization } from '../data/dataset.ts';
+import { interruptSignal as interruptAfterStep } from '../io/interrupt.ts';
 import { loadMnist } from '../io/mnist.ts';
 import type { Module } from '../layers/module.ts';
 import { createModel, type NamedModel } from '../models/registry.ts';
@@ -66,26 +67,7 @@ export function prepareData(flags: FlagValues, mean?: Tensor | null, normalizati
 /** The engine for `--workers N`: this thread for 0, worker threads otherwise. */
 export const openEngine: (model: Module, workers: number) => Promise<Engine> = createEngine;
 
-/**
- * An AbortSignal that fires on the first Ctrl-C (SIGINT) or SIGTERM: training stops after the
- * current step, finished checkpoints stay intact (said on `progress`). A second Ctrl-C exits at once.
- */
+/** Ctrl-C (io/interrupt.ts): training stops after the current step, and the command exits with 130. */
 export function interruptSignal(progress: { note(text: string): void }): { signal: AbortSignal; dispose: () => void } {
-  const controller = new AbortController();
-  let count = 0;
-  const handler = (sig: NodeJS.Signals): void => {
-    count++;
-    if (count > 1) process.exit(130);
-    progress.note('stopping after the current step (Ctrl-C again to quit at once)…');
-    controller.abort(new CliError(`interrupted by ${sig}: stopped after the current step; checkpoints of finished epochs are intact`, 130));
-  };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
-  return {
-    signal: controller.signal,
-    dispose: () => {
-      process.off('SIGINT', handler);
-      process.off('SIGTERM', handler);
-    },
-  };
+  return interruptAfterStep(progress, (sig) => new CliError(`interrupted by ${sig}: stopped after the current step; checkpoints of finished epochs are intact`, 130));
 }

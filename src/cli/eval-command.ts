@@ -7,7 +7,6 @@ import { CHECKPOINT_FLAG, DATA_FLAGS, loadCheckpointModel, openEngine, prepareDa
 import { formatMetricsLine } from '../report/command-text.ts';
 
 export const EVAL_FLAGS: FlagSpecs = { ...CHECKPOINT_FLAG, ...DATA_FLAGS, ...RUN_FLAGS };
-export const EVAL_HELP = 'The five metrics of a checkpoint on the clean MNIST test set (the mean image comes from the checkpoint).';
 
 export async function evalCommand(flags: FlagValues): Promise<void> {
   const { model, path, checkpoint } = loadCheckpointModel('eval', flags);

@@ -6,18 +6,15 @@
  * table states the bracket certified ≤ true robust accuracy ≤ worst case.
  * --convergence adds APGD-CE against steps and restarts (a table; with --out, two SVG charts).
  */
-import { join } from 'node:path';
-import { PIXEL_RANGE } from '../attacks/attack.ts';
-import { writeFileAtomic } from '../io/write-atomic.ts';
-import { convergenceCharts, convergenceTable } from '../report/convergence-chart.ts';
-import { convergence, CONVERGENCE_RESTARTS, CONVERGENCE_STEPS, type Convergence } from '../robustness/convergence.ts';
-import { DEFAULT_EVALUATION_QUERIES, standardEvaluation, type StandardEvaluation } from '../robustness/standard-evaluation.ts';
-import { certifiedFigure, certifyImages, countContradictions, type Certified } from '../robustness/bracket.ts';
-import { formatWithError } from '../robustness/stats.ts';
+import { evaluateRun } from '../experiment/evaluate.ts';
+import { writeConvergenceCharts } from '../io/chart-files.ts';
+import { convergenceTable } from '../report/convergence-chart.ts';
+import { formatStandardEvaluation, standardEvaluationJson } from '../report/standard-evaluation-text.ts';
+import { DEFAULT_EVALUATION_QUERIES } from '../robustness/standard-evaluation.ts';
 import type { FlagSpecs, FlagValues } from './args.ts';
 import { CHECKPOINT_FLAG, DATA_FLAGS, loadCheckpointModel, openEngine, prepareData, RUN_FLAGS } from './common.ts';
 import { ensureWritableDir } from '../io/out-dir.ts';
-import { Progress } from './progress.ts';
+import { Progress } from '../report/progress.ts';
 
 export const EVALUATE_FLAGS: FlagSpecs = {
   ...CHECKPOINT_FLAG,
@@ -36,83 +33,27 @@ export const EVALUATE_FLAGS: FlagSpecs = {
   ...RUN_FLAGS,
 };
 
-export const EVALUATE_HELP =
-  'The standard robustness evaluation of a checkpoint (AutoAttack\'s way): APGD-CE, APGD-T and the gradient-free Square attack in sequence; the robust accuracy after each and the worst case, as upper bounds with standard errors.';
-
 export async function evaluateCommand(flags: FlagValues): Promise<void> {
   const { model, path, checkpoint } = loadCheckpointModel('evaluate', flags);
   const data = prepareData(flags, checkpoint.meanImage);
   const outDir = flags.out === undefined ? null : ensureWritableDir(flags.out as string);
   const progress = new Progress(process.stderr);
   const engine = await openEngine(model, flags.workers as number);
-  const { images, labels } = data.test;
-  const base = { eps: flags.eps as number, clip: flags.clip as boolean, mean: data.mean, seed: flags.seed as number };
   try {
-    let stage = 0;
-    let last = '';
-    const result = await standardEvaluation(engine, images, labels, {
-      ...base, full: flags.full as boolean, steps: flags.steps as number | undefined, queries: flags.queries as number | undefined, targets: flags.targets as number,
-      onProgress: (attack, done, total) => {
-        if (attack !== last) [last, stage] = [attack, stage + 1];
-        progress.task(`[${stage}/${flags.certify ? 5 : 4}] ${attack}`, done, total);
-      },
-    });
-    let certified: (Certified & { contradictions: number }) | null = null;
-    if (flags.certify) {
-      const started = performance.now();
-      const perImage = certifyImages(model, images, labels, { ...base, onProgress: (done, total) => progress.task('[5/5] CROWN certificates', done, total) });
-      certified = { ...certifiedFigure(perImage, (performance.now() - started) / 1000), contradictions: countContradictions(perImage, result.correct) };
-    }
-    let study: Convergence | null = null;
-    if (flags.convergence) {
-      study = await convergence(engine, images, labels, { ...base, steps: (flags.steps as number | undefined) ?? 100 }, {
-        steps: CONVERGENCE_STEPS, restarts: CONVERGENCE_RESTARTS, onProgress: (s, done, total) => progress.task(s, done, total),
-      });
-      if (outDir !== null) {
-        const charts = convergenceCharts(study);
-        writeFileAtomic(join(outDir, 'convergence-steps.svg'), charts.steps);
-        writeFileAtomic(join(outDir, 'convergence-restarts.svg'), charts.restarts);
-      }
-    }
+    const options = {
+      eps: flags.eps as number, clip: flags.clip as boolean, mean: data.mean, seed: flags.seed as number, full: flags.full as boolean, steps: flags.steps as number | undefined,
+      queries: flags.queries as number | undefined, targets: flags.targets as number, certify: flags.certify as boolean, convergence: flags.convergence as boolean,
+    };
+    const { result, certified, study } = await evaluateRun(model, engine, data.test.images, data.test.labels, options, progress);
+    const charts = study !== null && outDir !== null ? writeConvergenceCharts(outDir, study) : null;
     if (flags.json) {
-      const { correct: _correct, ...rest } = result;
-      const strip = (c: Convergence): object => ({ ...c, steps: c.steps.map(({ correct: _c, ...p }) => p), restarts: c.restarts.map(({ correct: _c, ...p }) => p) });
-      process.stdout.write(`${JSON.stringify({ checkpoint: path, ...rest, certified, convergence: study === null ? null : strip(study) })}\n`);
+      process.stdout.write(`${JSON.stringify(standardEvaluationJson(path, result, certified, study))}\n`);
       return;
     }
     progress.note(`standard evaluation of ${path} on ${result.count} test images`);
     process.stdout.write(`${formatStandardEvaluation(result, certified)}\n`);
-    if (study !== null) process.stdout.write(`\n${convergenceTable(study)}\n${outDir === null ? '' : `charts: ${join(outDir, 'convergence-steps.svg')}, ${join(outDir, 'convergence-restarts.svg')}\n`}`);
+    if (study !== null) process.stdout.write(`\n${convergenceTable(study)}\n${charts === null ? '' : `charts: ${charts.join(', ')}\n`}`);
   } finally {
     await engine.close();
   }
-}
-
-/**
- * The evaluation as a table: clean, the certified lower bound (or "—" without it), the worst case
- * (the upper bound, the figure to quote), then the attacks below it, each on the survivors of the
- * ones before.
- */
-export function formatStandardEvaluation(r: StandardEvaluation, certified: (Certified & { contradictions: number }) | null = null): string {
-  const n = r.count;
-  const upper = 'worst case of APGD-CE, APGD-T and Square (upper bound)';
-  const names = ['clean', 'certified by CROWN (lower bound)', upper, ...r.steps.map((s) => `  after ${s.attack}`)];
-  const width = Math.max(...names.map((s) => s.length)) + 2;
-  const lines = [
-    `ε = ${r.eps} (${(r.eps * PIXEL_RANGE).toFixed(2)} grey levels), ${n} images`,
-    'The true robust accuracy lies in the bracket: certified (no attack can fool those images) ≤ true ≤ worst case.',
-    'Every attacked accuracy is an UPPER BOUND on the true robust accuracy (an attack that fails proves nothing).',
-    '',
-    `${''.padEnd(width)}accuracy ± se     fooled   seconds`,
-    `${'clean'.padEnd(width)}${formatWithError(r.clean, n)}`,
-    `${'certified by CROWN (lower bound)'.padEnd(width)}${certified === null ? '—              (--no-certify)' : `${formatWithError(certified.accuracy, n)}   ${''.padStart(6)}   ${certified.seconds.toFixed(1).padStart(7)}`}`,
-    `${upper.padEnd(width)}${formatWithError(r.accuracy, n)}   (the figure to quote)`,
-    'single attacks, each on the images every earlier one failed on:',
-  ];
-  r.steps.forEach((s, i) => lines.push(`${`  after ${s.attack}`.padEnd(width)}${formatWithError(s.accuracy, n)}   ${String(s.fooled).padStart(6)}   ${r.seconds[i].toFixed(1).padStart(7)}`));
-  lines.push('', r.squareOnly > 0
-    ? `Square, which never uses the gradient, fooled ${r.squareOnly} image${r.squareOnly === 1 ? '' : 's'} both gradient attacks had failed on; beyond noise that is a sign of gradient masking (check 9 of advgrad audit tests it).`
-    : 'Square, which never uses the gradient, fooled no image the gradient attacks had failed on.');
-  if (certified !== null && certified.contradictions > 0) lines.push(`${certified.contradictions} certified image${certified.contradictions === 1 ? ' was' : 's were'} fooled by an attack: a bound or an attack is wrong.`);
-  return lines.join('\n');
 }

@@ -8,43 +8,30 @@
 import { spawnSync } from 'node:child_process';
 import { realpathSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { COMMAND_DESCRIPTIONS, COMMANDS_USAGE } from '../report/flag-help.ts';
 import { CliError, formatHelp, parseFlags, type FlagSpecs, type FlagValues } from './args.ts';
-import { ATTACK_FLAGS, ATTACK_HELP, attackCommand } from './attack-command.ts';
-import { AUDIT_FLAGS, AUDIT_HELP, auditCommand } from './audit-command.ts';
-import { CERTIFY_FLAGS, CERTIFY_HELP, certifyCommand } from './certify-command.ts';
-import { EVAL_FLAGS, EVAL_HELP, evalCommand } from './eval-command.ts';
-import { EVALUATE_FLAGS, EVALUATE_HELP, evaluateCommand } from './evaluate-command.ts';
-import { REPRODUCE_FLAGS, REPRODUCE_HELP, reproduceCommand } from './reproduce-command.ts';
-import { TRAIN_FLAGS, TRAIN_HELP, trainCommand } from './train-command.ts';
+import { ATTACK_FLAGS, attackCommand } from './attack-command.ts';
+import { AUDIT_FLAGS, auditCommand } from './audit-command.ts';
+import { CERTIFY_FLAGS, certifyCommand } from './certify-command.ts';
+import { EVAL_FLAGS, evalCommand } from './eval-command.ts';
+import { EVALUATE_FLAGS, evaluateCommand } from './evaluate-command.ts';
+import { REPRODUCE_FLAGS, reproduceCommand } from './reproduce-command.ts';
+import { TRAIN_FLAGS, trainCommand } from './train-command.ts';
 
 const COMMANDS: Record<string, { flags: FlagSpecs; help: string; run: (flags: FlagValues) => Promise<void> }> = {
-  train: { flags: TRAIN_FLAGS, help: TRAIN_HELP, run: trainCommand },
-  eval: { flags: EVAL_FLAGS, help: EVAL_HELP, run: evalCommand },
-  attack: { flags: ATTACK_FLAGS, help: ATTACK_HELP, run: attackCommand },
-  audit: { flags: AUDIT_FLAGS, help: AUDIT_HELP, run: auditCommand },
-  evaluate: { flags: EVALUATE_FLAGS, help: EVALUATE_HELP, run: evaluateCommand },
-  certify: { flags: CERTIFY_FLAGS, help: CERTIFY_HELP, run: certifyCommand },
-  reproduce: { flags: REPRODUCE_FLAGS, help: REPRODUCE_HELP, run: reproduceCommand },
+  train: { flags: TRAIN_FLAGS, help: COMMAND_DESCRIPTIONS.train, run: trainCommand },
+  eval: { flags: EVAL_FLAGS, help: COMMAND_DESCRIPTIONS.eval, run: evalCommand },
+  attack: { flags: ATTACK_FLAGS, help: COMMAND_DESCRIPTIONS.attack, run: attackCommand },
+  audit: { flags: AUDIT_FLAGS, help: COMMAND_DESCRIPTIONS.audit, run: auditCommand },
+  evaluate: { flags: EVALUATE_FLAGS, help: COMMAND_DESCRIPTIONS.evaluate, run: evaluateCommand },
+  certify: { flags: CERTIFY_FLAGS, help: COMMAND_DESCRIPTIONS.certify, run: certifyCommand },
+  reproduce: { flags: REPRODUCE_FLAGS, help: COMMAND_DESCRIPTIONS.reproduce, run: reproduceCommand },
 };
-
-const USAGE = `usage: advgrad <command> [flags]     (in a clone: npm run <command> -- [flags])
-
-commands:
-  reproduce   the whole experiment: train, attack, train adversarially, attack again; writes a report
-  train       train the LeNet on MNIST (standard, or --adversarial), checkpoint every epoch
-  eval        the five metrics of a checkpoint on the clean test set
-  attack      FGSM, PGD, BIM or noise on a checkpoint: the five metrics, or accuracy against a list of ε
-  audit       the checks that expose gradient masking, with verdicts, for a checkpoint
-  evaluate    the standard evaluation (APGD-CE, APGD-T, Square): robust accuracy as an upper bound
-  certify     certified accuracy (IBP or CROWN lower bounds) and certified radii of a checkpoint
-  bench       speed benchmarks (advgrad bench --help)
-
-Every command takes --help.`;
 
 export async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(`${USAGE}\n`);
+    process.stdout.write(`${COMMANDS_USAGE}\n`);
     return name === undefined ? 2 : 0;
   }
   if (name === 'bench') {

@@ -4,21 +4,20 @@
  * `--seeds N` runs it for seeds s, …, s+N−1 (s = --seed) in the sub-folders seed-<k>, then writes
  * the spread of every table cell (report/seeds.ts) at the top.
  */
-import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { CURVE_EPSILONS, PRESETS, resolveSettings, ROBUST_ONLY, ROBUST_RECIPE, type ExperimentSettings, type SettingsRequest } from '../experiment/config.ts';
 import type { ExperimentContext } from '../experiment/context.ts';
 import { runExperiment, runFiles } from '../experiment/run.ts';
 import { runSeeds } from '../experiment/seeds.ts';
+import { machine } from '../io/machine.ts';
 import { defaultOutDir, ensureWritableDir } from '../io/out-dir.ts';
 import { runFolder } from '../io/run-folder.ts';
 import { formatDuration } from '../report/format.ts';
-import type { Results } from '../report/results.ts';
-import { formatSeedsText, renderSeedsReport } from '../report/seeds.ts';
+import { formatSeedsText } from '../report/seeds.ts';
 import { formatRunText } from '../report/terminal.ts';
 import { camelCase, CliError, type FlagSpecs, type FlagValues } from './args.ts';
 import { DATA_FLAGS, interruptSignal, openEngine, prepareData, RUN_FLAGS } from './common.ts';
-import { Progress } from './progress.ts';
+import { Progress } from '../report/progress.ts';
 
 const kebab = (name: string): string => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 const Q = PRESETS.quick;
@@ -49,9 +48,6 @@ export const REPRODUCE_FLAGS: FlagSpecs = {
   ...DATA_FLAGS,
   ...RUN_FLAGS,
 };
-
-export const REPRODUCE_HELP =
-  "Reproduce 'harnessing adversarial examples': train the LeNet, attack it with FGSM, train it adversarially, attack it again, and write report.md, results.json and examples.png beside the paper's numbers.";
 
 /** The experiment's settings from the flags; a robust-only flag without --preset robust is a usage error. */
 export function reproduceSettings(flags: FlagValues): ExperimentSettings {
@@ -86,17 +82,10 @@ export async function reproduceCommand(flags: FlagValues): Promise<void> {
     const { spread, folders } = await runSeeds(settings, (seed, folder, i) => {
       progress.note(`advgrad reproduce: seed ${seed} (${i + 1} of ${settings.seeds}), output ${join(out, folder)}`);
       return context(ensureWritableDir(join(out, folder)));
-    }, started);
-    const top = runFolder(out, 'reproduce');
-    top.text('results.json', `${JSON.stringify(spread, null, 2)}\n`);
-    top.text('report.md', renderSeedsReport(spread));
+    }, started, runFolder(out, 'reproduce'));
     const text = `${formatSeedsText(spread)}wall time ${formatDuration(spread.seconds.total)}\nwrote ${join(out, 'report.md')}, results.json; each seed's run in ${folders.join(', ')}\n`;
     process.stdout.write(flags.json ? `${JSON.stringify(spread)}\n` : text);
   } finally {
     interrupt.dispose();
   }
-}
-
-function machine(): NonNullable<Results['machine']> {
-  return { node: process.version, cpus: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`, platform: `${process.platform} ${process.arch}`, date: new Date().toISOString() };
 }

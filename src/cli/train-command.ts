@@ -5,26 +5,26 @@
  * a killed run exactly), then the five metrics on the clean test set.
  */
 import { join } from 'node:path';
-import { trainConfig, trainRun, withValidation } from '../experiment/train-run.ts';
-import { restoreModel, restoreOptimizer, type CheckpointContents } from '../io/checkpoint.ts';
+import { trainRun } from '../experiment/train-run.ts';
+import { recipeConfig, resumeProblem, trainSetup, validationCountFor } from '../experiment/train-setup.ts';
+import type { CheckpointContents } from '../io/checkpoint.ts';
 import { NORMALIZATIONS, type Normalization } from '../data/dataset.ts';
 import { loadCheckpoint } from '../io/checkpoint-file.ts';
 import { defaultOutDir, ensureWritableDir } from '../io/out-dir.ts';
 import { runFolder } from '../io/run-folder.ts';
 import { LeNet } from '../models/lenet.ts';
 import { architectureOfFlag, ARCH_FLAGS, createModel } from '../models/registry.ts';
-import { formatMetricsLine } from '../report/command-text.ts';
-import { plural } from '../report/format.ts';
+import { describeRecipe, formatTrainStart, formatTrainSummary } from '../report/command-text.ts';
+import { SCHEDULE_FLAG_HELP, VAL_COUNT_FLAG_HELP } from '../report/flag-help.ts';
 import type { Tensor } from '../tensor/tensor.ts';
-import { OPTIMIZERS, createOptimizer, type OptimizerName } from '../train/optimizer.ts';
+import { OPTIMIZERS, type OptimizerName } from '../train/optimizer.ts';
 import type { WeightAveragingOptions } from '../train/ema.ts';
 import { LR_SCHEDULES, type LrScheduleName } from '../train/lr-schedule.ts';
-import { DEFAULT_TRADES_BETA, DEFAULT_TRAINING_PGD_STEPS, isPerImageSchedule, SCHEDULES, type AdversarialTraining, type Schedule } from '../train/schedules.ts';
-import type { SGD } from '../train/sgd.ts';
-import { describeValidation, VALIDATION_PGD_STEPS } from '../train/validation.ts';
+import { DEFAULT_TRADES_BETA, DEFAULT_TRAINING_PGD_STEPS, SCHEDULES, type AdversarialTraining, type Schedule } from '../train/schedules.ts';
+import { describeValidation } from '../train/validation.ts';
 import { CliError, type FlagSpecs, type FlagValues } from './args.ts';
 import { DATA_FLAGS, interruptSignal, openEngine, prepareData, RUN_FLAGS } from './common.ts';
-import { Progress } from './progress.ts';
+import { Progress } from '../report/progress.ts';
 
 export const TRAIN_FLAGS: FlagSpecs = {
   epochs: { type: 'int', min: 0, default: 3, help: 'epochs in all (with --resume: the total to reach)' },
@@ -35,10 +35,7 @@ export const TRAIN_FLAGS: FlagSpecs = {
   adversarial: { type: 'bool', default: false, help: 'adversarial training (FGSM examples mixed in, see --schedule)' },
   eps: { type: 'number', min: 0, max: 1, default: 0.25, help: 'with --adversarial: ε of the training attack as a fraction of the pixel range (0.25 = 63.75 grey levels)' },
   clip: { type: 'bool', default: false, help: 'with --adversarial: clip training examples to the valid pixel range' },
-  schedule: {
-    type: 'enum', choices: SCHEDULES,
-    help: "adversarial examples: batch = FGSM every batch, ½ clean + ½ FGSM (default with --adversarial); epoch = FGSM once per epoch; pgd = PGD-k with random start every batch (Madry); fgsm-rs = one step of 1.25·ε from a random start (Wong); trades = CE(x) + β·KL(p(x) ‖ p(x̃)), x̃ maximising the KL by k sign steps (Zhang). Implies --adversarial",
-  },
+  schedule: { type: 'enum', choices: SCHEDULES, help: SCHEDULE_FLAG_HELP },
   'adv-ratio': { type: 'number', min: 0, max: 1, help: 'share of adversarial examples in each step\'s loss (default 0.5 for batch and epoch, 1 for pgd and fgsm-rs)' },
   'train-label': { type: 'enum', choices: ['true', 'predicted'], default: 'true', help: 'label the training examples are made with: the true one, or the prediction (avoids label leaking)' },
   'eps-ramp': { type: 'int', min: 0, default: 0, help: 'ε grows linearly from 0 to --eps over the first N epochs, batch by batch', placeholder: 'EPOCHS' },
@@ -48,18 +45,12 @@ export const TRAIN_FLAGS: FlagSpecs = {
   normalize: { type: 'enum', choices: NORMALIZATIONS, default: 'image', help: "what is subtracted from the inputs: image = the mean training image (the paper's); scalar = the mean grey level, one number for every pixel" },
   'lr-schedule': { type: 'enum', choices: LR_SCHEDULES, default: 'constant', help: 'the learning rate over the run: constant; cosine = decay from --lr to 0; one-cycle = warm up from lr/25 over 30% of the steps, then cosine to 0' },
   ema: { type: 'number', min: 0, max: 1, help: 'weight averaging: validate, save and evaluate a moving average of the weights with this decay (e.g. 0.999) instead of the weights', placeholder: 'DECAY' },
-  'val-count': {
-    type: 'int', min: 0,
-    help: `validate on the last N training images (taken out of training): PGD-${VALIDATION_PGD_STEPS} accuracy every epoch, best epoch kept in best.ckpt, stop on a collapse (default 1000 for pgd and fgsm-rs, 0 otherwise)`,
-  },
+  'val-count': { type: 'int', min: 0, help: VAL_COUNT_FLAG_HELP },
   out: { type: 'string', help: 'output folder (default: runs/train-<timestamp>)', placeholder: 'DIR' },
   resume: { type: 'string', help: "continue from this checkpoint (its seed, mean image, optimizer state and epoch)", placeholder: 'FILE' },
   ...DATA_FLAGS,
   ...RUN_FLAGS,
 };
-
-export const TRAIN_HELP =
-  "Train the paper's LeNet (or its variant, --arch lenet-relu) on MNIST (SGD, batch 100, lr 0.001, momentum 0.9, weight decay 5e-4), standard or adversarial (--schedule), checkpoint every epoch, and report the five metrics on the test set.";
 
 /**
  * The adversarial training the flags ask for, or undefined; throws a usage error (exit 2) for flags
@@ -105,46 +96,34 @@ export async function trainCommand(flags: FlagValues): Promise<void> {
   const seed = resumed ? Number(resumed.config.seed ?? flags.seed) : (flags.seed as number);
   const epochs = flags.epochs as number;
   const optimizerName = flags.optimizer as OptimizerName;
-  if (resumed && resumed.epoch > epochs) {
-    throw new CliError(`--resume ${resumeFrom}: the checkpoint has already trained ${resumed.epoch} epochs, more than --epochs ${epochs}`);
-  }
-  if (resumed && optimizerName !== 'sgd') throw new CliError(`--resume: checkpoints store SGD's state only, so --optimizer ${optimizerName} cannot continue a run exactly`, 2);
-  if (resumed && resumed.optimizer === null) throw new CliError(`--resume ${resumeFrom}: the checkpoint holds no optimizer state, so training cannot continue exactly`);
+  const problem = resumed && resumeProblem(resumed, { from: resumeFrom!, epochs, optimizer: optimizerName });
+  if (problem) throw new CliError(problem.message, problem.usage ? 2 : 1);
   const recipe = recipeFromFlags(flags, resumed);
   const adversarial = adversarialFromFlags(flags);
   const out = ensureWritableDir((flags.out as string | undefined) ?? defaultOutDir('train'));
   const prepared = prepareData(flags, resumed?.meanImage, recipe.normalization);
   if (adversarial) adversarial.fgsm.mean = prepared.mean;
-  const valCount = (flags['val-count'] as number | undefined) ?? (adversarial && isPerImageSchedule(adversarial.schedule!) ? DEFAULT_VAL_COUNT : 0);
+  const valCount = validationCountFor(adversarial, flags['val-count'] as number | undefined);
   if (valCount >= prepared.train.labels.length) {
     throw new CliError(`train: --val-count ${valCount} leaves no training images (${prepared.train.labels.length} in all); use fewer`, 2);
   }
-  const { data, validation } = withValidation(prepared, valCount, { eps: adversarial?.fgsm.eps ?? (flags.eps as number), clip: flags.clip as boolean, seed });
   const model = createModel(recipe.architecture, { seed }); // the registry's LeNets: the seed's or the variant
   if (!(model instanceof LeNet)) throw new CliError(`train: --arch ${String(flags.arch)} is not a LeNet, which the training run expects`);
-  const optimizer = createOptimizer(optimizerName, model.parameters(), flags.lr as number);
-  if (resumed) {
-    restoreModel(model, resumed);
-    restoreOptimizer(optimizer as SGD, resumed);
-  }
   const batch = flags.batch as number;
-  const config = { ...trainConfig({ seed, epochs, batch, optimizer, adversarial, data, validationCount: valCount }), ...recipe.config };
-  progress.note(
-    `advgrad train: ${recipe.describe}${data.train.labels.length} training images${validation ? ` + ${valCount} validation (${describeValidation(validation.attack)})` : ''}, ` +
-      `${plural(epochs, 'epoch')}${resumed ? ` (resuming after epoch ${resumed.epoch})` : ''}, ${optimizerName} lr ${String(flags.lr)}, workers ${flags.workers}, output ${out}`,
-  );
+  const { data, validation, optimizer, config } = trainSetup(model, prepared, {
+    seed, epochs, batch, optimizer: optimizerName, lr: flags.lr as number, adversarial, validationCount: valCount, eps: flags.eps as number, clip: flags.clip as boolean, resumed, recipeConfig: recipe.config,
+  });
+  progress.note(formatTrainStart({
+    recipe: recipe.describe, trainCount: data.train.labels.length, validation: validation && { count: valCount, attack: describeValidation(validation.attack) },
+    epochs, resumedAfter: resumed?.epoch, optimizer: optimizerName, lr: String(flags.lr), workers: flags.workers, out,
+  }));
   const output = runFolder(out, 'train');
   const interrupt = interruptSignal(progress);
   try {
     const options = { epochs, seed, batch, workers: flags.workers as number, startEpoch: resumed?.epoch ?? 0, adversarial, validation, config, lrSchedule: recipe.lrSchedule, ema: recipe.ema };
     const summary = await trainRun(model, optimizer, options, { data, openEngine, progress, signal: interrupt.signal, output });
-    const { test, bestEpoch, secondsPerEpoch } = summary;
     const checkpoint = join(out, summary.checkpoint);
-    if (json) process.stdout.write(`${JSON.stringify({ ...summary, checkpoint })}\n`);
-    else {
-      const best = bestEpoch !== undefined ? `best epoch by validation: ${bestEpoch}; ` : '';
-      process.stdout.write(`${best}test (${test.count} images): ${formatMetricsLine(test)}\nseconds per epoch: ${secondsPerEpoch.map((s) => s.toFixed(1)).join(', ')}\ncheckpoint: ${checkpoint}\n`);
-    }
+    process.stdout.write(json ? `${JSON.stringify({ ...summary, checkpoint })}\n` : formatTrainSummary(summary, checkpoint));
   } finally {
     interrupt.dispose();
   }
@@ -172,21 +151,7 @@ export function recipeFromFlags(flags: FlagValues, resumed: CheckpointContents |
       throw new CliError('--resume: weight averaging (--ema) cannot continue a run exactly (checkpoints hold the average, not the raw weights)', 2);
     }
   }
-  const config: Record<string, unknown> = {
-    ...(normalization === 'image' ? {} : { normalize: normalization }),
-    ...(lrSchedule === 'constant' ? {} : { lrSchedule }),
-    ...(decay === undefined ? {} : { ema: decay }),
-    ...(flags.beta === undefined && flags.schedule !== 'trades' ? {} : { beta: (flags.beta as number | undefined) ?? DEFAULT_TRADES_BETA }),
-    ...(flags.schedule === 'trades' ? { steps: (flags.steps as number | undefined) ?? DEFAULT_TRAINING_PGD_STEPS } : {}),
-  };
-  const parts = [
-    flags.arch === 'lenet' ? '' : `${String(flags.arch)}, `,
-    normalization === 'image' ? '' : `${normalization} mean, `,
-    lrSchedule === 'constant' ? '' : `${lrSchedule} lr, `,
-    decay === undefined ? '' : `EMA ${decay}, `,
-  ];
-  return { architecture, normalization, lrSchedule, ...(decay === undefined ? {} : { ema: { decay } }), config, describe: parts.join('') };
+  const config = recipeConfig({ normalization, lrSchedule, emaDecay: decay, beta: flags.beta as number | undefined, schedule: flags.schedule as string | undefined, steps: flags.steps as number | undefined });
+  const describe = describeRecipe({ arch: flags.arch as string, normalization, lrSchedule, emaDecay: decay });
+  return { architecture, normalization, lrSchedule, ...(decay === undefined ? {} : { ema: { decay } }), config, describe };
 }
-
-/** Validation images carved from the training set by default for pgd, fgsm-rs and trades. */
-export const DEFAULT_VAL_COUNT = 1000;

@@ -125,6 +125,15 @@ export function isScalarMean(mean: Tensor): boolean {
 }
 
 /**
+ * The largest difference between two mean images, in grey levels (Infinity when their sizes differ):
+ * models that attack each other's inputs must subtract the same mean, else the inputs are shifted.
+ */
+export function meanImageGap(a: Tensor, b: Tensor): number {
+  const [x, y] = [a.data, b.data]; // [784] each for MNIST
+  return x.length === y.length ? Math.max(0, ...Array.from(x, (v, i) => Math.abs(v - y[i]))) : Infinity;
+}
+
+/**
  * The first min(count, N) samples. Shares storage with `dataset` (a contiguous range needs no copy).
  * Clamping makes `--limit-train 100000` on 60,000 images mean "all of them".
  *

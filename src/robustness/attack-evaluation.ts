@@ -4,7 +4,7 @@
  * the audit needs (how far the examples moved, NaN, pixels outside [0, 255] with clip).
  */
 import { PIXEL_RANGE } from '../attacks/attack.ts';
-import { checkAttackSpec, type AttackSpec } from '../attacks/spec.ts';
+import { checkAttackSpec, describeAttack, type AttackSpec } from '../attacks/spec.ts';
 import { argmaxRows } from '../tensor/reduce.ts';
 import { formatShape } from '../tensor/shape.ts';
 import { allocate, Tensor } from '../tensor/tensor.ts';
@@ -95,4 +95,20 @@ function gatherImages(images: Tensor, rows: readonly number[]): Tensor {
   const out = allocate(images.dtype, rows.length * P);
   rows.forEach((r, i) => out.set(images.data.subarray(r * P, (r + 1) * P), i * P));
   return new Tensor(out, [rows.length, ...images.shape.slice(1)]);
+}
+
+/**
+ * Every attack of `specs` on the same images, in order (an attack curve over ε), each with its
+ * metrics; progress is labelled "<attack> ε = <eps>".
+ */
+export async function evaluateAttacks(
+  engine: Engine, images: Tensor, labels: Int32Array, specs: readonly AttackSpec[], onProgress?: (label: string, done: number, total: number) => void,
+): Promise<Array<{ spec: AttackSpec; metrics: Metrics }>> {
+  const results = [];
+  for (const spec of specs) {
+    const label = `${describeAttack(spec)} ε = ${spec.eps}`;
+    const evaluation = await evaluateAttack(engine, images, labels, spec, { onProgress: (done, total) => onProgress?.(label, done, total) });
+    results.push({ spec, metrics: evaluation.metrics });
+  }
+  return results;
 }

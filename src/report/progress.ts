@@ -4,8 +4,15 @@
  * (the rate in images per second).
  * Elsewhere (CI, a pipe) only one line per finished epoch is written.
  */
-import { formatDuration } from '../report/format.ts';
+import { formatDuration } from './format.ts';
 import type { BatchInfo, EpochInfo } from '../train/train.ts';
+
+/** Where progress goes: a writable text stream (process.stderr in the commands). */
+export interface ProgressStream {
+  write(text: string): unknown;
+  isTTY?: boolean;
+  columns?: number;
+}
 
 export class Progress {
   private readonly tty: boolean;
@@ -15,7 +22,7 @@ export class Progress {
   private taskStart = 0;
   private taskFirst = 0;
 
-  constructor(private readonly stream: NodeJS.WriteStream = process.stderr, private readonly quiet = false) {
+  constructor(private readonly stream: ProgressStream, private readonly quiet = false) {
     this.tty = Boolean(stream.isTTY) && !quiet;
   }
 
@@ -39,7 +46,7 @@ export class Progress {
   private draw(line: string): void {
     // Fit the terminal so the line never wraps (a wrapped line cannot be redrawn in place); a
     // pseudo-terminal may report 0 columns, then assume 100.
-    const columns = this.stream.columns > 20 ? this.stream.columns - 1 : 100;
+    const columns = (this.stream.columns ?? 0) > 20 ? this.stream.columns! - 1 : 100;
     this.stream.write(`\r\x1b[2K${line.slice(0, columns)}`);
     this.lineOpen = true;
   }
