@@ -17,6 +17,8 @@ export interface ExperimentData {
   test: Dataset;
   /** [1, 1, 28, 28], the mean of the training images used. */
   mean: Tensor;
+  /** The same images before the mean was subtracted (pixels 0..255), for models centred otherwise. */
+  raw?: { train: Dataset; test: Dataset };
 }
 
 /** Where progress goes (the CLI's Progress has this shape). */

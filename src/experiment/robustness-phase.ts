@@ -7,16 +7,19 @@
  * steps, APGD-T 100 steps on the top 3 targets, Square 1,000 queries, each on the survivors only,
  * so that models the PGD suite already breaks cost almost nothing and a robust one pays for its
  * survivors only; the quick preset's PGD-10 scales it to 25 steps and 250 queries). The
- * full standard evaluation stays in `advgrad evaluate`. Also the PGD rows of examples.png.
+ * full standard evaluation stays in `advgrad evaluate`. Also the PGD rows of examples.png. Each
+ * model sees the test images centred as it was trained (the robust preset's models subtract a
+ * scalar mean); a surrogate of another centring is moved into the target's (shifted-surrogate.ts).
  */
 import type { AttackSpec } from '../attacks/spec.ts';
 import type { LeNet } from '../models/lenet.ts';
 import type { ExampleRow } from '../report/examples.ts';
-import { MODELS, type ModelKey } from '../report/results.ts';
+import { MODELS, modelName, type ModelKey } from '../report/results.ts';
 import { bracketBudget } from '../robustness/bracket.ts';
+import { shiftedSurrogate } from '../robustness/shifted-surrogate.ts';
 import { robustnessSummary, type RobustnessSummary } from '../robustness/summary.ts';
 import { sliceBatch, type Engine } from '../train/engine.ts';
-import type { ExperimentContext } from './context.ts';
+import type { ExperimentContext, ExperimentData } from './context.ts';
 import { exampleRows } from './examples.ts';
 
 export interface RobustnessOptions {
@@ -29,35 +32,49 @@ export interface RobustnessOptions {
   epsilons: readonly number[];
 }
 
+/** The models to summarise, each with the data it is centred for (its mean subtracted). */
+export type RobustnessModels = Partial<Record<ModelKey, { model: LeNet; data: ExperimentData }>> & {
+  standard: { model: LeNet; data: ExperimentData };
+  adversarial: { model: LeNet; data: ExperimentData };
+};
+
 export async function robustnessPhase(
-  models: Partial<Record<ModelKey, LeNet>> & { standard: LeNet; adversarial: LeNet },
+  models: RobustnessModels,
   options: RobustnessOptions,
   context: ExperimentContext,
-): Promise<{ summaries: Partial<Record<ModelKey, RobustnessSummary>>; examples: ExampleRow[] }> {
-  const { data, progress } = context;
-  const images = sliceBatch(data.test.images, 0, options.count); // [count, 1, 28, 28]
-  const labels = data.test.labels.slice(0, options.count);
+): Promise<{ summaries: Partial<Record<ModelKey, RobustnessSummary>>; surrogates: Partial<Record<ModelKey, ModelKey | null>>; examples: ExampleRow[] }> {
+  const { progress } = context;
   const present = MODELS.filter((m) => models[m.key]);
   const engines: Partial<Record<ModelKey, Engine>> = {};
   try {
-    for (const m of present) engines[m.key] = await context.openEngine(models[m.key]!, options.workers);
+    for (const m of present) engines[m.key] = await context.openEngine(models[m.key]!.model, options.workers);
     const summaries: Partial<Record<ModelKey, RobustnessSummary>> = {};
+    const surrogates: Partial<Record<ModelKey, ModelKey | null>> = {};
     for (const m of present) {
+      const { model, data } = models[m.key]!;
+      const images = sliceBatch(data.test.images, 0, options.count); // [count, 1, 28, 28], centred for this model
+      const labels = data.test.labels.slice(0, options.count);
       const budget = bracketBudget(options.steps);
+      const source = models[m.surrogate];
+      surrogates[m.key] = source ? m.surrogate : null;
       progress.note(
         `${m.key}: PGD-${options.steps}, worst case, curves and audit on ${options.count} test images, then APGD-CE ${budget.steps} steps, ` +
           `APGD-T (top ${budget.targets} targets) and Square ${budget.queries} queries on the survivors, and CROWN certificates…`,
       );
-      summaries[m.key] = await robustnessSummary(models[m.key]!, engines[m.key]!, images, labels, {
-        eps: options.eps, clip: options.clip, mean: data.mean, steps: options.steps, seed: options.seed, epsilons: options.epsilons, surrogate: engines[m.surrogate], bracket: budget,
+      summaries[m.key] = await robustnessSummary(model, engines[m.key]!, images, labels, {
+        eps: options.eps, clip: options.clip, mean: data.mean, steps: options.steps, seed: options.seed, epsilons: options.epsilons, bracket: budget,
+        surrogate: source && shiftedSurrogate(engines[m.surrogate]!, source.data.mean, data.mean),
         onProgress: (stage, done, total) => progress.task(`${m.key}: ${stage}`, done, total),
       });
     }
     // What FGSM's success on the adversarially trained model hides: its PGD examples, beside its FGSM ones.
-    const pgd: AttackSpec = { attack: 'pgd', eps: options.eps, clip: options.clip, mean: data.mean, steps: options.steps, seed: options.seed };
-    const examples = await exampleRows(`adversarially trained, PGD-${options.steps}`, engines.adversarial!, data, pgd);
-    if (engines.pgd) examples.push(...(await exampleRows(`PGD-trained, PGD-${options.steps}`, engines.pgd, data, pgd)));
-    return { summaries, examples };
+    const pgd = (data: ExperimentData): AttackSpec => ({ attack: 'pgd', eps: options.eps, clip: options.clip, mean: data.mean, steps: options.steps, seed: options.seed });
+    const examples = await exampleRows(`adversarially trained, PGD-${options.steps}`, engines.adversarial!, models.adversarial.data, pgd(models.adversarial.data));
+    for (const key of ['pgdRelu', 'pgd'] as const) {
+      const m = models[key];
+      if (m) examples.push(...(await exampleRows(`${modelName(key)}, PGD-${options.steps}`, engines[key]!, m.data, pgd(m.data))));
+    }
+    return { summaries, surrogates, examples };
   } finally {
     for (const engine of Object.values(engines)) await engine.close();
   }

@@ -6,6 +6,7 @@
  * thread would not exist there.
  */
 import type { Conv2dAlgorithm } from '../layers/conv2d.ts';
+import type { Init } from '../layers/init.ts';
 import type { Module } from '../layers/module.ts';
 import type { DType } from '../tensor/tensor.ts';
 import { createLeNet, LENET_ARCHITECTURE } from './lenet.ts';
@@ -14,9 +15,10 @@ import { createLeNetRelu, LENET_RELU_ARCHITECTURE } from './lenet-relu.ts';
 /** A model that a checkpoint and a worker engine can name. */
 export type NamedModel = Module & { readonly architecture: string; readonly dtype: DType; readonly algorithm?: Conv2dAlgorithm };
 
-/** What a model is built from: its seed, dtype, and its convolutions' algorithm (default 'auto'). */
+/** What a model is built from: its seed, dtype, initialisation (default MatConvNet's) and its convolutions' algorithm (default 'auto'). */
 export interface CreateModelOptions {
   seed?: number;
+  init?: Init;
   dtype?: DType;
   algorithm?: Conv2dAlgorithm;
 }

@@ -7,7 +7,7 @@
  */
 import { formatCount, formatPercent, formatSeconds, formatValue, greyLevels, markdownCell as cell } from './format.ts';
 import { formatMetricsTable } from './metrics-table.ts';
-import { MODELS, modelName, PAPER_EPOCHS, PAPER_RESULTS, type Results } from './results.ts';
+import { MODELS, modelName, PAPER_EPOCHS, PAPER_RESULTS, ROBUST_KEYS, surrogateOf, type ModelKey, type Results } from './results.ts';
 import { ABSENT, certifiedOf, headline, renderRobustnessSection, type ModelSummary } from './robustness-evaluation-section.ts';
 import { renderRobustTraining } from './robust-training-section.ts';
 
@@ -185,10 +185,15 @@ function robustness(results: Results): string[] {
   const models: ModelSummary[] = present.map((m) => ({
     name: m.name,
     summary: r[m.key]!,
-    ...(present.length > 2 ? { surrogate: `the ${modelName(m.surrogate)} model` } : {}),
+    ...(present.length > 2 ? { surrogate: surrogateName(surrogateOf(results.robustness!, m.key)) } : {}),
   }));
   out.push(renderRobustnessSection(models, results.robustness.chart));
   return out;
+}
+
+/** "the standard model", or "none" for a model audited without a surrogate. */
+function surrogateName(key: ModelKey | null): string {
+  return key === null ? 'none' : `the ${modelName(key)} model`;
 }
 
 function timing(results: Results): string[] {
@@ -197,8 +202,7 @@ function timing(results: Results): string[] {
   const out = ['## Timing', '', '| phase | seconds |', '|---|---:|'];
   out.push(`| standard training | ${formatSeconds(s.standard)} |`);
   out.push(`| adversarial training | ${formatSeconds(s.adversarial)} |`);
-  if (s.pgd !== undefined) out.push(`| PGD training (with validation) | ${formatSeconds(s.pgd)} |`);
-  if (s.fgsmRs !== undefined) out.push(`| FGSM-RS training (with validation) | ${formatSeconds(s.fgsmRs)} |`);
+  for (const key of ROBUST_KEYS) if (s[key] !== undefined) out.push(`| ${modelName(key)} training (with validation) | ${formatSeconds(s[key]!)} |`);
   if (s.robustness !== undefined) out.push(`| robustness (PGD, worst case, curves, audit, standard evaluation, certificates) | ${formatSeconds(s.robustness)} |`);
   out.push(`| total${s.total === undefined ? ' (the two phases)' : ''} | ${formatSeconds(total)} |`, '');
   if (results.machine) {
@@ -234,7 +238,7 @@ function examples(results: Results): string[] {
       'image, with the predicted label and confidence (green when right, red when wrong)' +
       (results.robustness
         ? `; then the adversarially trained model's PGD-${results.robustness.models.adversarial.steps} examples of the same images` +
-          (results.robustness.models.pgd ? ", and the PGD-trained model's. " : '. ') +
+          `${ROBUST_KEYS.filter((key) => key !== 'fgsmRs' && results.robustness!.models[key]).map((key) => `, and the ${modelName(key)} model's`).join('')}. ` +
           "Where FGSM's perturbation of the adversarially trained model looks like scattered salt-and-pepper noise rather than strokes, its " +
           'gradient no longer points at the digit (a sign of masking); PGD, taking many small steps, finds perturbations FGSM cannot.'
         : '.'),

@@ -56,26 +56,28 @@ export interface Results {
   config: ResultsConfig;
   standard: MetricsPair;
   adversarial: MetricsPair;
-  seconds: { standard: number; adversarial: number; pgd?: number; fgsmRs?: number; robustness?: number; total?: number };
+  seconds: { standard: number; adversarial: number; pgd?: number; fgsmRs?: number; pgdRelu?: number; robustness?: number; total?: number };
   epochLog?: EpochLogEntry[];
   machine?: { node: string; cpus: string; platform: string; date: string };
   /**
    * "How robust, really?": PGD, worst case, curves and audit of every model on a test subset
-   * (pgd and fgsmRs: the robust preset's models, audited with the standard model as surrogate).
+   * (pgd, pgdRelu and fgsmRs: the robust preset's models). `surrogates` names the model whose
+   * examples each was audited with (absent in runs from before it was recorded: the roster's).
    */
   robustness?: {
     count: number;
     chart: string;
-    models: { standard: RobustnessSummary; adversarial: RobustnessSummary; pgd?: RobustnessSummary; fgsmRs?: RobustnessSummary };
+    models: { standard: RobustnessSummary; adversarial: RobustnessSummary; pgd?: RobustnessSummary; fgsmRs?: RobustnessSummary; pgdRelu?: RobustnessSummary };
+    surrogates?: Partial<Record<ModelKey, ModelKey | null>>;
   };
-  /** The robust preset: the recipe and the PGD- and FGSM-RS-trained models. */
-  robustTraining?: { recipe: RobustRecipe; chart: string; models: { pgd: RobustRun; fgsmRs: RobustRun } };
+  /** The robust preset: the recipe and its robustly trained models (runs before the variant had pgd and fgsmRs). */
+  robustTraining?: { recipe: RobustRecipe; chart: string; models: Partial<Record<RobustKey, RobustRun>> };
 }
 
 /** One line of the per-epoch log (epochs.jsonl and results.json's epochLog). */
-export type EpochLogEntry = { phase: 'standard' | 'adversarial' | 'pgd' | 'fgsm-rs'; epoch: number; loss: number; seconds: number; [k: string]: unknown };
+export type EpochLogEntry = { phase: 'standard' | 'adversarial' | 'pgd' | 'fgsm-rs' | 'pgd-relu'; epoch: number; loss: number; seconds: number; [k: string]: unknown };
 
-/** How the robust preset's models are trained (both schedules share it but for the epochs). */
+/** How the robust preset's models are trained (all of them share it but for the epochs). */
 export interface RobustRecipe {
   optimizer: 'adam';
   lr: number;
@@ -84,7 +86,12 @@ export interface RobustRecipe {
   steps: number;
   /** ε grows linearly from 0 over the first epsRamp epochs. */
   epsRamp: number;
-  epochs: { pgd: number; fgsmRs: number };
+  /** Epochs of each model trained (a model with none is not trained). */
+  epochs: Partial<Record<RobustKey, number>>;
+  /** What is subtracted from the inputs (absent: 'image', the mean training image, as in runs before the choice). */
+  normalization?: 'image' | 'scalar';
+  /** The learning rate over each run (absent: 'constant'). */
+  lrSchedule?: 'constant' | 'cosine' | 'one-cycle';
   /** Training images of each robust model (the first ones, after the validation subset is removed). */
   images: number;
   /** The last validationCount training images, never trained on. */
@@ -96,6 +103,8 @@ export interface RobustRecipe {
 /** One robust model: the best epoch by validation PGD, its test metrics, and the validation curve. */
 export interface RobustRun {
   schedule: 'pgd' | 'fgsm-rs';
+  /** The network's architecture name (models/registry.ts; absent: the seed's LeNet, as in runs before the variant). */
+  architecture?: string;
   /** Epochs run (fewer than asked when a collapse stopped the run). */
   epochs: number;
   bestEpoch: number;
@@ -131,7 +140,11 @@ export const METRIC_ROWS: ReadonlyArray<readonly [string, keyof PaperMetrics]> =
 ];
 
 /** The models of a run, as results.json keys them. */
-export type ModelKey = 'standard' | 'adversarial' | 'pgd' | 'fgsmRs';
+export type ModelKey = 'standard' | 'adversarial' | 'pgd' | 'fgsmRs' | 'pgdRelu';
+
+/** The robust preset's models, in the reports' order. */
+export type RobustKey = 'pgdRelu' | 'pgd' | 'fgsmRs';
+export const ROBUST_KEYS: readonly RobustKey[] = ['pgdRelu', 'pgd', 'fgsmRs'];
 
 /**
  * The models the reports show, in the reports' order, each with the surrogate of its black-box
@@ -139,14 +152,27 @@ export type ModelKey = 'standard' | 'adversarial' | 'pgd' | 'fgsmRs';
  * standard model: trained independently and not robust, its gradients are informative, so its
  * examples transfer as well as any model here can make them; the FGSM-trained model's own
  * gradients are the ones suspected of masking, and a robust surrogate would make weak examples
- * and a check that cannot flag anything.
+ * and a check that cannot flag anything. A model centred by another mean than its surrogate's
+ * (the scalar-mean robust models against the standard model's mean image) is attacked in the
+ * surrogate's own centring and the example moved into the target's (robustness/shifted-surrogate.ts):
+ * the same pixels, so the transfer is the same black-box attack.
  */
 export const MODELS: ReadonlyArray<{ key: ModelKey; name: string; surrogate: ModelKey }> = [
   { key: 'standard', name: 'standard', surrogate: 'adversarial' },
   { key: 'adversarial', name: 'adversarially trained (FGSM)', surrogate: 'standard' },
-  { key: 'pgd', name: 'PGD-trained', surrogate: 'standard' },
+  { key: 'pgdRelu', name: 'PGD-trained LeNet-ReLU', surrogate: 'standard' },
+  { key: 'pgd', name: 'PGD-trained LeNet', surrogate: 'standard' },
   { key: 'fgsmRs', name: 'FGSM-RS-trained', surrogate: 'standard' },
 ];
+
+/** The phase name of a robust model in the per-epoch log and its checkpoint's file name. */
+export const ROBUST_PHASE: Record<RobustKey, 'pgd' | 'fgsm-rs' | 'pgd-relu'> = { pgdRelu: 'pgd-relu', pgd: 'pgd', fgsmRs: 'fgsm-rs' };
+
+/** The surrogate model `key` was audited with: as recorded, else the roster's (runs from before the record); null for none. */
+export function surrogateOf(robustness: Pick<NonNullable<Results['robustness']>, 'surrogates'>, key: ModelKey): ModelKey | null {
+  if (robustness.surrogates !== undefined) return robustness.surrogates[key] ?? null;
+  return MODELS.find((m) => m.key === key)!.surrogate;
+}
 
 /** The roster's display name of a model. */
 export function modelName(key: ModelKey): string {

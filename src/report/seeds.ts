@@ -10,7 +10,7 @@
  * is not finite in some run (a confidence over an empty set) has no mean: NaN, null in JSON.
  */
 import { formatDifference, formatValue } from './format.ts';
-import { METRIC_ROWS, modelName, PAPER_RESULTS, type MetricsPair, type ModelKey, type PaperMetrics, type Results } from './results.ts';
+import { METRIC_ROWS, MODELS, modelName, PAPER_RESULTS, ROBUST_KEYS, type MetricsPair, type ModelKey, type PaperMetrics, type Results } from './results.ts';
 import type { RobustnessSummary } from '../robustness/summary.ts';
 
 /** One cell over the seeds. */
@@ -36,6 +36,7 @@ export interface SeedsResults {
     adversarial: SpreadPair;
     pgd?: SpreadPair;
     fgsmRs?: SpreadPair;
+    pgdRelu?: SpreadPair;
     robustness?: { count: number; steps: number; models: Partial<Record<ModelKey, Record<RobustnessField, Spread>>> };
   };
   seconds: { total: number };
@@ -82,13 +83,12 @@ export function aggregateSeeds(runs: readonly Results[], folders: readonly strin
     spread: { standard: spreadPair(runs.map((r) => r.standard)), adversarial: spreadPair(runs.map((r) => r.adversarial)) },
     seconds: { total: seconds },
   };
-  if (runs.every((r) => r.robustTraining)) {
-    out.spread.pgd = spreadPair(runs.map((r) => r.robustTraining!.models.pgd.metrics));
-    out.spread.fgsmRs = spreadPair(runs.map((r) => r.robustTraining!.models.fgsmRs.metrics));
+  for (const key of ROBUST_KEYS) {
+    if (runs.every((r) => r.robustTraining?.models[key])) out.spread[key] = spreadPair(runs.map((r) => r.robustTraining!.models[key]!.metrics));
   }
   if (runs.every((r) => r.robustness)) {
     const models: Partial<Record<ModelKey, Record<RobustnessField, Spread>>> = {};
-    for (const key of ['standard', 'adversarial', 'pgd', 'fgsmRs'] as const) {
+    for (const key of MODELS.map((m) => m.key)) {
       if (!runs.every((r) => r.robustness!.models[key])) continue;
       models[key] = Object.fromEntries(ROBUSTNESS_ROWS.map(([, field]) => [field, spread(runs.map((r) => r.robustness!.models[key]!.accuracy[field] ?? NaN))])) as Record<
         RobustnessField,
@@ -120,7 +120,7 @@ function metricsSpreadCells(title: string, ours: SpreadPair, paper: MetricsPair<
 }
 
 function robustnessSpreadCells(r: NonNullable<SeedsResults['spread']['robustness']>): string[][] {
-  const keys = (['standard', 'adversarial', 'pgd', 'fgsmRs'] as const).filter((k) => r.models[k]);
+  const keys = MODELS.map((m) => m.key).filter((k) => r.models[k]);
   const header = [`first ${r.count} test images`, ...keys.map((k) => `${modelName(k)}, mean ± sd`)];
   const rows = ROBUSTNESS_ROWS.map(([label, field]) => [label.replace('PGD', `PGD-${r.steps}`), ...keys.map((k) => (r.models[k]![field] === undefined || r.models[k]![field].values.every(Number.isNaN) ? '—' : formatSpread(r.models[k]![field])))]);
   return [header, ...rows];
@@ -133,8 +133,10 @@ function spreadTables(results: SeedsResults): Array<{ title: string; cells: stri
     { title: 'Standard training', cells: metricsSpreadCells('standard training', s.standard, PAPER_RESULTS.standard) },
     { title: 'Adversarial training', cells: metricsSpreadCells('adversarial training', s.adversarial, PAPER_RESULTS.adversarial) },
   ];
-  if (s.pgd) tables.push({ title: 'PGD training (best epoch)', cells: metricsSpreadCells('PGD training', s.pgd, null) });
-  if (s.fgsmRs) tables.push({ title: 'FGSM-RS training (best epoch)', cells: metricsSpreadCells('FGSM-RS training', s.fgsmRs, null) });
+  for (const key of ROBUST_KEYS) {
+    const pair = s[key];
+    if (pair) tables.push({ title: `${modelName(key)} (best epoch)`, cells: metricsSpreadCells(modelName(key), pair, null) });
+  }
   if (s.robustness) tables.push({ title: 'How robust, really?', cells: robustnessSpreadCells(s.robustness) });
   return tables;
 }

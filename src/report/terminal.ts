@@ -8,8 +8,8 @@ import type { RobustnessSummary } from '../robustness/summary.ts';
 import { formatDuration, plural } from './format.ts';
 import { formatMetricsText } from './metrics-table.ts';
 import { isQuickRun, quickRunNote } from './report.ts';
-import { MODELS, PAPER_EPOCHS, PAPER_RESULTS, type Results } from './results.ts';
-import { targetVerdict } from './robust-training-section.ts';
+import { MODELS, PAPER_EPOCHS, PAPER_RESULTS, ROBUST_KEYS, ROBUST_PHASE, surrogateOf, type Results } from './results.ts';
+import { ROBUST_TARGETS, robustRuns, targetVerdict } from './robust-training-section.ts';
 import { cellWithError, certifiedOf, headline } from './robustness-evaluation-section.ts';
 
 /** The terminal summary of one run. */
@@ -30,8 +30,8 @@ export function formatRunText(results: Results): string {
     ...(rt
       ? [
           `robust training (Adam lr ${rt.recipe.lr}, ε ramp ${rt.recipe.epsRamp} epoch, ${rt.recipe.images} images, best epoch by validation ${rt.recipe.validationAttack} on ${rt.recipe.validationCount} held-out training images)`,
-          ...[rt.models.pgd, rt.models.fgsmRs].map(
-            (run) => `  ${run.schedule.padEnd(7)}  validation PGD per epoch ${run.validation.map((v) => v.robust.toFixed(4)).join(', ')}  best epoch ${run.bestEpoch}${run.collapse ? '  (collapsed)' : ''}`,
+          ...robustRuns(rt).map(
+            (run) => `  ${ROBUST_PHASE[run.key].padEnd(8)}  validation PGD per epoch ${run.validation.map((v) => v.robust.toFixed(4)).join(', ')}  best epoch ${run.bestEpoch}${run.collapse ? '  (collapsed)' : ''}`,
           ),
           '',
         ]
@@ -47,11 +47,11 @@ export function formatRunText(results: Results): string {
         `  | single attacks: FGSM ${formatWithError(a.fgsm, n)}  PGD-${s.steps} ${formatWithError(a.pgd, n)}`
       );
     }),
-    ...models.filter((m) => m.key !== 'standard').map((m) => `  audit of the ${m.name} model (surrogate: ${m.surrogate}): ${auditLine(r.models[m.key]!)}`),
-    ...(r.models.pgd ? [`  ${targetVerdict(r.models.pgd).text.replace(/\*\*/g, '')}`] : []),
+    ...models.filter((m) => m.key !== 'standard').map((m) => `  audit of the ${m.name} model (surrogate: ${surrogateOf(r, m.key) ?? 'none'}): ${auditLine(r.models[m.key]!)}`),
+    ...(rt ? robustRuns(rt).filter((run) => r.models[run.key] && ROBUST_TARGETS[run.key]).map((run) => `  ${targetVerdict(r.models[run.key]!, run.key).text.replace(/\*\*/g, '')}`) : []),
     '',
     `wall time ${formatDuration(s.total!)} (standard training ${formatDuration(s.standard)}, adversarial ${formatDuration(s.adversarial)}` +
-      `${s.pgd !== undefined ? `, pgd ${formatDuration(s.pgd)}, fgsm-rs ${formatDuration(s.fgsmRs!)}` : ''}, robustness ${formatDuration(s.robustness!)})`,
+      `${ROBUST_KEYS.filter((key) => s[key] !== undefined).map((key) => `, ${ROBUST_PHASE[key]} ${formatDuration(s[key]!)}`).join('')}, robustness ${formatDuration(s.robustness!)})`,
   ].join('\n');
 }
 

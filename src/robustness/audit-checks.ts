@@ -13,6 +13,7 @@
  *                       gradients misses the tiny float32 gradients of a saturated or flattened model
  *   transfer            the target's outcome on examples made on a surrogate (any attack)
  */
+import type { Surrogate } from './shifted-surrogate.ts';
 import { objectiveGradient, PIXEL_RANGE, withFrozenParameters, type AttackOptions } from '../attacks/attack.ts';
 import type { AttackSpec } from '../attacks/spec.ts';
 import type { Module } from '../layers/module.ts';
@@ -82,7 +83,7 @@ export function gradientScale(model: Module, images: Tensor, labels: Int32Array,
 }
 
 /** [N] 1 where the target classifies correctly the examples `spec` made on the surrogate (a black-box transfer attack). */
-export async function transferSurvivors(surrogate: Engine, target: Engine, images: Tensor, labels: Int32Array, spec: AttackSpec, batchSize = 500): Promise<Uint8Array> {
+export async function transferSurvivors(surrogate: Surrogate, target: Engine, images: Tensor, labels: Int32Array, spec: AttackSpec, batchSize = 500): Promise<Uint8Array> {
   const N = images.shape[0];
   const correct = new Uint8Array(N);
   for (let start = 0; start < N; start += batchSize) {

@@ -29,6 +29,7 @@
  *                                   lower the accuracy beyond noise (paired; convergence.ts);
  *                                   skipped with convergence = false
  */
+import type { Surrogate } from './shifted-surrogate.ts';
 import { PIXEL_RANGE, type AttackOptions } from '../attacks/attack.ts';
 import type { AttackSpec } from '../attacks/spec.ts';
 import type { Module } from '../layers/module.ts';
@@ -61,7 +62,7 @@ export interface AuditOptions extends Pick<AttackOptions, 'clip' | 'mean' | 'see
   /** PGD steps (default 40). */
   steps?: number;
   /** Engine of a second, independently trained model, best adversarially trained (check 4; skipped without it). */
-  surrogate?: Engine;
+  surrogate?: Surrogate;
   /** Random sign patterns per image for check 5 (default 20). */
   noiseDraws?: number;
   /** Square's queries for check 9 (default 25 × steps: 1,000 for 40 steps; 0 skips the check). */

@@ -5,6 +5,7 @@
  * suite's survivors, giving the worst case over every attack (the upper bound, the headline), and
  * the CROWN certified accuracy (the lower bound). What `reproduce` computes for each model it trains.
  */
+import type { Surrogate } from './shifted-surrogate.ts';
 import type { Module } from '../layers/module.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import type { Engine } from '../train/engine.ts';
@@ -47,7 +48,7 @@ export interface SummaryOptions {
   steps?: number;
   seed?: number;
   epsilons?: readonly number[];
-  surrogate?: Engine;
+  surrogate?: Surrogate;
   /** The standard evaluation's budget (bracket.ts, bracketBudget); absent: no bracket. */
   bracket?: BracketBudget;
   onProgress?: (stage: string, done: number, total: number) => void;

@@ -37,42 +37,52 @@ describe('reproduce: bad input is exit 2, one line naming expected and got, befo
 });
 
 describe('reproduce --preset robust on a tiny subset', () => {
-  test('adds the PGD- and FGSM-RS-trained models: their rows, audits, validation curves, brackets and the target verdict judged on the worst case', () => {
+  test('adds the PGD-trained variant and seed LeNet: their rows, audits, validation curves, brackets and target verdicts judged on the worst case', () => {
     const out = mkdtempSync(join(tmpdir(), 'advgrad-robust-'));
-    const r = cli('reproduce', '--preset', 'robust', ...TINY, '--robust-epochs', '2', '--fgsm-rs-epochs', '2', '--robust-images', '150', '--val-count', '40', '--out', out);
-    expect(r.status).toBe(0);
+    const r = cli('reproduce', '--preset', 'robust', ...TINY, '--robust-epochs', '2', '--robust-images', '150', '--val-count', '40', '--out', out);
+    expect(r.status, r.stderr.slice(-2000)).toBe(0);
     const saved = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
     const rt = saved.robustTraining;
-    expect(rt.recipe).toMatchObject({ optimizer: 'adam', lr: 0.001, steps: 7, epsRamp: 1, epochs: { pgd: 2, fgsmRs: 2 }, images: 150, validationCount: 40 });
-    for (const key of ['pgd', 'fgsmRs'] as const) {
+    expect(rt.recipe).toMatchObject({ optimizer: 'adam', lr: 0.001, steps: 3, epsRamp: 1, epochs: { pgdRelu: 2, pgd: 2 }, images: 150, validationCount: 40, normalization: 'scalar', lrSchedule: 'cosine' });
+    expect(Object.keys(rt.models)).toEqual(['pgdRelu', 'pgd']);
+    expect(rt.models.pgdRelu.architecture).toBe('lenet-relu-mnist');
+    expect(rt.models.pgd.architecture).toBeUndefined(); // the seed's LeNet, as in runs before the variant
+    for (const key of ['pgdRelu', 'pgd'] as const) {
       expect(rt.models[key].validation.map((v: { epoch: number }) => v.epoch)).toEqual([1, 2]);
       // the model kept is the epoch of the best validation PGD figure
       const figures = rt.models[key].validation.map((v: { robust: number }) => v.robust);
       expect(figures[rt.models[key].bestEpoch - 1]).toBe(Math.max(...figures));
       expect(saved.robustness.models[key].audit.checks.map((c: { id: number }) => c.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
       expect(saved.robustness.models[key].count).toBe(16);
+      // the black-box check ran: the standard model's examples, moved into the scalar centring
+      expect(saved.robustness.surrogates[key]).toBe('standard');
+      expect(saved.robustness.models[key].audit.accuracy.transfer).toEqual(expect.any(Number));
     }
-    expect(saved.epochLog.map((e: { phase: string }) => e.phase)).toEqual(['standard', 'adversarial', 'pgd', 'pgd', 'fgsm-rs', 'fgsm-rs']);
-    for (const file of ['pgd.ckpt', 'fgsm-rs.ckpt']) expect(existsSync(join(out, file))).toBe(true);
+    expect(saved.epochLog.map((e: { phase: string }) => e.phase)).toEqual(['standard', 'adversarial', 'pgd-relu', 'pgd-relu', 'pgd', 'pgd']);
+    for (const file of ['pgd-relu.ckpt', 'pgd.ckpt']) expect(existsSync(join(out, file))).toBe(true);
+    expect(existsSync(join(out, 'fgsm-rs.ckpt'))).toBe(false);
     const svg = readFileSync(join(out, 'validation-curves.svg'), 'utf8');
     expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"[^]*<\/svg>\n$/);
     // the best epoch is picked by the test's own family: PGD with the test's steps (--steps 2), on the margin
     expect(rt.recipe.validationAttack).toBe('PGD-2 on the margin at ε = 0.25 (63.75 grey levels)');
+    expect(svg).toContain('pgd-relu: PGD-2 on the margin at ε = 0.25');
     expect(svg).toContain('pgd: PGD-2 on the margin at ε = 0.25');
-    expect(svg).toContain('fgsm-rs: PGD-2 on the margin at ε = 0.25');
 
     const report = readFileSync(join(out, 'report.md'), 'utf8');
-    expect(report).toContain('|  | standard | adversarially trained (FGSM) | PGD-trained | FGSM-RS-trained |');
+    expect(report).toContain('|  | standard | adversarially trained (FGSM) | PGD-trained LeNet-ReLU | PGD-trained LeNet |');
     const pgd = saved.robustness.models.pgd.accuracy;
-    expect(report).toMatch(new RegExp(`\\| PGD-2, unclipped \\(as the paper\\) \\| .* \\| ${pgd.pgd.toFixed(4)} ± \\d\\.\\d{4} \\| `));
-    expect(report).toContain('the standard model for PGD-trained');
-    expect(report).toContain('![validation accuracy per epoch, pgd and fgsm-rs](validation-curves.svg)');
-    // PGD-2 is not the target's attack: the verdict must not claim the target, whatever the figures
-    expect(report).toContain('**The target is not met.**');
-    // the verdict and the robust section judge the worst case of every attack, not PGD alone
-    expect(report).toContain(`Target: the worst case over every attack (PGD-40 suite, APGD-CE, APGD-T, Square; an upper bound) ≥ 0.65`);
+    const relu = saved.robustness.models.pgdRelu.accuracy;
+    expect(report).toMatch(new RegExp(`\\| PGD-2, unclipped \\(as the paper\\) \\| .* \\| ${relu.pgd.toFixed(4)} ± \\d\\.\\d{4} \\| ${pgd.pgd.toFixed(4)} ± \\d\\.\\d{4} \\|$`, 'm'));
+    expect(report).toContain('the standard model for PGD-trained LeNet-ReLU');
+    expect(report).toContain('![validation accuracy per epoch, pgd-relu, pgd](validation-curves.svg)');
+    expect(report).toContain('| inputs | one number, the mean grey level of the training images, subtracted from every pixel |');
+    // PGD-2 is not the target's attack: the verdicts must not claim the target, whatever the figures
+    expect(report.match(/\*\*The target is not met\.\*\*/g)).toHaveLength(2);
+    // the verdicts and the robust section judge the worst case of every attack, not PGD alone
+    expect(report).toContain('Target of the PGD-trained LeNet-ReLU model: the worst case over every attack (PGD-40 suite, APGD-CE, APGD-T, Square; an upper bound) ≥ 0.85');
+    expect(report).toContain('Target of the PGD-trained LeNet model: the worst case over every attack (PGD-40 suite, APGD-CE, APGD-T, Square; an upper bound) ≥ 0.42');
     expect(report).toContain(`worst case of the PGD-2 suite, APGD-CE, APGD-T and Square (upper bound) ${pgd.upperBound.toFixed(4)} ±`);
-    for (const key of ['standard', 'adversarial', 'pgd', 'fgsmRs'] as const) {
+    for (const key of ['standard', 'adversarial', 'pgdRelu', 'pgd'] as const) {
       const a = saved.robustness.models[key].accuracy;
       expect(a.certified).toBeLessThanOrEqual(a.upperBound);
       expect(a.upperBound).toBeLessThanOrEqual(Math.min(a.worstCase, a.pgd, a.fgsm));
@@ -81,7 +91,7 @@ describe('reproduce --preset robust on a tiny subset', () => {
     expect(report).toMatch(/The bracket of each on the first 16 test images at ε = 0\.25[^]*\| certified by CROWN \(lower bound\) \|/);
     expect(report).toContain('a fall below 0.5 × the best so far (a relative drop of 50%) stops the run');
     expect(report).toContain("PGD-2 on the margin at ε = 0.25 (63.75 grey levels), an attack of the test's own family and no weaker");
-    expect(r.stdout).toContain('audit of the PGD-trained model (surrogate: standard)');
+    expect(r.stdout).toContain('audit of the PGD-trained LeNet-ReLU model (surrogate: standard)');
   });
 });
 

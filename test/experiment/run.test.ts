@@ -124,6 +124,6 @@ describe('resolveSettings', () => {
     expect(s.robustness.steps).toBe(3);
     expect(() => resolveSettings({ ...REQUEST, robustEpochs: 2 })).toThrow("robustEpochs shapes the robust models: it needs the robust preset, got 'default'");
     const robust = resolveSettings({ ...REQUEST, preset: 'robust', valCount: 40 });
-    expect(robust.robust).toMatchObject({ lr: PRESETS.robust.robust!.lr, validationCount: 40, epochs: { pgd: 4, fgsmRs: 3 } });
+    expect(robust.robust).toMatchObject({ lr: PRESETS.robust.robust!.lr, validationCount: 40, steps: 3, epochs: { pgdRelu: 4, pgd: 4, fgsmRs: 0 }, normalization: 'scalar', lrSchedule: 'cosine' });
   });
 });
