@@ -39,11 +39,11 @@ describe('reproduce: bad input is exit 2, one line naming expected and got, befo
 describe('reproduce --preset robust on a tiny subset', () => {
   test('adds the PGD-trained variant and seed LeNet: their rows, audits, validation curves, brackets and target verdicts judged on the worst case', () => {
     const out = mkdtempSync(join(tmpdir(), 'advgrad-robust-'));
-    const r = cli('reproduce', '--preset', 'robust', ...TINY, '--robust-epochs', '2', '--robust-images', '150', '--val-count', '40', '--out', out);
+    const r = cli('reproduce', '--preset', 'robust', ...TINY, '--robust-epochs', '2', '--robust-images', '260', '--val-count', '40', '--out', out);
     expect(r.status, r.stderr.slice(-2000)).toBe(0);
     const saved = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
     const rt = saved.robustTraining;
-    expect(rt.recipe).toMatchObject({ optimizer: 'adam', lr: 0.001, steps: 3, epsRamp: 1, epochs: { pgdRelu: 2, pgd: 2 }, images: 150, validationCount: 40, normalization: 'scalar', lrSchedule: 'cosine' });
+    expect(rt.recipe).toMatchObject({ optimizer: 'adam', lr: 0.001, steps: 3, epsRamp: 1, epochs: { pgdRelu: 2, pgd: 2 }, images: 260, validationCount: 40, normalization: 'scalar', lrSchedule: 'cosine' });
     expect(Object.keys(rt.models)).toEqual(['pgdRelu', 'pgd']);
     expect(rt.models.pgdRelu.architecture).toBe('lenet-relu-mnist');
     expect(rt.models.pgd.architecture).toBeUndefined(); // the seed's LeNet, as in runs before the variant
@@ -92,6 +92,19 @@ describe('reproduce --preset robust on a tiny subset', () => {
     expect(report).toContain('a fall below 0.5 × the best so far (a relative drop of 50%) stops the run');
     expect(report).toContain("PGD-2 on the margin at ε = 0.25 (63.75 grey levels), an attack of the test's own family and no weaker");
     expect(r.stdout).toContain('audit of the PGD-trained LeNet-ReLU model (surrogate: standard)');
+
+    // The preset's variant is `advgrad train`'s model of the same recipe: the same loss, epoch by epoch, to the last bit.
+    const trained = mkdtempSync(join(tmpdir(), 'advgrad-robust-train-'));
+    const t = cli(
+      'train', '--arch', 'lenet-relu', '--normalize', 'scalar', '--lr-schedule', 'cosine', '--schedule', 'pgd', '--steps', '3', '--optimizer', 'adam', '--lr', '0.001',
+      '--eps-ramp', '1', '--epochs', '2', '--limit-train', '300', '--limit-test', '60', '--val-count', '40', '--workers', '0', '--out', trained,
+    );
+    expect(t.status, t.stderr.slice(-2000)).toBe(0);
+    const lossesOf = (file: string, phase: string): number[] =>
+      readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line)).filter((e) => e.phase === phase).map((e) => e.loss);
+    const preset = lossesOf(join(out, 'epochs.jsonl'), 'pgd-relu');
+    expect(preset).toHaveLength(2);
+    expect(lossesOf(join(trained, 'epochs.jsonl'), 'adversarial (pgd)')).toEqual(preset);
   });
 });
 

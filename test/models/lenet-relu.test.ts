@@ -1,12 +1,10 @@
 import { describe, expect, test } from 'vitest';
-import { backward } from '../../src/autograd/backward.ts';
-import { gradcheck } from '../../src/autograd/gradcheck.ts';
 import { noGrad, Variable, variable } from '../../src/autograd/variable.ts';
 import { checkpointFromModel, decodeCheckpoint, encodeCheckpoint, restoreModel } from '../../src/io/checkpoint.ts';
-import { softmaxCrossEntropy } from '../../src/layers/softmax-cross-entropy.ts';
 import { createLeNet, LENET_ARCHITECTURE } from '../../src/models/lenet.ts';
 import { createLeNetRelu, LENET_RELU_ARCHITECTURE } from '../../src/models/lenet-relu.ts';
 import { createModel } from '../../src/models/registry.ts';
+import { describeWholeModelGradcheck } from './whole-model-gradcheck.ts';
 import { randn, zeros } from '../../src/tensor/create.ts';
 
 describe('LeNet with ReLUs after conv1 and conv2', () => {
@@ -66,34 +64,8 @@ describe('LeNet with ReLUs after conv1 and conv2', () => {
   });
 });
 
-describe('whole-variant float64 gradient check', () => {
-  // As test/models/lenet.test.ts: He initialisation and unit-scale inputs keep the gradients far
-  // above atol, so the check has teeth.
-  const model = createLeNetRelu({ seed: 1, dtype: 'float64', init: { kind: 'he' } });
-  const x = new Variable(randn([3, 1, 28, 28], { rng: 2, dtype: 'float64' }), { requiresGrad: true });
-  const labels = [3, 7, 1];
-  const loss = (): Variable => softmaxCrossEntropy(model.forward(x), labels);
-
-  test('∂L/∂x: projected check plus 40 sampled pixels', () => {
-    const r = gradcheck(loss, [x], { mode: 'projected', samples: 40, name: 'LeNetRelu ∂L/∂x' });
-    expect(r.ok).toBe(true);
-    expect(r.checked).toBe(41);
-  });
-
-  test('∂L/∂θ and ∂L/∂x together: projected check plus 20 sampled coordinates of every tensor', () => {
-    const r = gradcheck(loss, [x, ...model.parameters()], { mode: 'projected', samples: 20, name: 'LeNetRelu ∂L/∂θ' });
-    expect(r.ok).toBe(true);
-    expect(r.checked).toBe(1 + 20 * 8 + 10);
-  });
-
-  test('the gradients are large enough for the check to mean something, and the ReLUs cut some of conv1\'s outputs', () => {
-    for (const v of [x, ...model.parameters()]) v.grad = null;
-    backward(loss());
-    for (const v of [x, ...model.parameters()]) {
-      const largest = v.grad!.toArray().reduce((a, g) => Math.max(a, Math.abs(g)), 0);
-      expect(largest).toBeGreaterThan(1e-3);
-    }
-    const conv1 = noGrad(() => model.body.layers[0][1].forward(x)).value.toArray();
-    expect(conv1.some((v) => v < 0)).toBe(true);
-  });
+// The ReLUs act: some of conv1's outputs are negative, so relu1 cuts them.
+describeWholeModelGradcheck('LeNetRelu', createLeNetRelu, (model, x) => {
+  const conv1 = noGrad(() => model.body.layers[0][1].forward(x)).value.toArray();
+  expect(conv1.some((v) => v < 0)).toBe(true);
 });

@@ -1,9 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { backward } from '../../src/autograd/backward.ts';
-import { gradcheck } from '../../src/autograd/gradcheck.ts';
 import { noGrad, Variable, variable } from '../../src/autograd/variable.ts';
-import { softmaxCrossEntropy } from '../../src/layers/softmax-cross-entropy.ts';
 import { createLeNet } from '../../src/models/lenet.ts';
+import { describeWholeModelGradcheck } from './whole-model-gradcheck.ts';
 import { randn, zeros } from '../../src/tensor/create.ts';
 
 describe('LeNet reproduces the seed layer table', () => {
@@ -51,33 +49,4 @@ describe('LeNet reproduces the seed layer table', () => {
   });
 });
 
-describe('whole-LeNet float64 gradient check', () => {
-  // He initialisation and unit-scale inputs keep the gradients far above atol = 1e-5, so the check
-  // has teeth (with f = 0.01 every gradient is tiny and would pass against anything).
-  const model = createLeNet({ seed: 1, dtype: 'float64', init: { kind: 'he' } });
-  const x = new Variable(randn([3, 1, 28, 28], { rng: 2, dtype: 'float64' }), { requiresGrad: true });
-  const labels = [3, 7, 1];
-  const loss = (): Variable => softmaxCrossEntropy(model.forward(x), labels);
-
-  test('∂L/∂x (the FGSM gradient): projected check plus 40 sampled pixels', () => {
-    const r = gradcheck(loss, [x], { mode: 'projected', samples: 40, name: 'LeNet ∂L/∂x' });
-    expect(r.ok).toBe(true);
-    expect(r.checked).toBe(41);
-  });
-
-  test('∂L/∂θ and ∂L/∂x together: projected check plus 20 sampled coordinates of every tensor', () => {
-    const inputs = [x, ...model.parameters()];
-    const r = gradcheck(loss, inputs, { mode: 'projected', samples: 20, name: 'LeNet ∂L/∂θ' });
-    expect(r.ok).toBe(true);
-    expect(r.checked).toBe(1 + 20 * 8 + 10); // conv4.bias has only 10 elements: all are checked
-  });
-
-  test('the gradients are large enough for the check to mean something', () => {
-    for (const v of [x, ...model.parameters()]) v.grad = null;
-    backward(loss());
-    for (const v of [x, ...model.parameters()]) {
-      const largest = v.grad!.toArray().reduce((a, g) => Math.max(a, Math.abs(g)), 0);
-      expect(largest).toBeGreaterThan(1e-3); // 100× atol
-    }
-  });
-});
+describeWholeModelGradcheck('LeNet', createLeNet);
