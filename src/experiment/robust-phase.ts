@@ -56,7 +56,7 @@ export function robustData(train: Dataset, recipe: Pick<RobustRecipe, 'images' |
 export async function robustPhase(
   key: RobustKey,
   epochs: number,
-  recipe: Pick<RobustRecipe, 'lr' | 'batch' | 'steps' | 'epsRamp' | 'lrSchedule'>,
+  recipe: Pick<RobustRecipe, 'lr' | 'batch' | 'steps' | 'epsRamp' | 'lrSchedule' | 'normalization'>,
   data: ExperimentData,
   split: { train: Dataset; validation: Dataset },
   options: { attack: FgsmOptions; seed: number; workers: number; config: ResultsConfig; validationSteps: number },
@@ -92,7 +92,13 @@ export async function robustPhase(
     const clean = await evaluate(model, data.test.images, data.test.labels, { engine });
     const adversarial = await evaluate(model, data.test.images, data.test.labels, { engine, attack });
     const metrics = { clean, adversarial };
-    context.output.checkpoint(`${phase}.ckpt`, checkpointFromModel(model, { meanImage: data.mean, config: { ...options.config, phase }, epoch: bestEpoch, metrics }));
+    const normalization = recipe.normalization ?? 'image';
+    // The run's own recipe over the experiment's (whose epochs, SGD constants and schedule are the paper models')
+    const config = {
+      ...options.config, phase, epochs, optimizer: 'adam', lr: optimizer.lr, momentum: undefined, weightDecay: undefined,
+      schedule, steps: recipe.steps, epsRamp: recipe.epsRamp, lrSchedule: recipe.lrSchedule ?? 'constant', normalize: normalization,
+    };
+    context.output.checkpoint(`${phase}.ckpt`, checkpointFromModel(model, { meanImage: data.mean, normalization, config, epoch: bestEpoch, metrics }));
     const collapse = log.find((e) => e.collapse)?.collapse;
     return {
       model,

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { parseFlags } from '../../src/cli/args.ts';
+import { loadCheckpoint } from '../../src/io/checkpoint-file.ts';
 import { REPRODUCE_FLAGS, reproduceSettings } from '../../src/cli/reproduce-command.ts';
 import { formatSpread, spread } from '../../src/report/seeds.ts';
 
@@ -59,7 +60,14 @@ describe('reproduce --preset robust on a tiny subset', () => {
       expect(saved.robustness.models[key].audit.accuracy.transfer).toEqual(expect.any(Number));
     }
     expect(saved.epochLog.map((e: { phase: string }) => e.phase)).toEqual(['standard', 'adversarial', 'pgd-relu', 'pgd-relu', 'pgd', 'pgd']);
-    for (const file of ['pgd-relu.ckpt', 'pgd.ckpt']) expect(existsSync(join(out, file))).toBe(true);
+    for (const file of ['pgd-relu.ckpt', 'pgd.ckpt']) {
+      // the checkpoint records the centring, so evaluation, the playground and every attack prepare inputs as in training
+      const saved = loadCheckpoint(join(out, file));
+      expect(saved.normalization).toBe('scalar');
+      expect(new Set(saved.meanImage!.data).size).toBe(1);
+      expect(saved.config).toMatchObject({ epochs: 2, optimizer: 'adam', lr: 0.001, schedule: 'pgd', steps: 3, epsRamp: 1, lrSchedule: 'cosine', normalize: 'scalar' });
+      expect(saved.config.momentum).toBeUndefined();
+    }
     expect(existsSync(join(out, 'fgsm-rs.ckpt'))).toBe(false);
     const svg = readFileSync(join(out, 'validation-curves.svg'), 'utf8');
     expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"[^]*<\/svg>\n$/);
