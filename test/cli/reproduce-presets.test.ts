@@ -15,7 +15,7 @@ import { formatSpread, spread } from '../../src/report/seeds.ts';
 const MAIN = join(import.meta.dirname, '../../src/cli/main.ts');
 
 function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], { encoding: 'utf8', timeout: 180_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], { encoding: 'utf8', timeout: 600_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -113,7 +113,7 @@ describe('reproduce --preset robust on a tiny subset', () => {
     const preset = lossesOf(join(out, 'epochs.jsonl'), 'pgd-relu');
     expect(preset).toHaveLength(2);
     expect(lossesOf(join(trained, 'epochs.jsonl'), 'adversarial (pgd)')).toEqual(preset);
-  });
+  }, 600_000);
 });
 
 describe('reproduce --preset quick', () => {
