@@ -96,6 +96,7 @@ export { lrFactor, LR_SCHEDULES, type LrSchedule, type LrScheduleName } from './
 export { WeightAverage, type WeightAveragingOptions } from './train/ema.ts';
 export { metricsOf, MetricsAccumulator, type Metrics } from './train/metrics.ts';
 export { InProcessEngine, type Engine } from './train/engine.ts';
+export { SHARDS } from './train/step.ts';
 // the worker engine over any threads (a ThreadSpawner): Web Workers here; "./node" has its own
 // WorkerEngine, this class with Node's worker threads as the default
 export { WorkerEngine, type WorkerEngineOptions } from './train/workers/worker-engine.ts';

@@ -4,6 +4,14 @@
 // freezes. It computes what `advgrad train` computes in Node for the same seed, images, batch size
 // and schedule, bit for bit (test/web/train.test.ts checks the weights after an epoch).
 //
+// Every core: with `workers` N > 1 in the config, the batches' gradient shards (4 per batch, shard
+// s on worker s mod N) are computed by advgrad's WorkerEngine on N nested module workers
+// (engine-worker.js) that share the weights, gradients and images in SharedArrayBuffers and take
+// the SGD step themselves; the sums run in a fixed order, so the weights are the same bits for
+// every N (and equal Node's WorkerEngine and InProcessEngine). SharedArrayBuffer exists only in a
+// cross-origin isolated page; elsewhere (or when the nested workers cannot start) this worker
+// trains alone with InProcessEngine, the same numbers, and its 'engine' message says why.
+//
 // The recipe is the project's (src/experiment/training-phase.ts): createLeNet with MatConvNet's
 // initialisation f·N(0, 1), f = 0.01, the seed 0, SGD with its defaults (η 0.001, momentum 0.9,
 // weight decay 5e-4), the mean training image of the chosen images subtracted.
@@ -12,8 +20,8 @@
 //
 //   page → worker
 //     { type: 'start', config }   config: { schedule: 'standard' | 'fgsm' | 'pgd', eps, images,
-//         epochs, batchSize, seed, evalCount, evalSteps, evalEvery (batches; 0: four times an
-//         epoch), curveEps: number[] (empty: no curves), curveCount, curveSteps, name }
+//         epochs, batchSize, workers (1..4), seed, evalCount, evalSteps, evalEvery (batches; 0: four
+//         times an epoch), curveEps: number[] (empty: no curves), curveCount, curveSteps, name }
 //     { type: 'pause' } / { type: 'resume' }   between two steps; a paused run holds its place
 //     { type: 'stop' }            stops after the current step; the last finished epoch is kept
 //
@@ -21,7 +29,9 @@
 //     { type: 'data', count, testCount }        the training and test images loaded
 //     { type: 'data-error', message }           they could not be (the panel says why)
 //     { type: 'refused', message }              a start whose config the worker refuses, and why
-//     { type: 'started', imagesTotal, batches, samplesPerImage }
+//     { type: 'engine', workers, requested, reason }   the Web Workers that train this run
+//         (1: this one alone) and, when fewer than requested, why (reason: null otherwise)
+//     { type: 'started', imagesTotal, batches, samplesPerImage, workers }
 //     { type: 'batch', epoch, batch, batches, loss, imagesDone, imagesTotal, imagesPerSecond, secondsLeft }
 //     { type: 'eval', epoch, batch, imagesDone, count, clean, fgsm, pgd }   accuracies on the first
 //         evalCount test images: clean, FGSM at ε, PGD-evalSteps at ε (seeded random start)
@@ -34,7 +44,8 @@
 //     { type: 'curves', count, steps, fgsm: [{ eps, accuracy }], pgd: [{ eps, accuracy }] }
 //     { type: 'error', message }
 import {
-  checkpointFromModel, createLeNet, encodeCheckpoint, evaluate, InProcessEngine, meanImage, parseIdx, SGD, subtractMean, Tensor, train,
+  checkpointFromModel, createLeNet, encodeCheckpoint, evaluate, InProcessEngine, meanImage, parseIdx, SGD, SHARDS, subtractMean, Tensor, train,
+  webWorkerSpawner, WorkerEngine,
 } from './lib/advgrad/index.js';
 
 /** @typedef {import('./lib/advgrad/index.js').Engine} Engine */
@@ -113,7 +124,46 @@ function refusal(config, served) {
   if (![20, 50, 100].includes(batchSize)) return `the batch size must be 20, 50 or 100, got ${batchSize}`;
   if (!(eps >= 0 && eps <= 0.5)) return `ε must be in [0, 0.5], got ${eps}`;
   if (!['standard', 'fgsm', 'pgd'].includes(schedule)) return `the schedule must be standard, fgsm or pgd, got ${schedule}`;
+  if (!Number.isInteger(config.workers) || config.workers < 1 || config.workers > SHARDS) {
+    return `workers must be a whole number from 1 to ${SHARDS} (a batch is cut into ${SHARDS} shards), got ${config.workers}`;
+  }
   return null;
+}
+
+/**
+ * Why this worker cannot train over `requested` > 1 workers here, or null when it can: the
+ * WorkerEngine's threads share SharedArrayBuffers, which a browser gives only to a cross-origin
+ * isolated page, and they are Web Workers started from this one.
+ */
+function whyOneWorker(requested) {
+  if (requested <= 1) return null;
+  if (!self.crossOriginIsolated) {
+    return 'SharedArrayBuffer is unavailable because the page is not cross-origin isolated (its server must send ' +
+      'Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp, as npm run demo does)';
+  }
+  if (typeof SharedArrayBuffer === 'undefined') return 'this browser has no SharedArrayBuffer, although the page is cross-origin isolated';
+  if (typeof Worker === 'undefined') return 'this browser cannot start Web Workers from a Web Worker (nested workers)';
+  return null;
+}
+
+/**
+ * The engine for a run: advgrad's WorkerEngine over config.workers nested Web Workers when it can
+ * start them, else InProcessEngine in this worker; posts the 'engine' message saying which.
+ */
+async function engineFor(model, requested) {
+  let reason = whyOneWorker(requested);
+  if (requested > 1 && reason === null) {
+    try {
+      const spawn = webWorkerSpawner(new URL('./engine-worker.js', import.meta.url));
+      const engine = await WorkerEngine.create(model, { workers: requested, spawn });
+      self.postMessage({ type: 'engine', workers: engine.workers, requested, reason: null });
+      return engine;
+    } catch (error) {
+      reason = `the workers failed to start (${error instanceof Error ? error.message : String(error)})`;
+    }
+  }
+  self.postMessage({ type: 'engine', workers: 1, requested, reason });
+  return new InProcessEngine(model);
 }
 
 /** The first `count` images of a uint8 set as a Dataset (float32 grey levels, as loadIdxDataset). */
@@ -130,13 +180,14 @@ function adversarialOf(config, mean) {
 }
 
 /**
- * The in-process engine, with a gate before every training step: a paused run waits there, and
- * the accuracies due are measured there (between two steps, on the model of that moment).
+ * The run's engine (engineFor), with a gate before every training step: a paused run waits there,
+ * and the accuracies due are measured there (between two steps, on the model of that moment).
  * @implements {Engine}
  */
 class PanelEngine {
-  constructor(model, beforeStep) {
-    this.inner = new InProcessEngine(model);
+  /** @param {Engine} inner */
+  constructor(inner, beforeStep) {
+    this.inner = inner;
     this.beforeStep = beforeStep;
     this.workers = this.inner.workers;
   }
@@ -178,12 +229,13 @@ async function start(config) {
     self.postMessage({ type: 'eval', ...due, count: config.evalCount, ...(await accuracies(model, evalSet, config, mean)) });
     current.clock = performance.now(); // measuring is not training time
   };
-  const engine = new PanelEngine(model, async () => {
+  const engine = new PanelEngine(await engineFor(model, config.workers), async () => {
     await measure();
     if (current.gate !== null) await current.gate;
     if (controller.signal.aborted) throw controller.signal.reason;
   });
-  self.postMessage({ type: 'started', imagesTotal, batches, samplesPerImage: config.schedule === 'fgsm' ? 2 : 1 });
+  self.postMessage({ type: 'started', imagesTotal, batches, samplesPerImage: config.schedule === 'fgsm' ? 2 : 1, workers: Math.max(1, engine.workers) });
+  current.clock = performance.now(); // starting the workers is not training time
   let stopped = false;
   let message = '';
   try {
@@ -224,6 +276,8 @@ async function start(config) {
     message = current.lastEpoch === 0
       ? 'Stopped before the first epoch ended: no model is kept (a model is kept at the end of every epoch).'
       : `Stopped during epoch ${current.lastEpoch + 1}: the model of epoch ${current.lastEpoch} is kept.`;
+  } finally {
+    await engine.close(); // ends the nested workers, if any (the accuracies below run here)
   }
   const final = current.lastEpoch === 0 ? null : await finalAccuracies(model, test, config, mean);
   self.postMessage({ type: 'finished', stopped, epochs: current.lastEpoch, final, message });
