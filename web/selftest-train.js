@@ -44,6 +44,30 @@ export async function trainReport(mode) {
   return out;
 }
 
+/**
+ * ?selftest=bench-train&images=K&batch=B&reps=R&warmup=W&workers=1,N (bench/browser-train.ts): the
+ * training worker's benchmark, every timed epoch as the worker reported it.
+ */
+export async function benchReport() {
+  await until(() => trainer.status === 'idle', 120_000);
+  const q = new URLSearchParams(location.search);
+  const config = {
+    images: Number(q.get('images') ?? 2000), batchSize: Number(q.get('batch') ?? 100), reps: Number(q.get('reps') ?? 5), warmup: Number(q.get('warmup') ?? 1),
+    workers: (q.get('workers') ?? '1').split(',').map(Number),
+  };
+  const reps = [];
+  const collect = (m) => {
+    if (m.type === 'bench-rep') reps.push(m);
+  };
+  trainer.listeners.add(collect);
+  const end = nextMessage((m) => m.type === 'bench-done' || m.type === 'error');
+  trainer.worker.postMessage({ type: 'bench', config });
+  const last = await end;
+  trainer.listeners.delete(collect);
+  if (last.type === 'error') throw new Error(last.message);
+  return { config, cores: navigator.hardwareConcurrency, isolated: self.crossOriginIsolated, userAgent: navigator.userAgent, reps };
+}
+
 /** The workers control and the line beside it, as the page shows them before any run. */
 function workersControl() {
   const select = $('train-worker-count');

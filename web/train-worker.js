@@ -22,7 +22,10 @@
 //     { type: 'start', config }   config: { schedule: 'standard' | 'fgsm' | 'pgd', eps, images,
 //         epochs, batchSize, workers (1..4), seed, evalCount, evalSteps, evalEvery (batches; 0: four
 //         times an epoch), curveEps: number[] (empty: no curves), curveCount, curveSteps, name }
-//     { type: 'pause' } / { type: 'resume' }   between two steps; a paused run holds its place
+//     { type: 'bench', config }   config: { images, batchSize, reps, warmup, workers: number[] }
+//         the browser benchmark (bench/browser-train.ts; see bench() below)
+//     { type: 'pause' } / { type: 'resume' }   between two steps; a paused run holds its place (a step
+//         in flight when the pause arrives finishes first: on several workers one usually is)
 //     { type: 'stop' }            stops after the current step; the last finished epoch is kept
 //
 //   worker → page
@@ -37,12 +40,13 @@
 //         evalCount test images: clean, FGSM at ε, PGD-evalSteps at ε (seeded random start)
 //     { type: 'epoch', epoch, loss, seconds, checkpoint: Uint8Array }   the model after the epoch,
 //         an advgrad checkpoint (encodeCheckpoint) holding the mean image and the run's config
-//     { type: 'paused' } / { type: 'resumed' }
+//     { type: 'paused' } / { type: 'resumed' }   'paused' once the run holds: no step follows it
 //     { type: 'finished', stopped, epochs, final: { count, clean, fgsm } | null, message }
 //         epochs: finished epochs (the model kept is the last of them); final: the kept model's
 //         accuracies on every test image the page has (FGSM at ε)
 //     { type: 'curves', count, steps, fgsm: [{ eps, accuracy }], pgd: [{ eps, accuracy }] }
 //     { type: 'error', message }
+//     { type: 'bench-rep', round, workers, seconds, imagesPerSecond } / { type: 'bench-done' }
 import {
   checkpointFromModel, createLeNet, encodeCheckpoint, evaluate, InProcessEngine, meanImage, parseIdx, SGD, SHARDS, subtractMean, Tensor, train,
   webWorkerSpawner, WorkerEngine,
@@ -63,9 +67,9 @@ let run = null;
 self.onmessage = (event) => {
   const message = event.data;
   if (message.type === 'start') void start(message.config);
+  else if (message.type === 'bench') void bench(message.config);
   else if (message.type === 'pause' && run !== null && run.gate === null) {
-    run.gate = new Promise((resolve) => (run.open = resolve));
-    self.postMessage({ type: 'paused' });
+    run.gate = new Promise((resolve) => (run.open = resolve)); // 'paused' is posted when the run reaches it
   } else if (message.type === 'resume' && run !== null && run.gate !== null) resume();
   else if (message.type === 'stop' && run !== null) {
     run.controller.abort(new Error('stopped'));
@@ -231,7 +235,10 @@ async function start(config) {
   };
   const engine = new PanelEngine(await engineFor(model, config.workers), async () => {
     await measure();
-    if (current.gate !== null) await current.gate;
+    if (current.gate !== null) {
+      self.postMessage({ type: 'paused' });
+      await current.gate;
+    }
     if (controller.signal.aborted) throw controller.signal.reason;
   });
   self.postMessage({ type: 'started', imagesTotal, batches, samplesPerImage: config.schedule === 'fgsm' ? 2 : 1, workers: Math.max(1, engine.workers) });
@@ -283,6 +290,47 @@ async function start(config) {
   self.postMessage({ type: 'finished', stopped, epochs: current.lastEpoch, final, message });
   if (current.lastEpoch > 0 && config.curveEps.length > 0) self.postMessage(await curves(model, test, config, mean));
   run = null;
+}
+
+/**
+ * The browser benchmark (bench/browser-train.ts): one epoch of standard training (the panel's
+ * recipe) on the first `images` images at `batchSize`, for each worker count of `workers`,
+ * `warmup` untimed rounds then `reps` timed ones. The clock covers train() alone (the nested
+ * workers are started before it), and the counts' order reverses every round, so that a drift of
+ * the machine favours none. A 'bench-rep' per timed epoch, then 'bench-done'; or an 'error'.
+ */
+async function bench(config) {
+  if (run !== null) return self.postMessage({ type: 'error', message: 'a run is in progress' });
+  const { images, batchSize, reps, warmup, workers } = config;
+  const why = data.train === null ? 'the training images have not loaded' : images > data.train.count ? `the page serves ${data.train.count} training images, not ${images}` : null;
+  const unable = workers.map(whyOneWorker).find((reason) => reason !== null);
+  if (why !== null || unable !== undefined) return self.postMessage({ type: 'error', message: `bench: ${why ?? unable}` });
+  run = { controller: new AbortController(), gate: null };
+  try {
+    const raw = dataset(data.train, images);
+    const trainSet = { images: subtractMean(raw.images, meanImage(raw.images)), labels: raw.labels };
+    for (let round = -warmup; round < reps; round++) {
+      for (const count of Math.abs(round) % 2 === 0 ? workers : [...workers].reverse()) {
+        const model = createLeNet({ seed: 0, init: { kind: 'matconvnet', scale: 0.01 } });
+        const engine = count > 1
+          ? await WorkerEngine.create(model, { workers: count, spawn: webWorkerSpawner(new URL('./engine-worker.js', import.meta.url)) })
+          : new InProcessEngine(model);
+        try {
+          const t0 = performance.now();
+          await train(model, trainSet, { optimizer: new SGD(model.parameters()), epochs: 1, batchSize, seed: 0, engine });
+          const seconds = (performance.now() - t0) / 1000;
+          if (round >= 0) self.postMessage({ type: 'bench-rep', round, workers: count, seconds, imagesPerSecond: images / seconds });
+        } finally {
+          await engine.close();
+        }
+      }
+    }
+    self.postMessage({ type: 'bench-done' });
+  } catch (error) {
+    self.postMessage({ type: 'error', message: `bench: ${error instanceof Error ? error.message : String(error)}` });
+  } finally {
+    run = null;
+  }
 }
 
 /** The first n rows of a batch tensor [N, …]. */
