@@ -6,9 +6,9 @@
 //
 // Every core: with `workers` N > 1 in the config, the batches' gradient shards (4 per batch, shard
 // s on worker s mod N) are computed by advgrad's WorkerEngine on N nested module workers
-// (engine-worker.js) that share the weights, gradients and images in SharedArrayBuffers and take
-// the SGD step themselves; the sums run in a fixed order, so the weights are the same bits for
-// every N (and equal Node's WorkerEngine and InProcessEngine). SharedArrayBuffer exists only in a
+// (engine-worker.js; train-engines.js picks the engine) that share the weights, gradients and
+// images in SharedArrayBuffers and take the SGD step themselves; the sums run in a fixed order, so
+// the weights are the same bits for every N (and equal Node's WorkerEngine and InProcessEngine). SharedArrayBuffer exists only in a
 // cross-origin isolated page; elsewhere (or when the nested workers cannot start) this worker
 // trains alone with InProcessEngine, the same numbers, and its 'engine' message says why.
 //
@@ -48,9 +48,9 @@
 //     { type: 'error', message }
 //     { type: 'bench-rep', round, workers, seconds, imagesPerSecond } / { type: 'bench-done' }
 import {
-  checkpointFromModel, createLeNet, encodeCheckpoint, evaluate, InProcessEngine, meanImage, parseIdx, SGD, SHARDS, subtractMean, Tensor, train,
-  webWorkerSpawner, WorkerEngine,
+  checkpointFromModel, createLeNet, encodeCheckpoint, evaluate, meanImage, parseIdx, SGD, SHARDS, subtractMean, Tensor, train,
 } from './lib/advgrad/index.js';
+import { benchEpochs, engineFor, whyOneWorker } from './train-engines.js';
 
 /** @typedef {import('./lib/advgrad/index.js').Engine} Engine */
 
@@ -132,42 +132,6 @@ function refusal(config, served) {
     return `workers must be a whole number from 1 to ${SHARDS} (a batch is cut into ${SHARDS} shards), got ${config.workers}`;
   }
   return null;
-}
-
-/**
- * Why this worker cannot train over `requested` > 1 workers here, or null when it can: the
- * WorkerEngine's threads share SharedArrayBuffers, which a browser gives only to a cross-origin
- * isolated page, and they are Web Workers started from this one.
- */
-function whyOneWorker(requested) {
-  if (requested <= 1) return null;
-  if (!self.crossOriginIsolated) {
-    return 'SharedArrayBuffer is unavailable because the page is not cross-origin isolated (its server must send ' +
-      'Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp, as npm run demo does)';
-  }
-  if (typeof SharedArrayBuffer === 'undefined') return 'this browser has no SharedArrayBuffer, although the page is cross-origin isolated';
-  if (typeof Worker === 'undefined') return 'this browser cannot start Web Workers from a Web Worker (nested workers)';
-  return null;
-}
-
-/**
- * The engine for a run: advgrad's WorkerEngine over config.workers nested Web Workers when it can
- * start them, else InProcessEngine in this worker; posts the 'engine' message saying which.
- */
-async function engineFor(model, requested) {
-  let reason = whyOneWorker(requested);
-  if (requested > 1 && reason === null) {
-    try {
-      const spawn = webWorkerSpawner(new URL('./engine-worker.js', import.meta.url));
-      const engine = await WorkerEngine.create(model, { workers: requested, spawn });
-      self.postMessage({ type: 'engine', workers: engine.workers, requested, reason: null });
-      return engine;
-    } catch (error) {
-      reason = `the workers failed to start (${error instanceof Error ? error.message : String(error)})`;
-    }
-  }
-  self.postMessage({ type: 'engine', workers: 1, requested, reason });
-  return new InProcessEngine(model);
 }
 
 /** The first `count` images of a uint8 set as a Dataset (float32 grey levels, as loadIdxDataset). */
@@ -292,39 +256,17 @@ async function start(config) {
   run = null;
 }
 
-/**
- * The browser benchmark (bench/browser-train.ts): one epoch of standard training (the panel's
- * recipe) on the first `images` images at `batchSize`, for each worker count of `workers`,
- * `warmup` untimed rounds then `reps` timed ones. The clock covers train() alone (the nested
- * workers are started before it), and the counts' order reverses every round, so that a drift of
- * the machine favours none. A 'bench-rep' per timed epoch, then 'bench-done'; or an 'error'.
- */
+/** The browser benchmark (bench/browser-train.ts; benchEpochs in train-engines.js) on the served images. */
 async function bench(config) {
   if (run !== null) return self.postMessage({ type: 'error', message: 'a run is in progress' });
-  const { images, batchSize, reps, warmup, workers } = config;
+  const { images, workers } = config;
   const why = data.train === null ? 'the training images have not loaded' : images > data.train.count ? `the page serves ${data.train.count} training images, not ${images}` : null;
   const unable = workers.map(whyOneWorker).find((reason) => reason !== null);
   if (why !== null || unable !== undefined) return self.postMessage({ type: 'error', message: `bench: ${why ?? unable}` });
   run = { controller: new AbortController(), gate: null };
   try {
     const raw = dataset(data.train, images);
-    const trainSet = { images: subtractMean(raw.images, meanImage(raw.images)), labels: raw.labels };
-    for (let round = -warmup; round < reps; round++) {
-      for (const count of Math.abs(round) % 2 === 0 ? workers : [...workers].reverse()) {
-        const model = createLeNet({ seed: 0, init: { kind: 'matconvnet', scale: 0.01 } });
-        const engine = count > 1
-          ? await WorkerEngine.create(model, { workers: count, spawn: webWorkerSpawner(new URL('./engine-worker.js', import.meta.url)) })
-          : new InProcessEngine(model);
-        try {
-          const t0 = performance.now();
-          await train(model, trainSet, { optimizer: new SGD(model.parameters()), epochs: 1, batchSize, seed: 0, engine });
-          const seconds = (performance.now() - t0) / 1000;
-          if (round >= 0) self.postMessage({ type: 'bench-rep', round, workers: count, seconds, imagesPerSecond: images / seconds });
-        } finally {
-          await engine.close();
-        }
-      }
-    }
+    await benchEpochs({ images: subtractMean(raw.images, meanImage(raw.images)), labels: raw.labels }, config);
     self.postMessage({ type: 'bench-done' });
   } catch (error) {
     self.postMessage({ type: 'error', message: `bench: ${error instanceof Error ? error.message : String(error)}` });

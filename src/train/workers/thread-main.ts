@@ -13,12 +13,12 @@ import { fromWire as attackFromWire, runAttack, sliceSpec } from '../../attacks/
 import { noGrad, Variable } from '../../autograd/variable.ts';
 import { modelSpec, type NamedModel } from '../../models/registry.ts';
 import { recycling } from '../../tensor/recycle.ts';
-import { Tensor, type FloatArray } from '../../tensor/tensor.ts';
+import { Tensor } from '../../tensor/tensor.ts';
 import { sliceBatch } from '../engine.ts';
 import { sgdStepOnShards } from '../sgd.ts';
 import { liveShards, shardGradients, shardLossSum, shardRange } from '../step.ts';
 import { stepFromWire, type Reply, type Task, type UpdateWire, type WorkerInit } from './protocol.ts';
-import { ABORT, ARRIVED, controlLayout, floatView, SEQ } from './shared-layout.ts';
+import { ABORT, ARRIVED, floatView, SEQ, sharedViews, type SharedViews } from './shared-layout.ts';
 import type { TaskPort } from './thread-port.ts';
 
 /** What the thread's host offers beyond its port. */
@@ -47,14 +47,8 @@ class Replica {
   private readonly model: NamedModel;
   private readonly params: Variable[];
   private readonly sizes: number[];
-  private readonly NP: number;
-  private readonly offsets: number[] = [];
-  private readonly P: number;
-  private readonly shared: FloatArray; // [P]
-  private readonly grads: FloatArray; // [SHARDS, P]
-  private readonly losses: Float64Array; // [SHARDS]
-  private readonly control: Int32Array;
-  private readonly layout: ReturnType<typeof controlLayout>;
+  /** The shared buffers (shared-layout.ts); its `params` are the main model's weights, `this.params` the replica's. */
+  private readonly mem: SharedViews;
   /** Set by the test hook: how to fail the next task. */
   private failNext: { exit?: number; throw?: string } | null = null;
 
@@ -72,18 +66,7 @@ class Replica {
       );
     }
     this.sizes = init.sizes;
-    this.NP = params.length;
-    let P = 0;
-    for (const p of params) {
-      this.offsets.push(P);
-      P += p.value.size;
-    }
-    this.P = P;
-    this.shared = floatView(dtype, init.params);
-    this.grads = floatView(dtype, init.grads);
-    this.losses = new Float64Array(init.losses);
-    this.control = new Int32Array(init.control);
-    this.layout = controlLayout(init.workers, this.NP);
+    this.mem = sharedViews(init);
   }
 
   /** One message: the test hook (no reply), or a task, computed, answered with 'done' or 'failed'. */
@@ -107,13 +90,14 @@ class Replica {
       }
     }
     if (failure !== null) return { type: 'failed', seq: task.seq, message: failure.message, stack: failure.stack };
-    Atomics.store(this.control, this.layout.done + this.index, task.seq); // publishes the results
+    Atomics.store(this.mem.control, this.mem.layout.done + this.index, task.seq); // publishes the results
     return { type: 'done', seq: task.seq };
   }
 
   /** The task's work: its gradient shards, or its row chunks of logits or adversarial examples. */
   private run(task: Exclude<Task, { type: 'debug' }>): void {
-    const { control, layout, index } = this;
+    const { index } = this;
+    const { control, layout, params: shared, offsets } = this.mem;
     // Acquires the main thread's writes of parameters and inputs (it stored SEQ after them).
     const published = Atomics.load(control, SEQ);
     if (published !== task.seq) throw new Error(`worker ${index}: task ${task.seq} arrived but the shared inputs are from call ${published}`);
@@ -127,7 +111,7 @@ class Replica {
       }
       throw new Error(how.throw ?? 'test failure');
     }
-    this.params.forEach((p, i) => p.value.data.set(this.shared.subarray(this.offsets[i], this.offsets[i] + p.value.size)));
+    this.params.forEach((p, i) => p.value.data.set(shared.subarray(offsets[i], offsets[i] + p.value.size)));
     const x = new Tensor(floatView(task.dtype, task.x, task.shape.reduce((a, b) => a * b, 1)), task.shape); // [n, C, H, W], shared
     const labels = new Int32Array(task.labels, 0, task.n); // [n], shared
     if (task.type === 'grad') this.gradShards(task, x, labels);
@@ -140,7 +124,9 @@ class Replica {
    * finite, take the SGD step on this worker's range of the weights, in shared memory.
    */
   private stepAfterBarrier(task: Extract<Task, { type: 'grad' }>, update: UpdateWire, ok: boolean): void {
-    const { control, losses, P, params, offsets, sizes, layout, NP, shared, grads } = this;
+    const { params, sizes } = this;
+    const { control, losses, P, offsets, layout, params: shared, grads } = this.mem;
+    const NP = params.length;
     if (!ok) Atomics.store(control, ABORT, 1);
     Atomics.add(control, ARRIVED, 1); // publishes this worker's gradients, losses and PRESENT flags
     Atomics.notify(control, ARRIVED);
@@ -165,7 +151,9 @@ class Replica {
 
   /** computeBatchGradients' loop body for this worker's shards; the main thread does the sums. */
   private gradShards(task: Extract<Task, { type: 'grad' }>, x: Tensor, labels: Int32Array): void {
-    const { control, layout, index, model, losses, params, grads, P, offsets, NP } = this;
+    const { index, model, params } = this;
+    const { control, layout, losses, grads, P, offsets } = this.mem;
+    const NP = params.length;
     const step = stepFromWire(task.step);
     for (const s of task.shards) {
       Atomics.store(control, layout.current + index, s);
@@ -188,7 +176,8 @@ class Replica {
 
   /** Logits or adversarial examples of this worker's row chunks, written to the same rows of task.out. */
   private rowTask(task: Extract<Task, { type: 'logits' | 'attack' }>, x: Tensor, labels: Int32Array): void {
-    const { control, layout, index, model, spec } = this;
+    const { index, model, spec } = this;
+    const { control, layout } = this.mem;
     const attack = task.attack === undefined ? null : attackFromWire(task.attack);
     const per = task.type === 'logits' ? spec.classes : x.size / Math.max(task.n, 1); // output values per row
     const out = floatView(task.dtype, task.out);

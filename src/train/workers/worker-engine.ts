@@ -58,7 +58,7 @@ import type { Optimizer } from '../optimizer.ts';
 import { SGD } from '../sgd.ts';
 import { SHARDS, shardLossSum, shardRange, sumComputedShards, type StepKind } from '../step.ts';
 import { rowChunks, stepToWire, type Reply, type Task, type TaskInputs, type UpdateWire, type WorkerInit } from './protocol.ts';
-import { ABORT, ARRIVED, controlLayout, floatView, grow, SEQ } from './shared-layout.ts';
+import { ABORT, ARRIVED, controlLayout, floatView, grow, SEQ, sharedViews } from './shared-layout.ts';
 import { startThreads, type ThreadPort, type ThreadSpawner } from './thread-port.ts';
 
 /** Options of WorkerEngine.create. */
@@ -114,18 +114,7 @@ export class WorkerEngine implements Engine {
     this.classes = modelSpec(model.architecture).classes;
     this.threads = threads;
     this.workers = threads.length;
-    this.offsets = [];
-    let P = 0;
-    for (const size of init.sizes) {
-      this.offsets.push(P);
-      P += size;
-    }
-    this.P = P;
-    this.params = floatView(init.dtype, init.params);
-    this.grads = floatView(init.dtype, init.grads);
-    this.losses = new Float64Array(init.losses);
-    this.control = new Int32Array(init.control);
-    this.layout = controlLayout(threads.length, init.sizes.length);
+    ({ offsets: this.offsets, P: this.P, params: this.params, grads: this.grads, losses: this.losses, control: this.control, layout: this.layout } = sharedViews(init));
     for (const t of threads) this.watch(t);
   }
 
