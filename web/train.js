@@ -68,7 +68,7 @@ function canShare() {
 }
 
 /** Why one Web Worker trains although several were chosen: the page cannot share memory between workers. */
-export const NOT_ISOLATED = 'SharedArrayBuffer is unavailable because this page is not cross-origin isolated ' +
+const NOT_ISOLATED = 'SharedArrayBuffer is unavailable because this page is not cross-origin isolated ' +
   '(its server must send Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp, as npm run demo does)';
 
 /**
