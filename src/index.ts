@@ -2,7 +2,7 @@
  * advgrad's public API, the "." entry: explicit named exports only, so go-to-definition lands on
  * the code. Everything here runs in any JavaScript engine (a browser, a Web Worker, Node): no
  * module in its import graph imports a Node built-in (a test walks the graph). What needs Node
- * (files, MNIST from disk, worker threads) is the "./node" entry, src/node.ts.
+ * (files, MNIST from disk, Node's worker threads) is the "./node" entry, src/node.ts.
  */
 
 // tensor/: storage, shape, dtype, creation, seeded randomness, window geometry
@@ -96,6 +96,14 @@ export { lrFactor, LR_SCHEDULES, type LrSchedule, type LrScheduleName } from './
 export { WeightAverage, type WeightAveragingOptions } from './train/ema.ts';
 export { metricsOf, MetricsAccumulator, type Metrics } from './train/metrics.ts';
 export { InProcessEngine, type Engine } from './train/engine.ts';
+export { SHARDS } from './train/step.ts';
+// the worker engine over any threads (a ThreadSpawner): Web Workers here; "./node" has its own
+// WorkerEngine, this class with Node's worker threads as the default
+export { WorkerEngine, type WorkerEngineOptions } from './train/workers/worker-engine.ts';
+export { startThreads, type ThreadPort, type TaskPort, type ThreadSpawner } from './train/workers/thread-port.ts';
+export { serveTasks, type ThreadHooks } from './train/workers/thread-main.ts';
+export { webWorkerSpawner, serveWebWorker } from './train/workers/web-workers.ts';
+export { type WorkerInit, type Task, type Reply } from './train/workers/protocol.ts';
 
 // io/: file formats as bytes (reading and writing the files is in "./node")
 export { parseIdx, encodeIdx, type IdxData, type IdxReadOptions } from './io/idx.ts';

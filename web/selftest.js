@@ -6,7 +6,8 @@
 //
 // Modes (?selftest=MODE): full (default): the checks below and the timings; models: only wait for
 // every model of the list to load or be refused (the test gives it a list with broken files);
-// train, train-shot: the train panel (selftest-train.js);
+// train, train-shot, train-fallback: the train panel (selftest-train.js); bench-train: the
+// browser training benchmark (bench/browser-train.ts, its settings in the query);
 // any mode with ?noworker: the page hid Worker, so only its notices are reported.
 import { $, page, state } from './app.js';
 
@@ -15,7 +16,8 @@ export async function runSelftest(mode) {
   try {
     if (typeof Worker === 'undefined') Object.assign(result, { notices: notices(), appHidden: $('app').hidden });
     else if (mode === 'models') Object.assign(result, await modelsReport());
-    else if (mode === 'train' || mode === 'train-shot') Object.assign(result, await (await import('./selftest-train.js')).trainReport(mode));
+    else if (mode === 'bench-train') Object.assign(result, await (await import('./selftest-train.js')).benchReport());
+    else if (mode === 'train' || mode === 'train-shot' || mode === 'train-fallback') Object.assign(result, await (await import('./selftest-train.js')).trainReport(mode));
     else Object.assign(result, await full());
     result.resources = await resources();
     result.ok = true;

@@ -4,6 +4,14 @@
 // freezes. It computes what `advgrad train` computes in Node for the same seed, images, batch size
 // and schedule, bit for bit (test/web/train.test.ts checks the weights after an epoch).
 //
+// Every core: with `workers` N > 1 in the config, the batches' gradient shards (4 per batch, shard
+// s on worker s mod N) are computed by advgrad's WorkerEngine on N nested module workers
+// (engine-worker.js; train-engines.js picks the engine) that share the weights, gradients and
+// images in SharedArrayBuffers and take the SGD step themselves; the sums run in a fixed order, so
+// the weights are the same bits for every N (and equal Node's WorkerEngine and InProcessEngine). SharedArrayBuffer exists only in a
+// cross-origin isolated page; elsewhere (or when the nested workers cannot start) this worker
+// trains alone with InProcessEngine, the same numbers, and its 'engine' message says why.
+//
 // The recipe is the project's (src/experiment/training-phase.ts): createLeNet with MatConvNet's
 // initialisation f·N(0, 1), f = 0.01, the seed 0, SGD with its defaults (η 0.001, momentum 0.9,
 // weight decay 5e-4), the mean training image of the chosen images subtracted.
@@ -12,30 +20,37 @@
 //
 //   page → worker
 //     { type: 'start', config }   config: { schedule: 'standard' | 'fgsm' | 'pgd', eps, images,
-//         epochs, batchSize, seed, evalCount, evalSteps, evalEvery (batches; 0: four times an
-//         epoch), curveEps: number[] (empty: no curves), curveCount, curveSteps, name }
-//     { type: 'pause' } / { type: 'resume' }   between two steps; a paused run holds its place
+//         epochs, batchSize, workers (1..4), seed, evalCount, evalSteps, evalEvery (batches; 0: four
+//         times an epoch), curveEps: number[] (empty: no curves), curveCount, curveSteps, name }
+//     { type: 'bench', config }   config: { images, batchSize, reps, warmup, workers: number[] }
+//         the browser benchmark (bench/browser-train.ts; see bench() below)
+//     { type: 'pause' } / { type: 'resume' }   between two steps; a paused run holds its place (a step
+//         in flight when the pause arrives finishes first: on several workers one usually is)
 //     { type: 'stop' }            stops after the current step; the last finished epoch is kept
 //
 //   worker → page
 //     { type: 'data', count, testCount }        the training and test images loaded
 //     { type: 'data-error', message }           they could not be (the panel says why)
 //     { type: 'refused', message }              a start whose config the worker refuses, and why
-//     { type: 'started', imagesTotal, batches, samplesPerImage }
+//     { type: 'engine', workers, requested, reason }   the Web Workers that train this run
+//         (1: this one alone) and, when fewer than requested, why (reason: null otherwise)
+//     { type: 'started', imagesTotal, batches, samplesPerImage, workers }
 //     { type: 'batch', epoch, batch, batches, loss, imagesDone, imagesTotal, imagesPerSecond, secondsLeft }
 //     { type: 'eval', epoch, batch, imagesDone, count, clean, fgsm, pgd }   accuracies on the first
 //         evalCount test images: clean, FGSM at ε, PGD-evalSteps at ε (seeded random start)
 //     { type: 'epoch', epoch, loss, seconds, checkpoint: Uint8Array }   the model after the epoch,
 //         an advgrad checkpoint (encodeCheckpoint) holding the mean image and the run's config
-//     { type: 'paused' } / { type: 'resumed' }
+//     { type: 'paused' } / { type: 'resumed' }   'paused' once the run holds: no step follows it
 //     { type: 'finished', stopped, epochs, final: { count, clean, fgsm } | null, message }
 //         epochs: finished epochs (the model kept is the last of them); final: the kept model's
 //         accuracies on every test image the page has (FGSM at ε)
 //     { type: 'curves', count, steps, fgsm: [{ eps, accuracy }], pgd: [{ eps, accuracy }] }
 //     { type: 'error', message }
+//     { type: 'bench-rep', round, workers, seconds, imagesPerSecond } / { type: 'bench-done' }
 import {
-  checkpointFromModel, createLeNet, encodeCheckpoint, evaluate, InProcessEngine, meanImage, parseIdx, SGD, subtractMean, Tensor, train,
+  checkpointFromModel, createLeNet, encodeCheckpoint, evaluate, meanImage, parseIdx, SGD, SHARDS, subtractMean, Tensor, train,
 } from './lib/advgrad/index.js';
+import { benchEpochs, engineFor, whyOneWorker } from './train-engines.js';
 
 /** @typedef {import('./lib/advgrad/index.js').Engine} Engine */
 
@@ -52,9 +67,9 @@ let run = null;
 self.onmessage = (event) => {
   const message = event.data;
   if (message.type === 'start') void start(message.config);
+  else if (message.type === 'bench') void bench(message.config);
   else if (message.type === 'pause' && run !== null && run.gate === null) {
-    run.gate = new Promise((resolve) => (run.open = resolve));
-    self.postMessage({ type: 'paused' });
+    run.gate = new Promise((resolve) => (run.open = resolve)); // 'paused' is posted when the run reaches it
   } else if (message.type === 'resume' && run !== null && run.gate !== null) resume();
   else if (message.type === 'stop' && run !== null) {
     run.controller.abort(new Error('stopped'));
@@ -113,6 +128,9 @@ function refusal(config, served) {
   if (![20, 50, 100].includes(batchSize)) return `the batch size must be 20, 50 or 100, got ${batchSize}`;
   if (!(eps >= 0 && eps <= 0.5)) return `ε must be in [0, 0.5], got ${eps}`;
   if (!['standard', 'fgsm', 'pgd'].includes(schedule)) return `the schedule must be standard, fgsm or pgd, got ${schedule}`;
+  if (!Number.isInteger(config.workers) || config.workers < 1 || config.workers > SHARDS) {
+    return `workers must be a whole number from 1 to ${SHARDS} (a batch is cut into ${SHARDS} shards), got ${config.workers}`;
+  }
   return null;
 }
 
@@ -130,13 +148,14 @@ function adversarialOf(config, mean) {
 }
 
 /**
- * The in-process engine, with a gate before every training step: a paused run waits there, and
- * the accuracies due are measured there (between two steps, on the model of that moment).
+ * The run's engine (engineFor), with a gate before every training step: a paused run waits there,
+ * and the accuracies due are measured there (between two steps, on the model of that moment).
  * @implements {Engine}
  */
 class PanelEngine {
-  constructor(model, beforeStep) {
-    this.inner = new InProcessEngine(model);
+  /** @param {Engine} inner */
+  constructor(inner, beforeStep) {
+    this.inner = inner;
     this.beforeStep = beforeStep;
     this.workers = this.inner.workers;
   }
@@ -178,12 +197,16 @@ async function start(config) {
     self.postMessage({ type: 'eval', ...due, count: config.evalCount, ...(await accuracies(model, evalSet, config, mean)) });
     current.clock = performance.now(); // measuring is not training time
   };
-  const engine = new PanelEngine(model, async () => {
+  const engine = new PanelEngine(await engineFor(model, config.workers), async () => {
     await measure();
-    if (current.gate !== null) await current.gate;
+    if (current.gate !== null) {
+      self.postMessage({ type: 'paused' });
+      await current.gate;
+    }
     if (controller.signal.aborted) throw controller.signal.reason;
   });
-  self.postMessage({ type: 'started', imagesTotal, batches, samplesPerImage: config.schedule === 'fgsm' ? 2 : 1 });
+  self.postMessage({ type: 'started', imagesTotal, batches, samplesPerImage: config.schedule === 'fgsm' ? 2 : 1, workers: Math.max(1, engine.workers) });
+  current.clock = performance.now(); // starting the workers is not training time
   let stopped = false;
   let message = '';
   try {
@@ -224,11 +247,32 @@ async function start(config) {
     message = current.lastEpoch === 0
       ? 'Stopped before the first epoch ended: no model is kept (a model is kept at the end of every epoch).'
       : `Stopped during epoch ${current.lastEpoch + 1}: the model of epoch ${current.lastEpoch} is kept.`;
+  } finally {
+    await engine.close(); // ends the nested workers, if any (the accuracies below run here)
   }
   const final = current.lastEpoch === 0 ? null : await finalAccuracies(model, test, config, mean);
   self.postMessage({ type: 'finished', stopped, epochs: current.lastEpoch, final, message });
   if (current.lastEpoch > 0 && config.curveEps.length > 0) self.postMessage(await curves(model, test, config, mean));
   run = null;
+}
+
+/** The browser benchmark (bench/browser-train.ts; benchEpochs in train-engines.js) on the served images. */
+async function bench(config) {
+  if (run !== null) return self.postMessage({ type: 'error', message: 'a run is in progress' });
+  const { images, workers } = config;
+  const why = data.train === null ? 'the training images have not loaded' : images > data.train.count ? `the page serves ${data.train.count} training images, not ${images}` : null;
+  const unable = workers.map(whyOneWorker).find((reason) => reason !== null);
+  if (why !== null || unable !== undefined) return self.postMessage({ type: 'error', message: `bench: ${why ?? unable}` });
+  run = { controller: new AbortController(), gate: null };
+  try {
+    const raw = dataset(data.train, images);
+    await benchEpochs({ images: subtractMean(raw.images, meanImage(raw.images)), labels: raw.labels }, config);
+    self.postMessage({ type: 'bench-done' });
+  } catch (error) {
+    self.postMessage({ type: 'error', message: `bench: ${error instanceof Error ? error.message : String(error)}` });
+  } finally {
+    run = null;
+  }
 }
 
 /** The first n rows of a batch tensor [N, …]. */

@@ -10,6 +10,8 @@ export const LIVE = { evalCount: 100, evalSteps: 10 };
 /** The trained model's curves: PGD-40 as the shipped curves, on the first test images. */
 export const CURVES = { count: 100, steps: 40, eps: [0, 0.1, 0.2, 0.25, 0.3, 0.5] };
 const NAMES = { standard: 'standard', fgsm: 'FGSM-trained', pgd: 'PGD-7-trained' };
+/** advgrad's SHARDS (src/train/step.ts): a batch is cut into 4 shards, so a fifth worker would idle. */
+const MAX_WORKERS = 4;
 
 /** The panel's state; selftest.js reads it. */
 export const trainer = {
@@ -47,22 +49,45 @@ export function initTrainPanel(pageApi) {
     a.click();
     setTimeout(() => URL.revokeObjectURL(a.href), 1000);
   });
-  $('train-workers').textContent = workersLine();
+  const select = $('train-worker-count');
+  select.replaceChildren(...Array.from({ length: maxWorkers() }, (_, i) => new Option(String(i + 1), String(i + 1))));
+  select.value = String(canShare() ? maxWorkers() : 1); // every core by default, where the page can share memory
+  select.addEventListener('change', () => ($('train-workers').textContent = workersLine(Number(select.value))));
+  $('train-workers').textContent = workersLine(Number(select.value));
   renderButtons();
 }
 
+/** The most workers the control offers: the cores the browser reports, at most MAX_WORKERS. */
+function maxWorkers() {
+  return Math.max(1, Math.min(navigator.hardwareConcurrency ?? 1, MAX_WORKERS));
+}
+
+/** Whether the page can train over several workers: they share memory (SharedArrayBuffer), which only a cross-origin isolated page has. */
+function canShare() {
+  return self.crossOriginIsolated === true && typeof SharedArrayBuffer !== 'undefined';
+}
+
+/** Why one Web Worker trains although several were chosen: the page cannot share memory between workers. */
+const NOT_ISOLATED = 'SharedArrayBuffer is unavailable because this page is not cross-origin isolated ' +
+  '(its server must send Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp, as npm run demo does)';
+
 /**
- * How many workers train, and why: one. SharedArrayBuffer, which a data-parallel engine over
- * several Web Workers needs, exists only in a cross-origin isolated page.
+ * How many Web Workers train with `chosen` in the workers control, and why: several share the
+ * weights, gradients and images in SharedArrayBuffers, which exist only in a cross-origin
+ * isolated page; elsewhere one worker trains, and the line says why.
  */
-export function workersLine() {
+export function workersLine(chosen) {
   const cores = navigator.hardwareConcurrency ?? 1;
-  if (!self.crossOriginIsolated || typeof SharedArrayBuffer === 'undefined') {
-    return `Training uses one Web Worker: SharedArrayBuffer is unavailable because this page is not cross-origin isolated ` +
-      `(its server must send Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp, as npm run demo does).`;
-  }
-  return `Training uses one Web Worker of the ${cores} cores this browser reports: the page is cross-origin isolated (SharedArrayBuffer is available), ` +
-    `but training over several workers is not built yet.`;
+  if (!canShare()) return `Training uses one Web Worker: ${NOT_ISOLATED}.`;
+  if (chosen <= 1) return `Training uses one Web Worker (of the ${cores} cores this browser reports; choose more workers to use them).`;
+  return `Training uses ${chosen} Web Workers of the ${cores} cores this browser reports: each batch is cut into ${MAX_WORKERS} shards, shard s on worker s mod ${chosen}, ` +
+    `sharing memory (the page is cross-origin isolated); the sums run in a fixed order, so the weights are the same bits as with one worker.`;
+}
+
+/** The line for a run, from the training worker's 'engine' message: how many workers train it, and why not more. */
+function engineLine(message) {
+  if (message.reason !== null) return `This run trains on one Web Worker instead of ${message.requested}: ${message.reason}.`;
+  return message.workers === 1 ? 'This run trains on one Web Worker.' : `This run trains on ${message.workers} Web Workers (data-parallel, the same numbers as one).`;
 }
 
 /** The file the download button saves: the trained model's advgrad checkpoint. */
@@ -76,7 +101,7 @@ function readConfig() {
   const schedule = $('train-schedule').value;
   return {
     schedule, eps: Number($('train-eps').value), images: Number($('train-images').value), epochs: Number($('train-epochs').value),
-    batchSize: Number($('train-batch').value), seed: 0, evalCount: LIVE.evalCount, evalSteps: LIVE.evalSteps, evalEvery: 0,
+    batchSize: Number($('train-batch').value), workers: Number($('train-worker-count').value), seed: 0, evalCount: LIVE.evalCount, evalSteps: LIVE.evalSteps, evalEvery: 0,
     curveEps: CURVES.eps, curveCount: CURVES.count, curveSteps: CURVES.steps,
   };
 }
@@ -84,7 +109,7 @@ function readConfig() {
 function start() {
   if (trainer.status !== 'idle') return;
   const config = readConfig();
-  trainer.run = { config, losses: [], evals: [], imagesTotal: config.images * config.epochs, batches: 0, checkpoint: null, epochs: 0, last: null };
+  trainer.run = { config, losses: [], evals: [], imagesTotal: config.images * config.epochs, batches: 0, checkpoint: null, epochs: 0, last: null, workers: null };
   setStatus('running', `Starting: ${describe(config)}…`);
   trainer.worker.postMessage({ type: 'start', config });
 }
@@ -110,6 +135,10 @@ function onMessage(message) {
     case 'refused':
       trainer.run = null;
       setStatus('idle', `Not started: ${message.message}.`, 'error');
+      break;
+    case 'engine':
+      r.workers = message.workers;
+      $('train-workers').textContent = engineLine(message);
       break;
     case 'started':
       Object.assign(r, { imagesTotal: message.imagesTotal, batches: message.batches });
@@ -220,4 +249,5 @@ function renderButtons() {
   $('train-stop').disabled = s !== 'running' && s !== 'paused';
   $('train-download').disabled = trainer.trained.length === 0;
   for (const id of ['train-schedule', 'train-eps', 'train-images', 'train-epochs', 'train-batch']) $(id).disabled = s !== 'idle';
+  $('train-worker-count').disabled = s !== 'idle' || !canShare(); // one worker only, where memory cannot be shared (the line says why)
 }

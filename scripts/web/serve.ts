@@ -35,6 +35,11 @@ export interface ServeOptions {
   mounts?: Record<string, string>;
   /** Called once per request after it is answered. */
   onRequest?: (entry: RequestLogEntry) => void;
+  /**
+   * Send the cross-origin isolation headers (default true). false serves the page as an ordinary
+   * server would, without SharedArrayBuffer: the browser test checks the train panel's fallback so.
+   */
+  isolate?: boolean;
 }
 
 export interface RequestLogEntry {
@@ -55,7 +60,7 @@ export interface RunningServer {
 export function serveStatic(options: ServeOptions): Promise<RunningServer> {
   const mounts = Object.entries(options.mounts ?? {});
   const server = createServer((req, res) => {
-    const status = answer(req, res, options.root, mounts);
+    const status = answer(req, res, options.root, mounts, options.isolate ?? true);
     options.onRequest?.({ method: req.method ?? '', url: req.url ?? '', status });
   });
   return new Promise((resolvePromise, reject) => {
@@ -78,7 +83,7 @@ export function serveStatic(options: ServeOptions): Promise<RunningServer> {
 }
 
 /** Answers one request; returns the status code sent. */
-function answer(req: IncomingMessage, res: ServerResponse, root: string, mounts: Array<[string, string]>): number {
+function answer(req: IncomingMessage, res: ServerResponse, root: string, mounts: Array<[string, string]>, isolate: boolean): number {
   const send = (status: number, text: string): number => {
     res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
     res.end(req.method === 'HEAD' ? undefined : `${text}\n`);
@@ -117,7 +122,7 @@ function answer(req: IncomingMessage, res: ServerResponse, root: string, mounts:
     'content-length': size,
     // Always the files on disk: after a rebuild or a new model the page must not run stale code.
     'cache-control': 'no-store',
-    ...ISOLATION,
+    ...(isolate ? ISOLATION : {}),
   });
   if (req.method === 'HEAD') res.end();
   else createReadStream(file).pipe(res);

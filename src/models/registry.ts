@@ -1,6 +1,6 @@
 /**
  * Models by architecture name: the name a checkpoint records (checkpointFromModel) and the one a
- * worker thread rebuilds its replica from (train/workers/engine.ts), since a model object cannot be sent
+ * worker thread rebuilds its replica from (train/workers/worker-engine.ts), since a model object cannot be sent
  * to another thread, only its name and its parameters. A plain table, not runtime registration:
  * a worker thread imports this module afresh, so a model registered at run time in the main
  * thread would not exist there.

@@ -13,7 +13,7 @@
  *
  * The rule is a promise by the caller of `recycling`: nothing allocated inside fn is referenced
  * after fn returns, except what fn kept (its result, typically). The engines (train/engine.ts,
- * train/workers/worker-main.ts) make that promise for a shard, a row chunk, an attack; pgd.ts for one of
+ * train/workers/thread-main.ts) make that promise for a shard, a row chunk, an attack; pgd.ts for one of
  * its steps. Outside any scope, `allocate` still takes a free array when one of the right size
  * waits (a free array is referenced by nobody), and nothing is recycled.
  *

@@ -2,7 +2,7 @@
  * A gradient engine computes, for the model's current parameters, what training and evaluation
  * need batch by batch: the batch gradient (as shards summed in a fixed order), logits, and
  * adversarial examples (FGSM, or any attack of attacks/spec.ts). `InProcessEngine` does it on this
- * thread; `WorkerEngine` (train/workers/engine.ts) spreads the
+ * thread; `WorkerEngine` (train/workers/worker-engine.ts) spreads the
  * shards over worker threads and gives bit-identical results.
  */
 import { fgsm, type FgsmOptions } from '../attacks/fgsm.ts';
@@ -32,7 +32,7 @@ export interface Engine {
   /**
    * One training step: the batch gradient (as batchGradients), then `optimizer.step` with it, taken
    * only if Σ J is finite; returns Σ J. The optimiser must be over the engine's model's parameters.
-   * The worker engine takes SGD's step in its threads (train/workers/engine.ts).
+   * The worker engine takes SGD's step in its threads (train/workers/worker-engine.ts).
    */
   trainStep(x: Tensor, labels: Int32Array, batchTotal: number, step: StepKind, optimizer: Optimizer): Promise<{ lossSum: number }>;
   /** Logits [N, K] of x [N, C, H, W]. */

@@ -10,7 +10,7 @@
  *
  * `sgdStepOnShards` is the same update with the gradient summed on the fly from shard gradients:
  * the worker engine's threads take the step with it, each on its own range of the weights
- * (train/workers/engine.ts).
+ * (train/workers/worker-engine.ts).
  */
 import type { Variable } from '../autograd/variable.ts';
 import { formatShape } from '../tensor/shape.ts';
@@ -73,7 +73,7 @@ export class SGD {
   /**
    * Moves the velocities into `storage` (Σ sizes elements; parameter i's after those of the
    * parameters before it), keeping their values: `velocity` then holds views of `storage`. The
-   * worker engine passes shared memory, so that its threads can take the step (train/workers/engine.ts).
+   * worker engine passes shared memory, so that its threads can take the step (train/workers/worker-engine.ts).
    */
   relocate(storage: Float64Array): void {
     const total = this.velocity.reduce((sum, v) => sum + v.length, 0);

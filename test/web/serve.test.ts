@@ -69,6 +69,18 @@ describe('serveStatic', () => {
     }
   });
 
+  test('isolate: false sends no isolation header (the train panel\'s fallback is tested on such a page)', async () => {
+    const plain = await serveStatic({ root: join(dir, 'root'), port: 0, isolate: false });
+    const main = server;
+    try {
+      server = plain;
+      expect((await get('/app.js')).isolation).toBe('undefined undefined');
+    } finally {
+      server = main;
+      await plain.close();
+    }
+  });
+
   test('refuses what is not a file under the root: missing files, folders, climbing out, other methods', async () => {
     expect((await get('/nope.js')).status).toBe(404);
     expect((await get('/models')).status).toBe(404);

@@ -1,9 +1,13 @@
 /**
  * The playground's train panel in headless Chromium (?selftest=train, web/selftest-train.js): the
- * page trains LeNets in a Web Worker with the built library's train(), and this test trains the
- * same models here in Node with train() in-process, from the same first 2,000 MNIST training
- * images, seed, batch size and schedule. Checked: the page's weights after one epoch equal Node's
- * bit for bit (standard and FGSM-trained); the standard model's clean accuracy on the page's 500
+ * page trains LeNets in a Web Worker with the built library's train(), the standard one over 2 Web
+ * Workers (advgrad's WorkerEngine on nested workers sharing memory), and this test trains the
+ * same models here in Node with train() in-process, and the standard one with Node's WorkerEngine
+ * on 2 worker threads too, from the same first 2,000 MNIST training images, seed, batch size and
+ * schedule. Checked: the page's weights after one epoch equal Node's bit for bit (standard over 2
+ * workers, FGSM-trained and PGD-7-trained on one); the panel's workers control and line; on a page
+ * served without cross-origin isolation (?selftest=train-fallback) a run asked for 2 workers trains
+ * on one, says why, and still gives Node's weights; the standard model's clean accuracy on the page's 500
  * test images is above 0.85, and the FGSM-trained one's FGSM accuracy far above the standard one's;
  * the checkpoint the download button saves is read by `advgrad eval --checkpoint`; pause holds the
  * run; a stop keeps the last finished epoch; sizes the page does not serve are refused with the
@@ -15,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
-  createLeNet, decodeCheckpoint, defaultMnistDir, evaluate, loadIdxDataset, meanImage, noGrad, runAttack, SGD, softmaxForward, subtractMean, take,
+  createEngine, createLeNet, decodeCheckpoint, defaultMnistDir, evaluate, loadIdxDataset, meanImage, noGrad, runAttack, SGD, softmaxForward, subtractMean, take,
   Tensor, train, Variable, type CheckpointContents, type Dataset, type LeNet,
 } from '../../src/node.ts';
 import { buildWeb, compilePackage, SUBSET_SIZE, TRAIN_SUBSET_SIZE, WEB } from '../../scripts/web/build.ts';
@@ -29,6 +33,10 @@ const BATCH = 20;
 const EPS = 0.25;
 
 interface PanelRun {
+  /** The training worker's 'engine' message: the Web Workers that trained, those asked for, why fewer. */
+  engine: { workers: number; requested: number; reason: string | null };
+  /** The panel's workers line once the run started. */
+  workersLine: string;
   stopped: boolean;
   message: string;
   epochs: number;
@@ -48,8 +56,15 @@ interface PanelRun {
 let dir: string;
 let server: RunningServer;
 let page: SelftestResult;
+/** ?selftest=train-fallback on a server without the isolation headers. */
+let fallback: SelftestResult;
 let seconds: number;
 const node: Partial<Record<Schedule, { model: LeNet; mean: Tensor }>> = {};
+/** The standard model trained in Node by WorkerEngine on 2 threads, and the fallback's 100-image one in process. */
+let nodeTwoWorkers: { model: LeNet; mean: Tensor };
+let nodeFallback: { model: LeNet; mean: Tensor };
+/** The images of the fallback's run (web/selftest-train.js: fallbackReport). */
+const FALLBACK_IMAGES = 100;
 type Schedule = 'standard' | 'fgsm' | 'pgd';
 /** The selftest's PGD-7 run trains on fewer images (web/selftest-train.js). */
 const PGD_IMAGES = 200;
@@ -68,15 +83,23 @@ describe.skipIf(CHROMIUM === null && !IN_CI)('the train panel in headless Chromi
     node.standard = await trainInNode('standard');
     node.fgsm = await trainInNode('fgsm');
     node.pgd = await trainInNode('pgd', PGD_IMAGES);
+    nodeTwoWorkers = await trainInNode('standard', IMAGES, 2);
+    nodeFallback = await trainInNode('standard', FALLBACK_IMAGES);
     page = await inBrowser;
     seconds = (performance.now() - started) / 1000;
-  }, 600_000);
+    const plain = await serveStatic({ root: WEB, port: 0, isolate: false, mounts: { '/lib/': join(dir, 'web/lib'), '/data/': join(dir, 'web/data') } });
+    try {
+      fallback = await selftest(plain.url, '?selftest=train-fallback', { dir, timeoutMs: 180_000 });
+    } finally {
+      await plain.close();
+    }
+  }, 900_000);
 
   afterAll(async () => {
     if (page?.ok) {
       const standard = page.standard as PanelRun;
       const fgsm = page.fgsm as PanelRun;
-      console.log(`train panel: selftest and Node training took ${seconds.toFixed(0)} s; page images/s (1 worker): standard ${standard.imagesPerSecond?.toFixed(0)}, FGSM ${fgsm.imagesPerSecond?.toFixed(0)}`);
+      console.log(`train panel: selftest and Node training took ${seconds.toFixed(0)} s; page images/s: standard (2 workers) ${standard.imagesPerSecond?.toFixed(0)}, FGSM (1 worker) ${fgsm.imagesPerSecond?.toFixed(0)}`);
     }
     await server?.close();
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
@@ -88,18 +111,46 @@ describe.skipIf(CHROMIUM === null && !IN_CI)('the train panel in headless Chromi
     expect(page.served).toBe(TRAIN_SUBSET_SIZE);
   });
 
-  test('the demo server makes the page cross-origin isolated, and the panel says how many workers train and why', () => {
+  test('the demo server makes the page cross-origin isolated; the workers control offers 1 to the cores (at most 4), all by default, and the line says how they train', () => {
     expect(page.isolated).toBe(true);
-    expect(page.workersLine).toMatch(/^Training uses one Web Worker/);
+    const cores = Math.min(page.cores as number, 4);
+    expect(page.workerChoices).toEqual(Array.from({ length: cores }, (_, i) => String(i + 1)));
+    expect(page).toMatchObject({ workersDefault: String(cores), workersDisabled: false });
+    expect(page.workersLine).toMatch(cores === 1 ? /^Training uses one Web Worker \(of the 1 cores/ : new RegExp(`^Training uses ${cores} Web Workers of the ${page.cores} cores .* shard s on worker s mod ${cores}`));
   });
 
-  test('after one epoch the page\'s weights equal advgrad\'s train() in Node, bit for bit (standard, FGSM-trained, PGD-7-trained)', () => {
+  test('the standard run trained on 2 Web Workers, and the FGSM and PGD runs on one, as chosen', () => {
+    expect((page.standard as PanelRun).engine).toEqual({ workers: 2, requested: 2, reason: null });
+    expect((page.standard as PanelRun).workersLine).toBe('This run trains on 2 Web Workers (data-parallel, the same numbers as one).');
+    for (const name of ['fgsm', 'pgd'] as const) expect((page[name] as PanelRun).engine, name).toEqual({ workers: 1, requested: 1, reason: null });
+  });
+
+  test('after one epoch the page\'s weights equal advgrad\'s train() in Node, bit for bit (standard over 2 Web Workers, FGSM-trained, PGD-7-trained)', () => {
     for (const name of ['standard', 'fgsm', 'pgd'] as const) {
       const run = page[name] as PanelRun;
       expect(run.kept?.epochs, name).toBe(1);
       const checkpoint = decodeCheckpoint(Buffer.from(run.kept!.checkpoint, 'base64'), `${name} from the page`);
       expectSameBits(checkpoint, node[name]!.model, node[name]!.mean, name);
     }
+  });
+
+  test('the page\'s 2-Web-Worker standard weights equal Node\'s WorkerEngine on 2 worker threads, bit for bit', () => {
+    const checkpoint = decodeCheckpoint(Buffer.from((page.standard as PanelRun).kept!.checkpoint, 'base64'), 'standard from the page');
+    expectSameBits(checkpoint, nodeTwoWorkers.model, nodeTwoWorkers.mean, 'standard, Node 2 workers');
+  });
+
+  test('without cross-origin isolation the control is held at one worker and the line says why; a run asked for 2 trains on one, says why, and gives Node\'s weights', () => {
+    expect(fallback.error).toBeUndefined();
+    expect(fallback).toMatchObject({ ok: true, isolated: false, sharedArrayBuffer: false, workersDefault: '1', workersDisabled: true });
+    const why = /SharedArrayBuffer is unavailable because (this|the) page is not cross-origin isolated \(its server must send Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp/;
+    expect(fallback.workersLine).toMatch(new RegExp(`^Training uses one Web Worker: ${why.source}`));
+    const run = fallback.run as PanelRun;
+    expect(run.engine.workers).toBe(1);
+    expect(run.engine.requested).toBe(2);
+    expect(run.engine.reason).toMatch(why);
+    expect(run.workersLine).toMatch(new RegExp(`^This run trains on one Web Worker instead of 2: ${why.source}`));
+    expect(run.kept?.epochs).toBe(1);
+    expectSameBits(decodeCheckpoint(Buffer.from(run.kept!.checkpoint, 'base64'), 'fallback from the page'), nodeFallback.model, nodeFallback.mean, 'fallback');
   });
 
   test('the standard model is above 0.85 clean on the page\'s 500 test images, as Node measures it; FGSM training lifts FGSM accuracy far above it', async () => {
@@ -177,17 +228,23 @@ function mnistData(): { train: Dataset; mean: Tensor; test: Dataset } {
 
 /**
  * One epoch on the first `images` training images as the panel trains it (web/train-worker.js):
- * the project's recipe, seed 0; 'fgsm' is the 'batch' schedule, 'pgd' PGD-7 with ε ramped over epoch 1.
+ * the project's recipe, seed 0; 'fgsm' is the 'batch' schedule, 'pgd' PGD-7 with ε ramped over
+ * epoch 1; in process, or on `workers` worker threads (Node's WorkerEngine).
  */
-async function trainInNode(schedule: Schedule, images = IMAGES): Promise<{ model: LeNet; mean: Tensor }> {
+async function trainInNode(schedule: Schedule, images = IMAGES, workers = 0): Promise<{ model: LeNet; mean: Tensor }> {
   const raw = take(data.train, images);
   const mean = meanImage(raw.images);
   const model = createLeNet({ seed: 0, init: { kind: 'matconvnet', scale: 0.01 } });
   const adversarial = schedule === 'fgsm' ? { fgsm: { eps: EPS, mean }, schedule: 'batch' as const }
     : schedule === 'pgd' ? { fgsm: { eps: EPS, mean }, schedule: 'pgd' as const, epsRamp: 1 } : undefined;
-  await train(model, { images: subtractMean(raw.images, mean), labels: raw.labels }, {
-    optimizer: new SGD(model.parameters()), epochs: 1, batchSize: BATCH, seed: 0, adversarial,
-  });
+  const engine = await createEngine(model, workers);
+  try {
+    await train(model, { images: subtractMean(raw.images, mean), labels: raw.labels }, {
+      optimizer: new SGD(model.parameters()), epochs: 1, batchSize: BATCH, seed: 0, adversarial, engine,
+    });
+  } finally {
+    await engine.close();
+  }
   return { model, mean };
 }
 

@@ -1,12 +1,12 @@
 /**
- * The worker engine's messages (engine.ts ↔ worker-main.ts). Data never travels in them: inputs,
- * parameters, gradients and outputs are in shared memory (shared-layout.ts); a message says which
- * call it is and which part of the batch is the receiver's.
+ * The worker engine's messages (worker-engine.ts ↔ thread-main.ts, through thread-port.ts). Data
+ * never travels in them: inputs, parameters, gradients and outputs are in shared memory
+ * (shared-layout.ts); a message says which call it is and which part of the batch is the receiver's.
  *
- *   start     WorkerInit, once per thread (workerData): its index, the thread count, the model's
- *             architecture name, dtype and convolution algorithm (the thread builds its replica
- *             from them, models/registry.ts, so it computes exactly what the main model computes),
- *             the parameter sizes, and the shared buffers.
+ *   start     WorkerInit, once per thread (Node: workerData; a Web Worker: its first message): its
+ *             index, the thread count, the model's architecture name, dtype and convolution
+ *             algorithm (the thread builds its replica from them, models/registry.ts, so it computes
+ *             exactly what the main model computes), the parameter sizes, and the shared buffers.
  *   ready     Reply, the thread has built its replica.
  *   task      Task, one per call to each thread that has work. 'grad': the gradient shards
  *             (train/step.ts) this thread computes, the step kind (StepWire: standard, FGSM, an

@@ -22,6 +22,7 @@
  */
 import type { DType, FloatArray } from '../../tensor/tensor.ts';
 import { SHARDS } from '../step.ts';
+import type { WorkerInit } from './protocol.ts';
 
 /** control[SEQ]: the number of the call whose inputs are in the shared buffers. */
 export const SEQ = 0;
@@ -46,4 +47,35 @@ export function floatView(dtype: DType, buffer: SharedArrayBuffer, length?: numb
 /** Capacity for a buffer that must hold `need` bytes: at least double the old, to amortise. */
 export function grow(old: number, need: number): number {
   return Math.max(need, 2 * old);
+}
+
+/** The views of a WorkerInit's shared buffers, as the engine and every thread see them. */
+export interface SharedViews {
+  /** Offset of each parameter in `params` and in a shard's slot of `grads`. */
+  offsets: number[];
+  /** Elements of all parameters. */
+  P: number;
+  params: FloatArray; // [P]
+  grads: FloatArray; // [SHARDS, P]
+  losses: Float64Array; // [SHARDS]
+  control: Int32Array;
+  layout: ReturnType<typeof controlLayout>;
+}
+
+/** The views of `init`'s buffers, the parameters laid out in init.sizes order. */
+export function sharedViews(init: Omit<WorkerInit, 'index'>): SharedViews {
+  const offsets: number[] = [];
+  let P = 0;
+  for (const size of init.sizes) {
+    offsets.push(P);
+    P += size;
+  }
+  return {
+    offsets, P,
+    params: floatView(init.dtype, init.params),
+    grads: floatView(init.dtype, init.grads),
+    losses: new Float64Array(init.losses),
+    control: new Int32Array(init.control),
+    layout: controlLayout(init.workers, init.sizes.length),
+  };
 }

@@ -1,10 +1,12 @@
 /**
- * How worker threads are started, and waited for until each has built its replica: on
- * worker-main, the sibling of this module with this module's extension, so that the same code runs
- * from the TypeScript sources (under tsx or vitest) and from the compiled dist/ (plain node).
+ * How Node starts a worker thread for the worker engine: on worker-main, the sibling of this
+ * module with this module's extension, so that the same code runs from the TypeScript sources
+ * (under tsx or vitest) and from the compiled dist/ (plain node); wrapped as the ThreadPort the
+ * engine talks to (thread-port.ts waits for every thread to be ready).
  */
 import { Worker } from 'node:worker_threads';
-import type { Reply, WorkerInit } from './protocol.ts';
+import type { WorkerInit } from './protocol.ts';
+import type { ThreadPort } from './thread-port.ts';
 
 /**
  * Starts a worker on worker-main, the sibling of this module with this module's extension: the
@@ -37,35 +39,23 @@ import(entry).catch((error) => {
 }
 
 /**
- * Starts T workers with `init` (each with its index) and waits until each has built its replica
- * (its 'ready' reply). If one fails to start, all are terminated and the error names the worker.
- * The workers come back unref'd: idle, they do not keep the process alive.
+ * A worker thread on worker-main as a ThreadPort (thread-port.ts): the engine's view of a thread,
+ * the same for Node's worker_threads and a browser's Web Workers.
  */
-export async function startWorkers(T: number, init: Omit<WorkerInit, 'index'>): Promise<Worker[]> {
-  const workers: Worker[] = [];
-  const started: Array<Promise<void>> = [];
-  for (let index = 0; index < T; index++) {
-    const worker = spawnWorker({ ...init, index });
-    workers.push(worker);
-    started.push(
-      new Promise<void>((resolve, reject) => {
-        const onMessage = (m: Reply) => {
-          if (m.type !== 'ready') return;
-          worker.off('error', onError).off('exit', onExit).off('message', onMessage);
-          resolve();
-        };
-        const onError = (e: Error) => reject(new Error(`WorkerEngine: worker ${index} failed to start: ${e.message}`, { cause: e }));
-        const onExit = (code: number) => reject(new Error(`WorkerEngine: worker ${index} exited with code ${code} while starting`));
-        worker.on('message', onMessage).on('error', onError).on('exit', onExit);
-      }),
-    );
-  }
-  try {
-    await Promise.all(started);
-  } catch (error) {
-    await Promise.all(workers.map((w) => w.terminate()));
-    throw error;
-  }
-  for (const w of workers) w.unref();
-  return workers;
+export function spawnNodeThread(init: WorkerInit): ThreadPort {
+  const worker = spawnWorker(init);
+  const on = <A extends unknown[]>(event: 'message' | 'error' | 'exit', handler: (...args: A) => void): (() => void) => {
+    const listener = handler as (...args: unknown[]) => void;
+    worker.on(event, listener);
+    return () => worker.off(event, listener);
+  };
+  return {
+    postMessage: (task) => worker.postMessage(task),
+    onMessage: (handler) => on('message', handler),
+    onError: (handler) => on('error', handler),
+    onExit: (handler) => on('exit', handler),
+    terminate: () => worker.terminate(),
+    ref: () => worker.ref(),
+    unref: () => worker.unref(),
+  };
 }
