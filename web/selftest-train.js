@@ -10,7 +10,7 @@
 //               model attacked in the panels above and its curve among the shipped ones.
 //   train-fallback  on a page served without cross-origin isolation: the workers control and its
 //               line; a standard run on 100 images asked for 2 workers, which trains on one and says why.
-//   train-shot  a run paused mid-epoch, the other panels hidden (docs/playground-train.png).
+//   train-shot  a run on 2 workers paused mid-epoch, the other panels hidden (docs/playground-train.png).
 import { $, page, state } from './app.js';
 import { act, setValue, until } from './selftest.js';
 import { checkpointBlob, CURVES, trainer } from './train.js';
@@ -144,7 +144,7 @@ async function panelRun(settings, { pauseAt = 0, stopAt = null } = {}) {
 
 /** An FGSM-trained run of 2 epochs paused in its first epoch, after two live measurements. */
 async function screenshotState() {
-  setControls({ ...BASE, schedule: 'fgsm', epochs: '2' });
+  setControls({ ...BASE, schedule: 'fgsm', epochs: '2', workers: '2' });
   const listener = (m) => {
     if (m.type === 'batch' && m.epoch === 1 && m.batch === 120) $('train-pause').click();
   };
