@@ -82,7 +82,12 @@ describe.skipIf(CHROMIUM === null && !IN_CI)('the playground in headless Chromiu
     expect(shown.etaMaxAbs).toBeCloseTo(0.25 * 255, 3); // η saturates at ε in grey levels
   });
 
-  test('PGD-40 at ε = 0.1 on the PGD-trained model (seeded random start) also matches Node', () => {
+  test('PGD-40 at ε = 0.1 on the PGD-trained variant, a scalar-mean checkpoint (seeded random start), also matches Node', () => {
+    // the shipped robust model subtracts one mean grey level (checkpoint normalization 'scalar'):
+    // the page must prepare its inputs from the checkpoint as Node does, or the numbers differ
+    const checkpoint = loadCheckpoint(join(WEB, 'models/pgd-trained.ckpt'));
+    expect(checkpoint.normalization).toBe('scalar');
+    expect(checkpoint.architecture).toBe('lenet-relu-mnist');
     const shown = full.pgd40Eps01 as Snapshot;
     expect(shown.attack).toMatchObject({ name: 'pgd', eps: 0.1, steps: 40 });
     const node = inNode('pgd-trained', 0, { attack: 'pgd', eps: 0.1, steps: 40, earlyStop: false, seed: 0 }, 0);
