@@ -19,7 +19,8 @@ import { Linear } from '../../src/layers/linear.ts';
 import { MaxPool2d } from '../../src/layers/max-pool2d.ts';
 import { Module, Sequential } from '../../src/layers/module.ts';
 import { ReLU } from '../../src/layers/relu.ts';
-import { createLeNet } from '../../src/models/lenet.ts';
+import { createLeNet, type LeNet } from '../../src/models/lenet.ts';
+import { createModel } from '../../src/models/registry.ts';
 import type { Variable } from '../../src/autograd/variable.ts';
 import { randn } from '../../src/tensor/create.ts';
 import { Rng } from '../../src/tensor/rng.ts';
@@ -197,7 +198,7 @@ describe('CROWN is never looser than IBP', () => {
     const raw = take(loadIdxDataset(join(dir, 't10k-images-idx3-ubyte'), join(dir, 't10k-labels-idx1-ubyte')), 10);
     for (const name of ['standard', 'pgd-trained']) {
       const checkpoint = loadCheckpoint(join(import.meta.dirname, `../../web/models/${name}.ckpt`));
-      const model = createLeNet({ dtype: 'float64' });
+      const model = createModel(checkpoint.architecture, { dtype: 'float64' }) as LeNet; // the seed's LeNet or the ReLU variant
       restoreModel(model, checkpoint);
       const x = subtractMean(raw.images.clone('float64'), checkpoint.meanImage!.clone('float64')); // [10, 1, 28, 28]
       const net = boundNetwork(model, [1, 28, 28]);

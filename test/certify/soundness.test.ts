@@ -19,7 +19,8 @@ import { loadCheckpoint } from '../../src/io/checkpoint-file.ts';
 import { restoreModel } from '../../src/io/checkpoint.ts';
 import { defaultMnistDir, loadIdxDataset } from '../../src/io/mnist.ts';
 import type { Module } from '../../src/layers/module.ts';
-import { createLeNet } from '../../src/models/lenet.ts';
+import { createLeNet, type LeNet } from '../../src/models/lenet.ts';
+import { createModel } from '../../src/models/registry.ts';
 import { randn } from '../../src/tensor/create.ts';
 import { Tensor } from '../../src/tensor/tensor.ts';
 import { boxPoints, logitsOf, marginsOf, predictions, randomLeNet, randomMlp } from './helpers.ts';
@@ -109,7 +110,7 @@ describe('no certified image is fooled, and no attack point goes below a bound',
 
   test('the shipped PGD-trained LeNet in float64, first 16 test images, ε = 0.004 clipped to the pixels', () => {
     const checkpoint = loadCheckpoint(join(import.meta.dirname, '../../web/models/pgd-trained.ckpt'));
-    const model = createLeNet({ dtype: 'float64' });
+    const model = createModel(checkpoint.architecture, { dtype: 'float64' }) as LeNet; // the shipped robust model is the ReLU variant
     restoreModel(model, checkpoint);
     const mean = checkpoint.meanImage!.clone('float64'); // [1, 1, 28, 28]
     const dir = defaultMnistDir();

@@ -148,23 +148,34 @@ describe('the words follow the numbers', () => {
   });
 });
 
-describe('the robust preset judges its target on the worst case, never on a single attack', () => {
-  const base = { clean: 0.98, fgsm: 0.8, pgd: 0.7, pgdClipped: 0.72, worstCase: 0.68 };
+describe('the robust preset judges each network\'s target on the worst case, never on a single attack', () => {
+  const base = { clean: 0.988, fgsm: 0.9, pgd: 0.9, pgdClipped: 0.91, worstCase: 0.88 };
 
-  test('PGD-40 above the target but the worst case below it: not met, and the worst case is the figure named', () => {
-    const { met, text } = targetVerdict(summary(base, [], { certified: 0, upper: 0.5 }));
+  test('the variant: PGD-40 above its target but the worst case below it: not met, and the worst case is the figure named', () => {
+    const { met, text } = targetVerdict(summary(base, [], { certified: 0, upper: 0.8 }), 'pgdRelu');
     expect(met).toBe(false);
-    expect(text).toContain('worst case of the PGD-40 suite, APGD-CE, APGD-T and Square (upper bound) 0.5000 ± 0.0158 (below 0.65');
-    expect(text).toContain('PGD-40 alone 0.7000 ± 0.0145, not the figure judged');
+    expect(text).toContain('Target of the PGD-trained LeNet-ReLU model');
+    expect(text).toContain('worst case of the PGD-40 suite, APGD-CE, APGD-T and Square (upper bound) 0.8000 ± 0.0126 (below 0.85');
+    expect(text).toContain('PGD-40 alone 0.9000 ± 0.0095, not the figure judged');
   });
 
-  test('the worst case above the target with clean ≥ 0.97 and no flag: met', () => {
-    expect(targetVerdict(summary(base, [], { certified: 0.1, upper: 0.66 })).met).toBe(true);
-    expect(targetVerdict(summary(base, [3], { certified: 0.1, upper: 0.66 })).met).toBe(false);
+  test('the variant: the worst case above 0.85 with clean ≥ 0.98 and no flag: met; a flag or clean below 0.98: not met', () => {
+    expect(targetVerdict(summary(base, [], { certified: 0.1, upper: 0.86 }), 'pgdRelu').met).toBe(true);
+    expect(targetVerdict(summary(base, [3], { certified: 0.1, upper: 0.86 }), 'pgdRelu').met).toBe(false);
+    expect(targetVerdict(summary({ ...base, clean: 0.975 }, [], { certified: 0.1, upper: 0.86 }), 'pgdRelu').met).toBe(false);
+  });
+
+  test("the seed's LeNet has its own target: above 0.42 with clean ≥ 0.95", () => {
+    const lenet = { ...base, clean: 0.96, pgd: 0.55, worstCase: 0.47 };
+    expect(targetVerdict(summary(lenet, [], { certified: 0, upper: 0.45 }), 'pgd').met).toBe(true);
+    const below = targetVerdict(summary(lenet, [], { certified: 0, upper: 0.3 }), 'pgd');
+    expect(below.met).toBe(false);
+    expect(below.text).toContain('Target of the PGD-trained LeNet model');
+    expect(below.text).toContain('(below 0.42');
   });
 
   test('a run without the standard evaluation cannot meet it, whatever its PGD suite gave', () => {
-    const { met, text } = targetVerdict(summary(base));
+    const { met, text } = targetVerdict(summary(base), 'pgdRelu');
     expect(met).toBe(false);
     expect(text).toContain('without the standard evaluation, so it cannot be met');
   });
