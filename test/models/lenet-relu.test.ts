@@ -1,11 +1,11 @@
 import { describe, expect, test } from 'vitest';
-import { noGrad, Variable, variable } from '../../src/autograd/variable.ts';
+import { noGrad, variable } from '../../src/autograd/variable.ts';
 import { checkpointFromModel, decodeCheckpoint, encodeCheckpoint, restoreModel } from '../../src/io/checkpoint.ts';
 import { createLeNet, LENET_ARCHITECTURE } from '../../src/models/lenet.ts';
 import { createLeNetRelu, LENET_RELU_ARCHITECTURE } from '../../src/models/lenet-relu.ts';
 import { createModel } from '../../src/models/registry.ts';
-import { describeWholeModelGradcheck } from './whole-model-gradcheck.ts';
-import { randn, zeros } from '../../src/tensor/create.ts';
+import { describeWholeModelGradcheck, expectLayerTable } from './lenet-checks.ts';
+import { randn } from '../../src/tensor/create.ts';
 
 describe('LeNet with ReLUs after conv1 and conv2', () => {
   test('layer table: the seed\'s, with relu1 after conv1 and relu2 after conv2; 431,080 parameters, same names', () => {
@@ -21,14 +21,7 @@ describe('LeNet with ReLUs after conv1 and conv2', () => {
       ['relu3', 1, 500, 0],
       ['conv4', 1, 10, 5_010],
     ];
-    let x: Variable = variable(zeros([1, 1, 28, 28]));
-    expect(model.body.layers.map(([name]) => name)).toEqual(table.map(([name]) => name));
-    model.body.layers.forEach(([name, layer], i) => {
-      x = noGrad(() => layer.forward(x));
-      const params = layer.parameters().reduce((acc, p) => acc + p.value.size, 0);
-      expect([name, x.shape[3], x.shape[1], params]).toEqual(table[i]);
-    });
-    expect(model.parameters().reduce((acc, p) => acc + p.value.size, 0)).toBe(431_080);
+    expectLayerTable(model, table);
     expect(model.namedParameters().map(([n]) => n)).toEqual(createLeNet().namedParameters().map(([n]) => n));
     expect(model.architecture).toBe(LENET_RELU_ARCHITECTURE);
     expect(createLeNet().architecture).toBe(LENET_ARCHITECTURE);

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { noGrad, Variable, variable } from '../../src/autograd/variable.ts';
+import { noGrad, variable } from '../../src/autograd/variable.ts';
 import { createLeNet } from '../../src/models/lenet.ts';
-import { describeWholeModelGradcheck } from './whole-model-gradcheck.ts';
+import { describeWholeModelGradcheck, expectLayerTable } from './lenet-checks.ts';
 import { randn, zeros } from '../../src/tensor/create.ts';
 
 describe('LeNet reproduces the seed layer table', () => {
@@ -17,16 +17,7 @@ describe('LeNet reproduces the seed layer table', () => {
       ['relu3', 1, 500, 0],
       ['conv4', 1, 10, 5_010],
     ];
-    let x: Variable = variable(zeros([1, 1, 28, 28]));
-    expect(model.body.layers.map(([name]) => name)).toEqual(table.map(([name]) => name));
-    model.body.layers.forEach(([name, layer], i) => {
-      x = noGrad(() => layer.forward(x));
-      const [, depth, size, size2] = x.shape;
-      const params = layer.parameters().reduce((acc, p) => acc + p.value.size, 0);
-      expect([name, size, depth, params]).toEqual(table[i]);
-      expect(size2).toBe(size);
-    });
-    expect(model.parameters().reduce((acc, p) => acc + p.value.size, 0)).toBe(431_080);
+    expectLayerTable(model, table);
     expect(model.namedParameters().map(([n]) => n)).toEqual([
       'conv1.weight', 'conv1.bias', 'conv2.weight', 'conv2.bias', 'conv3.weight', 'conv3.bias', 'conv4.weight', 'conv4.bias',
     ]);

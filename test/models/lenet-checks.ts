@@ -1,7 +1,7 @@
 /**
- * The whole-model float64 gradient check both LeNets pass (test/models/lenet.test.ts and
- * lenet-relu.test.ts): ∂L/∂x (the FGSM gradient) by a projected check plus 40 sampled pixels, then
- * ∂L/∂θ with ∂L/∂x by a projected check plus 20 sampled coordinates of every tensor, and a check
+ * What both LeNets (test/models/lenet.test.ts and lenet-relu.test.ts) are checked by: their layer
+ * table (expectLayerTable), and the whole-model float64 gradient check: ∂L/∂x (the FGSM gradient)
+ * by a projected check plus 40 sampled pixels, then ∂L/∂θ with ∂L/∂x by a projected check plus 20 sampled coordinates of every tensor, and a check
  * that the gradients are large enough for the comparison to mean something. He initialisation and
  * unit-scale inputs keep the gradients far above atol = 1e-5, so the check has teeth (with f = 0.01
  * every gradient is tiny and would pass against anything).
@@ -9,10 +9,10 @@
 import { describe, expect, test } from 'vitest';
 import { backward } from '../../src/autograd/backward.ts';
 import { gradcheck } from '../../src/autograd/gradcheck.ts';
-import { Variable } from '../../src/autograd/variable.ts';
+import { noGrad, Variable, variable } from '../../src/autograd/variable.ts';
 import { softmaxCrossEntropy } from '../../src/layers/softmax-cross-entropy.ts';
 import type { LeNet, LeNetOptions } from '../../src/models/lenet.ts';
-import { randn } from '../../src/tensor/create.ts';
+import { randn, zeros } from '../../src/tensor/create.ts';
 
 /** Registers the check for the model `create` builds, named `name`; `extra` runs with the model and its input. */
 export function describeWholeModelGradcheck(name: string, create: (options: LeNetOptions) => LeNet, extra?: (model: LeNet, x: Variable) => void): void {
@@ -44,4 +44,21 @@ export function describeWholeModelGradcheck(name: string, create: (options: LeNe
       extra?.(model, x);
     });
   });
+}
+
+/**
+ * Walks `model`'s layers on one zero image and checks each against `table`: (name, data size, data
+ * depth, parameters) after the layer, square outputs, and 431,080 parameters in all.
+ */
+export function expectLayerTable(model: LeNet, table: ReadonlyArray<[string, number, number, number]>): void {
+  let x: Variable = variable(zeros([1, 1, 28, 28])); // [1, 1, 28, 28]
+  expect(model.body.layers.map(([name]) => name)).toEqual(table.map(([name]) => name));
+  model.body.layers.forEach(([name, layer], i) => {
+    x = noGrad(() => layer.forward(x));
+    const [, depth, size, size2] = x.shape;
+    const params = layer.parameters().reduce((acc, p) => acc + p.value.size, 0);
+    expect([name, size, depth, params]).toEqual(table[i]);
+    expect(size2).toBe(size);
+  });
+  expect(model.parameters().reduce((acc, p) => acc + p.value.size, 0)).toBe(431_080);
 }
