@@ -243,7 +243,9 @@ function examples(results: Results): string[] {
           'gradient no longer points at the digit (a sign of masking); PGD, taking many small steps, finds perturbations FGSM cannot.'
         : '.'),
     '',
-    '![clean, perturbation and adversarial images for both models](examples.png)',
+    `![clean, perturbation and adversarial images: FGSM on the standard and the adversarially trained model${
+      results.robustness ? `, PGD-${results.robustness.models.adversarial.steps} on the adversarially trained${ROBUST_KEYS.some((key) => key !== 'fgsmRs' && results.robustness!.models[key]) ? ' and the PGD-trained ones' : ' one'}` : ''
+    }](examples.png)`,
     '',
   ];
 }
