@@ -103,6 +103,30 @@ export function fromWire(wire: AttackSpecWire): AttackSpec {
   return { ...rest, mean: mean === undefined ? undefined : new Tensor(mean.data, mean.shape) } as AttackSpec;
 }
 
+/** What an option means when a spec leaves it out, per attack (so that { restarts: 1 } and {} name the same run). */
+const OMITTED: Partial<Record<AttackName, Record<string, unknown>>> = {
+  apgd: { clip: false, labelMode: 'true', seed: 0, pixelRange: PIXEL_RANGE, steps: 100, restarts: 1, firstRestart: 0, loss: 'ce', targets: 0 },
+  square: { clip: false, labelMode: 'true', seed: 0, pixelRange: PIXEL_RANGE, queries: SQUARE_QUERIES, pInit: 0.8 },
+};
+
+/**
+ * True when `a` and `b` are the same attack run: the same name, the same mean image (the same
+ * object), and every other option equal once an omitted option takes its default. Since each
+ * image's attack depends only on the spec and its own data-set index (attack.ts), two such runs
+ * give every image the same example, so the outcome of one can stand in for the other. A false
+ * "different" only costs a rerun; options compared by reference (target arrays) never match.
+ */
+export function sameAttack(a: AttackSpec, b: AttackSpec): boolean {
+  if (a.attack !== b.attack || a.mean !== b.mean) return false;
+  const omitted = OMITTED[a.attack] ?? {};
+  const x = a as unknown as Record<string, unknown>;
+  const y = b as unknown as Record<string, unknown>;
+  for (const key of new Set([...Object.keys(x), ...Object.keys(y)])) {
+    if (key !== 'mean' && (x[key] ?? omitted[key]) !== (y[key] ?? omitted[key])) return false;
+  }
+  return true;
+}
+
 /** A one-line name for reports: "PGD-40 (ce, α = 0.0156, random start, 1 restart)", "FGSM", … */
 export function describeAttack(spec: AttackSpec): string {
   const extras: string[] = [];

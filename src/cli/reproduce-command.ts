@@ -25,7 +25,7 @@ const Q = PRESETS.quick;
 export const REPRODUCE_FLAGS: FlagSpecs = {
   preset: {
     type: 'enum', choices: Object.keys(PRESETS), default: 'default',
-    help: "'default': 3 + 3 epochs (matches the paper's tables); 'seed': 30 + 30 epochs as the paper states; 'robust': the default plus PGD-trained networks, the variant with ReLUs and the seed's LeNet (within an hour on 2 cores); " +
+    help: "'default': 3 + 3 epochs (matches the paper's tables); 'seed': 30 + 30 epochs as the paper states; 'robust': the default plus the PGD-trained variant with ReLUs (within an hour on 2 cores); 'robust-both': robust plus the seed's LeNet by the same recipe, side by side (about 1 h 30); " +
       `'quick': the paper's effect in about a minute (${Q.trainCount} training and ${Q.testCount} test images, ${Q.standardEpochs} + ${Q.adversarialEpochs} epochs, robustness on ${Q.robustness.count} at PGD-${Q.robustness.steps})`,
   },
   seeds: { type: 'int', min: 1, default: 1, help: 'run the experiment for seeds --seed, --seed+1, … (each in --out/seed-<k>/) and report every cell as mean ± sd' },
@@ -39,13 +39,13 @@ export const REPRODUCE_FLAGS: FlagSpecs = {
   'robustness-count': { type: 'int', min: 1, help: `test images for "How robust, really?" (PGD, worst case, curves, audit), the first N (preset: ${PRESETS.default.robustness.count}; quick: ${Q.robustness.count})` },
   steps: { type: 'int', min: 1, help: `PGD steps of the robustness section (preset: ${PRESETS.default.robustness.steps}; quick: ${Q.robustness.steps}); they also set the standard evaluation's budget there (APGD 2.5 × steps, Square 25 × steps queries) and, with --preset robust, the validation PGD's steps` },
   'curve-eps': { type: 'numbers', min: 0, max: 1, help: `ε of the robustness curves; 0, --eps and 0.5 are always added (preset: ${CURVE_EPSILONS.join(',')}; quick: ${Q.robustness.epsilons.join(',')})`, placeholder: 'E[,E…]' },
-  'robust-epochs': { type: 'int', min: 1, help: `--preset robust: epochs of PGD training of each network (preset: ${ROBUST_RECIPE.pgdReluEpochs})` },
-  'lenet-epochs': { type: 'int', min: 0, help: `--preset robust: epochs of PGD training of the seed's LeNet, 0 to skip it (overrides --robust-epochs; preset: ${ROBUST_RECIPE.pgdEpochs})` },
-  'fgsm-rs-epochs': { type: 'int', min: 0, help: `--preset robust: epochs of FGSM-RS training of the seed's LeNet (preset: ${ROBUST_RECIPE.fgsmRsEpochs}: not trained)` },
-  'robust-steps': { type: 'int', min: 1, help: `--preset robust: PGD steps inside training (preset: ${ROBUST_RECIPE.steps})` },
-  'robust-images': { type: 'int', min: 1, help: `--preset robust: training images of the robust models, the first N (preset: ${ROBUST_RECIPE.images})` },
-  'eps-ramp': { type: 'int', min: 0, help: `--preset robust: epochs over which ε grows from 0 (preset: ${ROBUST_RECIPE.epsRamp})` },
-  'val-count': { type: 'int', min: 1, help: `--preset robust: validation images, the last N of the training set (preset: ${ROBUST_RECIPE.validationCount})` },
+  'robust-epochs': { type: 'int', min: 1, help: `--preset robust(-both): epochs of PGD training of each network it trains (preset: ${ROBUST_RECIPE.pgdReluEpochs})` },
+  'lenet-epochs': { type: 'int', min: 0, help: `--preset robust(-both): epochs of PGD training of the seed's LeNet, 0 to skip it (overrides --robust-epochs; robust: 0, robust-both: ${PRESETS['robust-both'].robust!.pgdEpochs})` },
+  'fgsm-rs-epochs': { type: 'int', min: 0, help: `--preset robust(-both): epochs of FGSM-RS training of the seed's LeNet (preset: ${ROBUST_RECIPE.fgsmRsEpochs}: not trained)` },
+  'robust-steps': { type: 'int', min: 1, help: `--preset robust(-both): PGD steps inside training (preset: ${ROBUST_RECIPE.steps})` },
+  'robust-images': { type: 'int', min: 1, help: `--preset robust(-both): training images of the robust models, the first N (preset: ${ROBUST_RECIPE.images})` },
+  'eps-ramp': { type: 'int', min: 0, help: `--preset robust(-both): epochs over which ε grows from 0 (preset: ${ROBUST_RECIPE.epsRamp})` },
+  'val-count': { type: 'int', min: 1, help: `--preset robust(-both): validation images, the last N of the training set (preset: ${ROBUST_RECIPE.validationCount})` },
   out: { type: 'string', help: 'output folder (default: runs/reproduce-<timestamp>)', placeholder: 'DIR' },
   ...DATA_FLAGS,
   ...RUN_FLAGS,
@@ -56,7 +56,7 @@ export function reproduceSettings(flags: FlagValues): ExperimentSettings {
   const request = camelCase(flags) as unknown as SettingsRequest;
   if (PRESETS[request.preset].robust === null) {
     const given = ROBUST_ONLY.filter((name) => request[name] !== undefined);
-    if (given.length > 0) throw new CliError(`reproduce: --${kebab(given[0])} shapes the robust models: it needs --preset robust, got --preset ${request.preset}`, 2);
+    if (given.length > 0) throw new CliError(`reproduce: --${kebab(given[0])} shapes the robust models: it needs --preset robust or robust-both, got --preset ${request.preset}`, 2);
   }
   const settings = resolveSettings(request);
   if (settings.robust && settings.limitTrain !== undefined && settings.robust.validationCount >= settings.limitTrain) {

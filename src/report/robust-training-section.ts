@@ -87,7 +87,7 @@ export function targetVerdict(summary: RobustnessSummary, key: RobustKey = 'pgd'
   const met = robustOk && cleanOk && flags.length === 0 && epsOk && evaluated;
   const why = !epsOk ? ` with PGD-${summary.steps} at ε = ${summary.eps}, not the target's attacks, so it cannot be met` : !evaluated ? ' without the standard evaluation, so it cannot be met' : '';
   const text =
-    `Target of the ${modelName(key)} model: the worst case over every attack (PGD-${target.steps} suite, APGD-CE, APGD-T, Square; an upper bound) ≥ ${target.worstCase} at ε = ${target.eps} ` +
+    `Target of the ${modelName(key)} model: the worst case over every attack (PGD-${target.steps} suite, APGD-CE, APGD-T, Square and the audit's attacks; an upper bound) ≥ ${target.worstCase} at ε = ${target.eps} ` +
     `with clean accuracy ≥ ${target.clean} and no audit flag. Measured on ${n.toLocaleString('en-US')} test images${why}: ` +
     `${top.label} ${formatWithError(top.value, n)} (${robustOk ? 'meets' : 'below'} ${target.worstCase}; certified lower bound ${cellWithError(certifiedOf(summary), n)}; ` +
     `PGD-${summary.steps} alone ${formatWithError(a.pgd, n)}, not the figure judged), ` +
@@ -119,7 +119,7 @@ export function renderRobustTraining(results: Results): string {
   if (!rt) return '';
   const { recipe } = rt;
   const runs = robustRuns(rt);
-  const out: string[] = ['## Robust training (`--preset robust`)', ''];
+  const out: string[] = [`## Robust training (\`--preset ${results.config.preset === 'robust-both' ? 'robust-both' : 'robust'}\`)`, ''];
   out.push(
     `${runs.length === 1 ? 'One more network is' : `${['Two', 'Three'][runs.length - 2]} more networks are`} trained against stronger attacks than the paper's FGSM: ` +
       `${runs.map((r) => ABOUT[r.key](recipe.steps)).join('; ')}. ` +

@@ -20,12 +20,13 @@ export const CERTIFIED_LABEL = 'certified by CROWN (lower bound)';
 
 /**
  * The headline robust figure of a model, never a single attack: the worst case over every attack
- * run (the PGD suite and the standard evaluation after it), or, in a run saved before the
+ * run (the PGD suite, the standard evaluation after it and the audit's attacks), or, in a run saved before the
  * bracket, the worst case over the PGD suite alone; with the label saying which.
  */
 export function headline(s: RobustnessSummary): { value: number; label: string } {
   if (s.accuracy.upperBound !== undefined) {
-    return { value: s.accuracy.upperBound, label: `worst case of the PGD-${s.steps} suite, APGD-CE, APGD-T and Square (upper bound)` };
+    const attacks = s.bracket?.audit === undefined ? 'APGD-CE, APGD-T and Square' : "APGD-CE, APGD-T, Square and the audit's attacks";
+    return { value: s.accuracy.upperBound, label: `worst case of the PGD-${s.steps} suite, ${attacks} (upper bound)` };
   }
   return { value: s.accuracy.worstCase, label: `worst case of the PGD-${s.steps} suite (upper bound; no standard evaluation in this run)` };
 }
@@ -40,9 +41,9 @@ export function cellWithError(p: number | undefined, n: number): string {
   return p === undefined ? ABSENT : formatWithError(p, n);
 }
 
-/** Every attack of the chain in order: the PGD suite's, then the standard evaluation's on its survivors. */
+/** Every attack of the chain in order: the PGD suite's, then the standard evaluation's on its survivors, then the audit's. */
 export function chainOf(s: RobustnessSummary): WorstCaseStep[] {
-  return [...s.worstCase.steps, ...(s.bracket?.evaluation.steps ?? [])];
+  return [...s.worstCase.steps, ...(s.bracket?.evaluation.steps ?? []), ...(s.bracket?.audit ? [s.bracket.audit] : [])];
 }
 
 export interface ModelSummary {
@@ -198,7 +199,8 @@ function bracketNotes(models: readonly ModelSummary[], n: number): string[] {
   const [ce, t, sq] = b.evaluation.suite as Array<{ steps?: number; targets?: number; queries?: number; clip?: boolean }>;
   const out = [
     `The standard evaluation here runs at the experiment's budget, on the PGD suite's survivors only: APGD-CE ${ce.steps} steps, APGD-T ${t.steps} steps ` +
-      `towards the top ${t.targets} other classes, Square ${sq.queries} queries (\`advgrad evaluate\` runs the full one). The certificate is CROWN at the same ε` +
+      `towards the top ${t.targets} other classes, Square ${sq.queries} queries (\`advgrad evaluate\` runs the full one)` +
+      `${b.audit ? "; APGD-CE and Square are the audit's own runs of them (checks 9 and 10), reused, and the upper bound counts every attack the audit made at ε too" : ''}. The certificate is CROWN at the same ε` +
       `${ce.clip ? ', on the box clipped to the valid pixels' : ''}, on every image.`,
     '',
   ];
@@ -207,7 +209,8 @@ function bracketNotes(models: readonly ModelSummary[], n: number): string[] {
     if (own === undefined) continue;
     const lowered = m.summary.accuracy.worstCase - own.upper;
     const facts = [
-      `the standard evaluation lowered the worst case by ${(100 * lowered).toFixed(1)} points (${own.evaluation.steps.reduce((a, st) => a + st.fooled, 0)} images)`,
+      `the standard evaluation${own.audit ? " and the audit's attacks" : ''} lowered the worst case by ${(100 * lowered).toFixed(1)} points (${own.evaluation.steps.reduce((a, st) => a + st.fooled, 0)} images` +
+        `${own.audit ? `, then ${own.audit.fooled} more by the audit's` : ''})`,
       own.evaluation.squareOnly > 0 ? `Square fooled ${own.evaluation.squareOnly} image${own.evaluation.squareOnly === 1 ? '' : 's'} that every gradient attack had failed on (a sign of gradient masking)` : 'Square fooled no image the gradient attacks had failed on',
       own.contradictions === 0 ? 'no certified image was fooled' : `**${own.contradictions} certified image${own.contradictions === 1 ? ' was' : 's were'} fooled: a bound or an attack is wrong**`,
     ];

@@ -123,10 +123,30 @@ export interface ConvergenceSummary {
   standardError: number;
 }
 
+/** An attack the audit ran on every image, and its outcome [N] (1 where the image survived). */
+export interface AttackOutcome {
+  spec: AttackSpec;
+  correct: Uint8Array;
+}
+
+/** The audit with what it leaves per image, for the bracket to build on (summary.ts). */
+export interface AuditRun {
+  result: AuditResult;
+  /** The APGD-CE runs of check 10 and Square of check 9, each on every image. */
+  outcomes: AttackOutcome[];
+  /** [N] 1 where the image survived every attack the audit ran at ε (its worstCase, per image). */
+  survivors: Uint8Array;
+}
+
 /**
  * Audits the robustness of `model` on images [N, C, H, W] (mean-subtracted) with labels [N].
  */
 export async function audit(model: Module, images: Tensor, labels: Int32Array, options: AuditOptions = {}): Promise<AuditResult> {
+  return (await auditRun(model, images, labels, options)).result;
+}
+
+/** The audit (audit()), keeping its per-image outcomes. */
+export async function auditRun(model: Module, images: Tensor, labels: Int32Array, options: AuditOptions = {}): Promise<AuditRun> {
   const eps = options.eps ?? 0.25;
   checkEpsilons('audit', [eps, ...(options.epsilons ?? DEFAULT_EPSILONS)]);
   const engine = options.engine ?? new InProcessEngine(model);
@@ -177,9 +197,13 @@ export async function audit(model: Module, images: Tensor, labels: Int32Array, o
   const study = options.convergence === false ? null : await convergence(engine, images, labels, apgdSpec, {
     steps: options.convergenceSteps ?? scaledGrid(steps, apgdSteps), restarts: options.convergenceRestarts ?? CONVERGENCE_RESTARTS, batchSize: options.batchSize, onProgress: options.onProgress,
   });
+  const outcomes: AttackOutcome[] = (study?.steps ?? []).map((p) => ({ spec: { attack: 'apgd', ...apgdSpec, steps: p.budget }, correct: p.correct }));
   const apgdC = study?.steps.find((p) => p.budget === apgdSteps)?.correct ?? (await run(`APGD-CE ${apgdSteps} steps`, { attack: 'apgd', ...apgdSpec }));
+  if (study === null) outcomes.push({ spec: { attack: 'apgd', ...apgdSpec }, correct: apgdC });
   const squareQueries = options.squareQueries ?? 25 * steps;
-  const squareC = squareQueries === 0 ? null : await run(`Square ${squareQueries} queries`, { attack: 'square', eps, ...base, queries: squareQueries, seed: base.seed + 2 });
+  const squareSpec: AttackSpec = { attack: 'square', eps, ...base, queries: squareQueries, seed: base.seed + 2 };
+  const squareC = squareQueries === 0 ? null : await run(`Square ${squareQueries} queries`, squareSpec);
+  if (squareC !== null) outcomes.push({ spec: squareSpec, correct: squareC });
 
   const f = (p: number): string => `${p.toFixed(4)} ± ${standardError(p, N).toFixed(4)}`;
   const paired = (a: Uint8Array, aName: string, b: Uint8Array, bName: string): string => {
@@ -247,7 +271,7 @@ export async function audit(model: Module, images: Tensor, labels: Int32Array, o
   const atEps = [fgsmC, pgdC, fgsmPredictedC, noiseC, ...(transferC ?? []), apgdC, ...(squareC ? [squareC] : []), ...(study ? [...study.steps, ...study.restarts].map((p) => p.correct) : [])];
   const worst = atEps.reduce((a, c) => a.map((v, n) => v & c[n]), cleanC.slice()); // [N] 1 where every attack failed
   const summarise = (points: Convergence['steps']): ConvergenceSummary[] => points.map(({ budget, accuracy, standardError: se }) => ({ budget, accuracy, standardError: se }));
-  return {
+  const result: AuditResult = {
     eps, count: N,
     accuracy: {
       clean, fgsm, fgsmPredictedLabel: fgsmPredicted, pgd, noise,
@@ -260,6 +284,7 @@ export async function audit(model: Module, images: Tensor, labels: Int32Array, o
     convergence: study === null ? null : { ...study, steps: summarise(study.steps), restarts: summarise(study.restarts) },
     checks,
   };
+  return { result, outcomes, survivors: worst };
 }
 
 /** The default step grid of check 10: CONVERGENCE_STEPS (10, 40, 100, 200) scaled by steps/40, with apgdSteps in it. */

@@ -7,7 +7,11 @@
  * the whole ε-box (certify/certify.ts): no attack at that ε can fool them. Upper: an image counts
  * as robust only if it survived every attack run on it, so one success anywhere removes it. Here
  * the attacks are an earlier suite (the PGD suite of worst-case.ts, whose survivors are given)
- * followed by the standard evaluation (standard-evaluation.ts) on what remains, AutoAttack's way.
+ * followed by the standard evaluation (standard-evaluation.ts) on what remains, AutoAttack's way,
+ * and, given the audit's run, every attack the audit made at ε as well (APGD-CE at every step
+ * count and restart of its convergence study, FGSM with either label, noise, transfer): an image
+ * any of them fooled is not robust, whichever chain the attack belonged to. The audit's APGD-CE
+ * and Square are the same runs as the evaluation's, so their outcomes are reused, not recomputed.
  *
  * Every image is certified, fooled or not: an image certified yet fooled by an attack would mean a
  * wrong bound or a wrong attack, and is counted (`contradictions`, 0 on every sound run), so the
@@ -30,6 +34,8 @@ import { Tensor } from '../tensor/tensor.ts';
 import type { Engine } from '../train/engine.ts';
 import { standardEvaluation, type StandardEvaluation } from './standard-evaluation.ts';
 import { standardError } from './stats.ts';
+import type { AuditRun } from './audit.ts';
+import type { WorstCaseStep } from './worst-case.ts';
 
 /** The standard evaluation's budget inside the experiment. */
 export interface BracketBudget {
@@ -64,8 +70,10 @@ export interface Bracket {
   count: number;
   certified: Certified;
   /** The standard evaluation run after the earlier suite: its attacks, accuracy after each, Square's own catches, seconds per attack. */
-  evaluation: Pick<StandardEvaluation, 'suite' | 'steps' | 'squareOnly' | 'seconds'>;
-  /** The worst case over every attack, the earlier suite's and the evaluation's: the upper bound. */
+  evaluation: Pick<StandardEvaluation, 'suite' | 'steps' | 'squareOnly' | 'seconds'> & Partial<Pick<StandardEvaluation, 'reused'>>;
+  /** The audit's attacks after the evaluation: the accuracy left and the images only they fooled (absent in runs saved before). */
+  audit?: WorstCaseStep;
+  /** The worst case over every attack, the earlier suite's, the evaluation's and the audit's: the upper bound. */
   upper: number;
   upperStandardError: number;
   /** Images certified that some attack fooled: 0 unless a bound or an attack is wrong. */
@@ -75,6 +83,8 @@ export interface Bracket {
 export interface BracketOptions extends Pick<AttackOptions, 'clip' | 'mean' | 'seed'> {
   eps: number;
   budget: BracketBudget;
+  /** The audit's run on the same images through the same engine: its outcomes are reused and its survivors bound the upper figure too. */
+  audit?: Pick<AuditRun, 'outcomes' | 'survivors'>;
   /** Images per CROWN call (memory grows with it; default 50). */
   certifyBatch?: number;
   onProgress?: (stage: string, done: number, total: number) => void;
@@ -129,19 +139,26 @@ export function countContradictions(certified: Uint8Array, survived: Uint8Array)
 export async function robustnessBracket(model: Module, engine: Engine, images: Tensor, labels: Int32Array, survivors: Uint8Array, options: BracketOptions): Promise<Bracket> {
   const { eps, clip, mean, seed = 0, budget } = options;
   const evaluation = await standardEvaluation(engine, images, labels, {
-    eps, clip, mean, seed, steps: budget.steps, targets: budget.targets, queries: budget.queries, only: survivors,
+    eps, clip, mean, seed, steps: budget.steps, targets: budget.targets, queries: budget.queries, only: survivors, known: options.audit?.outcomes,
     onProgress: (attack, done, total) => options.onProgress?.(attack, done, total),
   });
+  const N = images.shape[0];
+  const upper = options.audit === undefined ? evaluation.correct : evaluation.correct.map((c, n) => c & options.audit!.survivors[n]); // [N]
+  const left = upper.reduce((a, b) => a + b, 0);
+  const auditStep: WorstCaseStep | undefined = options.audit && {
+    attack: "the audit's attacks at ε (APGD-CE at every step count and restart, FGSM with either label, noise, transfer)",
+    accuracy: left / N, standardError: standardError(left / N, N), fooled: evaluation.correct.reduce((a, b) => a + b, 0) - left,
+  };
   const started = performance.now();
   const certified = certifyImages(model, images, labels, { eps, clip, mean, certifyBatch: options.certifyBatch, onProgress: (done, total) => options.onProgress?.('CROWN certificates', done, total) });
   const seconds = (performance.now() - started) / 1000;
-  const N = images.shape[0];
   return {
     eps, count: N,
     certified: certifiedFigure(certified, seconds),
-    evaluation: { suite: evaluation.suite, steps: evaluation.steps, squareOnly: evaluation.squareOnly, seconds: evaluation.seconds },
-    upper: evaluation.accuracy,
-    upperStandardError: standardError(evaluation.accuracy, N),
-    contradictions: countContradictions(certified, evaluation.correct),
+    evaluation: { suite: evaluation.suite, steps: evaluation.steps, squareOnly: evaluation.squareOnly, seconds: evaluation.seconds, reused: evaluation.reused },
+    ...(auditStep ? { audit: auditStep } : {}),
+    upper: left / N,
+    upperStandardError: standardError(left / N, N),
+    contradictions: countContradictions(certified, upper),
   };
 }

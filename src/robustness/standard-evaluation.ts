@@ -15,7 +15,8 @@
  * `steps` and `queries` override the APGD steps and Square's queries (fewer: faster, weaker).
  */
 import type { AttackOptions } from '../attacks/attack.ts';
-import { describeAttack, type AttackSpec } from '../attacks/spec.ts';
+import { describeAttack, sameAttack, type AttackSpec } from '../attacks/spec.ts';
+import type { AttackOutcome } from './audit.ts';
 import { SQUARE_QUERIES } from '../attacks/square.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import type { Engine } from '../train/engine.ts';
@@ -44,6 +45,13 @@ export interface StandardEvaluationOptions extends Pick<AttackOptions, 'clip' | 
    * outside `only` counts as fooled already, as it would after AutoAttack's earlier attacks).
    */
   only?: Uint8Array;
+  /**
+   * Outcomes [N] of attacks already run on every one of these images through this engine (the
+   * audit's APGD-CE and Square, in the experiment): an attack of the suite that is the same run
+   * (sameAttack) takes its outcome instead of running again. The result is what running it would
+   * give, bit for bit, since each image's example depends only on the spec and its own index.
+   */
+  known?: readonly AttackOutcome[];
   /** Called after every batch: the attack running, images done, images it runs on. */
   onProgress?: (attack: string, done: number, total: number) => void;
 }
@@ -69,6 +77,8 @@ export interface StandardEvaluation extends WorstCase {
   squareOnly: number;
   /** Seconds each attack took. */
   seconds: number[];
+  /** Per attack: true where its outcome was taken from `known` rather than run (its seconds then ≈ 0). */
+  reused: boolean[];
   /** Every attacked accuracy here bounds the true robust accuracy from above. */
   bound: 'upper';
 }
@@ -87,15 +97,19 @@ export async function standardEvaluation(engine: Engine, images: Tensor, labels:
   const count = (): number => correct.reduce((a, b) => a + b, 0);
   const steps: WorstCaseStep[] = [];
   const seconds: number[] = [];
+  const reused: boolean[] = [];
   for (const spec of suite) {
     const name = describeAttack(spec);
     const before = count();
     const started = performance.now();
+    const known = options.known?.find((o) => sameAttack(o.spec, spec));
+    if (known !== undefined && known.correct.length !== N) throw new RangeError(`standardEvaluation: the known outcome of ${name} holds ${known.correct.length} flags, not one per image (${N})`);
     if (before > 0) {
-      const result = await evaluateAttack(engine, images, labels, spec, { batchSize, only: correct.slice(), onProgress: (d, t) => options.onProgress?.(name, d, t) });
-      for (let n = 0; n < N; n++) correct[n] &= result.correct[n];
+      const outcome = known?.correct ?? (await evaluateAttack(engine, images, labels, spec, { batchSize, only: correct.slice(), onProgress: (d, t) => options.onProgress?.(name, d, t) })).correct;
+      for (let n = 0; n < N; n++) correct[n] &= outcome[n];
     }
     seconds.push((performance.now() - started) / 1000);
+    reused.push(known !== undefined);
     const accuracy = count() / N;
     steps.push({ attack: name, accuracy, standardError: standardError(accuracy, N), fooled: before - count() });
   }
@@ -112,6 +126,7 @@ export async function standardEvaluation(engine: Engine, images: Tensor, labels:
     suite: suite.map(({ mean: _mean, ...rest }) => rest),
     squareOnly: steps[2].fooled,
     seconds,
+    reused,
     bound: 'upper',
   };
 }

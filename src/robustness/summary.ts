@@ -2,7 +2,8 @@
  * Everything the report says about one model's robustness at ε: the audit (its FGSM and PGD curves,
  * checks and verdicts), PGD with and without clipping to the valid pixels, the worst case over
  * the attack suite and, with a budget, the bracket (bracket.ts): the standard evaluation run on the
- * suite's survivors, giving the worst case over every attack (the upper bound, the headline), and
+ * suite's survivors (reusing the audit's APGD-CE and Square), giving the worst case over every
+ * attack, the audit's included (the upper bound, the headline), and
  * the CROWN certified accuracy (the lower bound). What `reproduce` computes for each model it trains.
  */
 import type { Surrogate } from './shifted-surrogate.ts';
@@ -10,7 +11,7 @@ import type { Module } from '../layers/module.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import type { Engine } from '../train/engine.ts';
 import { evaluateAttack } from './attack-evaluation.ts';
-import { audit, type AuditResult } from './audit.ts';
+import { auditRun, type AuditResult } from './audit.ts';
 import { robustnessBracket, type Bracket, type BracketBudget } from './bracket.ts';
 import { defaultSuite, worstCase, type WorstCase } from './worst-case.ts';
 
@@ -58,7 +59,7 @@ export interface SummaryOptions {
 export async function robustnessSummary(model: Module, engine: Engine, images: Tensor, labels: Int32Array, options: SummaryOptions): Promise<RobustnessSummary> {
   const { eps, clip, mean, seed = 0 } = options;
   const steps = options.steps ?? 40;
-  const result = await audit(model, images, labels, { eps, clip, mean, seed, steps, epsilons: options.epsilons, engine, surrogate: options.surrogate, onProgress: options.onProgress });
+  const { result, outcomes, survivors: auditSurvivors } = await auditRun(model, images, labels, { eps, clip, mean, seed, steps, epsilons: options.epsilons, engine, surrogate: options.surrogate, onProgress: options.onProgress });
   const other = await evaluateAttack(engine, images, labels, { attack: 'pgd', eps, steps, clip: !clip, mean, seed }, {
     onProgress: (done, total) => options.onProgress?.(`PGD-${steps} ${clip ? 'unclipped' : 'clipped'}`, done, total),
   });
@@ -67,7 +68,7 @@ export async function robustnessSummary(model: Module, engine: Engine, images: T
   });
   const { correct: survivors, ...worstCaseJson } = worst;
   const bracket = options.bracket === undefined ? undefined : await robustnessBracket(model, engine, images, labels, survivors, {
-    eps, clip, mean, seed, budget: options.bracket, onProgress: (stage, done, total) => options.onProgress?.(`bracket: ${stage}`, done, total),
+    eps, clip, mean, seed, budget: options.bracket, audit: { outcomes, survivors: auditSurvivors }, onProgress: (stage, done, total) => options.onProgress?.(`bracket: ${stage}`, done, total),
   });
   return {
     eps, count: result.count, steps,

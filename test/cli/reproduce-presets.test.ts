@@ -27,9 +27,9 @@ describe('reproduce: bad input is exit 2, one line naming expected and got, befo
   test.each([
     [['--seeds', '0'], "reproduce: --seeds must be a positive integer, got '0'"],
     [['--seeds', '1.5'], "reproduce: --seeds must be a positive integer, got '1.5'"],
-    [['--preset', 'nope'], "reproduce: --preset must be one of default, seed, robust, quick, got 'nope'"],
-    [['--robust-epochs', '2'], 'reproduce: --robust-epochs shapes the robust models: it needs --preset robust, got --preset default'],
-    [['--preset', 'seed', '--val-count', '10'], 'reproduce: --val-count shapes the robust models: it needs --preset robust, got --preset seed'],
+    [['--preset', 'nope'], "reproduce: --preset must be one of default, seed, robust, robust-both, quick, got 'nope'"],
+    [['--robust-epochs', '2'], 'reproduce: --robust-epochs shapes the robust models: it needs --preset robust or robust-both, got --preset default'],
+    [['--preset', 'seed', '--val-count', '10'], 'reproduce: --val-count shapes the robust models: it needs --preset robust or robust-both, got --preset seed'],
   ])('%j', (args, message) => {
     const r = cli('reproduce', ...args, ...noData);
     expect(r.status).toBe(2);
@@ -37,10 +37,10 @@ describe('reproduce: bad input is exit 2, one line naming expected and got, befo
   });
 });
 
-describe('reproduce --preset robust on a tiny subset', () => {
+describe('reproduce --preset robust-both on a tiny subset', () => {
   test('adds the PGD-trained variant and seed LeNet: their rows, audits, validation curves, brackets and target verdicts judged on the worst case', () => {
     const out = mkdtempSync(join(tmpdir(), 'advgrad-robust-'));
-    const r = cli('reproduce', '--preset', 'robust', ...TINY, '--robust-epochs', '2', '--robust-images', '260', '--val-count', '40', '--out', out);
+    const r = cli('reproduce', '--preset', 'robust-both', ...TINY, '--robust-epochs', '2', '--robust-images', '260', '--val-count', '40', '--out', out);
     expect(r.status, r.stderr.slice(-2000)).toBe(0);
     const saved = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
     const rt = saved.robustTraining;
@@ -87,14 +87,19 @@ describe('reproduce --preset robust on a tiny subset', () => {
     // PGD-2 is not the target's attack: the verdicts must not claim the target, whatever the figures
     expect(report.match(/\*\*The target is not met\.\*\*/g)).toHaveLength(2);
     // the verdicts and the robust section judge the worst case of every attack, not PGD alone
-    expect(report).toContain('Target of the PGD-trained LeNet-ReLU model: the worst case over every attack (PGD-40 suite, APGD-CE, APGD-T, Square; an upper bound) ≥ 0.85');
-    expect(report).toContain('Target of the PGD-trained LeNet model: the worst case over every attack (PGD-40 suite, APGD-CE, APGD-T, Square; an upper bound) ≥ 0.42');
-    expect(report).toContain(`worst case of the PGD-2 suite, APGD-CE, APGD-T and Square (upper bound) ${pgd.upperBound.toFixed(4)} ±`);
+    expect(report).toContain("Target of the PGD-trained LeNet-ReLU model: the worst case over every attack (PGD-40 suite, APGD-CE, APGD-T, Square and the audit's attacks; an upper bound) ≥ 0.85");
+    expect(report).toContain("Target of the PGD-trained LeNet model: the worst case over every attack (PGD-40 suite, APGD-CE, APGD-T, Square and the audit's attacks; an upper bound) ≥ 0.42");
+    expect(report).toContain(`worst case of the PGD-2 suite, APGD-CE, APGD-T, Square and the audit's attacks (upper bound) ${pgd.upperBound.toFixed(4)} ±`);
+    expect(report).toContain("; APGD-CE and Square are the audit's own runs of them (checks 9 and 10), reused, and the upper bound counts every attack the audit made at ε too.");
+    expect(report).toContain('## Robust training (`--preset robust-both`)');
     for (const key of ['standard', 'adversarial', 'pgdRelu', 'pgd'] as const) {
       const a = saved.robustness.models[key].accuracy;
       expect(a.certified).toBeLessThanOrEqual(a.upperBound);
       expect(a.upperBound).toBeLessThanOrEqual(Math.min(a.worstCase, a.pgd, a.fgsm));
       expect(saved.robustness.models[key].bracket.contradictions).toBe(0);
+      // the audit's attacks count in the upper bound, and its APGD-CE and Square stood in for the evaluation's
+      expect(a.upperBound).toBeLessThanOrEqual(saved.robustness.models[key].audit.accuracy.worstCase);
+      expect(saved.robustness.models[key].bracket.evaluation.reused).toEqual([true, false, true]);
     }
     expect(report).toMatch(/The bracket of each on the first 16 test images at ε = 0\.25[^]*\| certified by CROWN \(lower bound\) \|/);
     expect(report).toContain('a fall below 0.5 × the best so far (a relative drop of 50%) stops the run');
@@ -124,7 +129,7 @@ describe('reproduce --preset quick', () => {
     expect(quick.robustness).toEqual({ count: 100, steps: 10, epsilons: [0.1, 0.3] });
     expect(settings('--preset', 'quick', '--limit-train', '9000', '--steps', '20')).toMatchObject({ limitTrain: 9000, robustness: { steps: 20 } });
     expect(settings()).toMatchObject({ preset: 'default', limitTrain: undefined, epochs: { standard: 3, adversarial: 3 }, robustness: { count: 1000, steps: 40 } });
-    expect(() => settings('--preset', 'quick', '--eps-ramp', '1')).toThrow('reproduce: --eps-ramp shapes the robust models: it needs --preset robust, got --preset quick');
+    expect(() => settings('--preset', 'quick', '--eps-ramp', '1')).toThrow('reproduce: --eps-ramp shapes the robust models: it needs --preset robust or robust-both, got --preset quick');
   });
 
   test('on a tiny subset: the same report layout, labelled as a quick run in report.md and on stdout', () => {

@@ -118,12 +118,18 @@ describe('resolveSettings', () => {
     expect(resolveSettings({ ...REQUEST, preset: 'seed' }).epochs).toEqual({ standard: 30, adversarial: 30 });
   });
 
-  test('a value given overrides the preset; a robust-only value without the robust preset is refused', () => {
+  test('a value given overrides the preset; a robust-only value without a robust preset is refused', () => {
     const s = resolveSettings({ ...REQUEST, preset: 'quick', limitTrain: 300, epochs: 1, adversarialEpochs: 4, steps: 3 });
     expect(s).toMatchObject({ limitTrain: 300, limitTest: 1000, epochs: { standard: 1, adversarial: 4 } });
     expect(s.robustness.steps).toBe(3);
     expect(() => resolveSettings({ ...REQUEST, robustEpochs: 2 })).toThrow("robustEpochs shapes the robust models: it needs the robust preset, got 'default'");
     const robust = resolveSettings({ ...REQUEST, preset: 'robust', valCount: 40 });
-    expect(robust.robust).toMatchObject({ lr: PRESETS.robust.robust!.lr, validationCount: 40, steps: 3, epochs: { pgdRelu: 4, pgd: 4, fgsmRs: 0 }, normalization: 'scalar', lrSchedule: 'cosine' });
+    expect(robust.robust).toMatchObject({ lr: PRESETS.robust.robust!.lr, validationCount: 40, steps: 3, epochs: { pgdRelu: 4, pgd: 0, fgsmRs: 0 }, normalization: 'scalar', lrSchedule: 'cosine' });
+    // robust trains the variant alone; robust-both adds the seed's LeNet by the same recipe; --robust-epochs sets only what the preset trains
+    expect(resolveSettings({ ...REQUEST, preset: 'robust', robustEpochs: 2 }).robust!.epochs).toEqual({ pgdRelu: 2, pgd: 0, fgsmRs: 0 });
+    expect(resolveSettings({ ...REQUEST, preset: 'robust', lenetEpochs: 3 }).robust!.epochs).toEqual({ pgdRelu: 4, pgd: 3, fgsmRs: 0 });
+    const both = resolveSettings({ ...REQUEST, preset: 'robust-both' }).robust!;
+    expect(both).toEqual({ ...robust.robust, validationCount: 1000, epochs: { pgdRelu: 4, pgd: 4, fgsmRs: 0 } });
+    expect(resolveSettings({ ...REQUEST, preset: 'robust-both', robustEpochs: 2 }).robust!.epochs).toEqual({ pgdRelu: 2, pgd: 2, fgsmRs: 0 });
   });
 });
