@@ -163,8 +163,9 @@ export function renderRobustnessSection(models: readonly ModelSummary[], chartFi
 
   out.push('### The audit', '');
   out.push(
-    `Eight checks that expose gradient masking (after Carlini et al. 2019, "On evaluating adversarial robustness"). "Beyond noise" means by more than ` +
-      `two standard errors of the difference. ${surrogateText(models)} A flag does ` +
+    `${countInWords(models[0].summary.audit.checks.length)} checks that expose gradient masking or an attack that has not converged (after Carlini et al. 2019, "On evaluating ` +
+      'adversarial robustness", and Croce & Hein 2020). "Beyond noise" means, for two attacks on the same images, McNemar\'s exact test on the paired outcomes ' +
+      `at p < 0.05, and for a curve's rise or a figure against a fixed level, more than two standard errors. ${surrogateText(models)} A flag does ` +
       'not prove masking and a pass does not prove robustness; a flag says the figure it concerns cannot be taken as it stands.',
     '',
   );
@@ -244,4 +245,9 @@ export function verdictInWords({ name, summary: s }: ModelSummary, n: number): s
   if (flags.length === 0) parts.push('The audit flags none of its checks (which rules out these failure modes, not every one).');
   else parts.push(`The audit flags ${flags.map((c) => `${c.id} (${c.name})`).join(', ')}: ${flags.map((c) => c.meaning).join(' ')}`);
   return parts.join(' ');
+}
+
+/** "Ten", or the digits above ten: a count that opens a sentence. */
+function countInWords(n: number): string {
+  return ['No', 'One', 'Two', 'Three', 'Four', 'Five', 'Six', 'Seven', 'Eight', 'Nine', 'Ten'][n] ?? String(n);
 }

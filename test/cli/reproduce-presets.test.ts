@@ -1,5 +1,5 @@
 /**
- * `reproduce --preset robust` and `reproduce --seeds N` as a user meets them, on tiny subsets
+ * `reproduce --preset robust-both`, `--preset robust` and `reproduce --seeds N` as a user meets them, on tiny subsets
  * (a child process; a few seconds each), and their bad input.
  */
 import { spawnSync } from 'node:child_process';
@@ -37,10 +37,13 @@ describe('reproduce: bad input is exit 2, one line naming expected and got, befo
   });
 });
 
-describe('reproduce --preset robust-both on a tiny subset', () => {
-  test('adds the PGD-trained variant and seed LeNet: their rows, audits, validation curves, brackets and target verdicts judged on the worst case', () => {
-    const out = mkdtempSync(join(tmpdir(), 'advgrad-robust-'));
-    const r = cli('reproduce', '--preset', 'robust-both', ...TINY, '--robust-epochs', '2', '--robust-images', '260', '--val-count', '40', '--out', out);
+const ROBUST_TINY = [...TINY, '--robust-epochs', '2', '--robust-images', '260', '--val-count', '40'];
+
+describe('reproduce --preset robust-both and --preset robust on a tiny subset', () => {
+  let out = '';
+  test('robust-both adds the PGD-trained variant and seed LeNet: their rows, audits, validation curves, brackets and target verdicts judged on the worst case', () => {
+    out = mkdtempSync(join(tmpdir(), 'advgrad-robust-'));
+    const r = cli('reproduce', '--preset', 'robust-both', ...ROBUST_TINY, '--out', out);
     expect(r.status, r.stderr.slice(-2000)).toBe(0);
     const saved = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
     const rt = saved.robustTraining;
@@ -118,6 +121,28 @@ describe('reproduce --preset robust-both on a tiny subset', () => {
     const preset = lossesOf(join(out, 'epochs.jsonl'), 'pgd-relu');
     expect(preset).toHaveLength(2);
     expect(lossesOf(join(trained, 'epochs.jsonl'), 'adversarial (pgd)')).toEqual(preset);
+  }, 600_000);
+
+  test("robust trains the variant alone, and every figure of it equals robust-both's variant (the seed's LeNet changes nothing of it)", () => {
+    const alone = mkdtempSync(join(tmpdir(), 'advgrad-robust-alone-'));
+    const r = cli('reproduce', '--preset', 'robust', ...ROBUST_TINY, '--out', alone);
+    expect(r.status, r.stderr.slice(-2000)).toBe(0);
+    const [one, both] = [alone, out].map((dir) => JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')));
+    expect(Object.keys(one.robustTraining.models)).toEqual(['pgdRelu']);
+    expect(one.robustTraining.recipe.epochs).toEqual({ pgdRelu: 2 }); // only the networks trained
+    expect(Object.keys(one.robustness.models)).toEqual(['standard', 'adversarial', 'pgdRelu']);
+    expect(existsSync(join(alone, 'pgd.ckpt'))).toBe(false);
+    expect(one.robustTraining.models.pgdRelu.validation).toEqual(both.robustTraining.models.pgdRelu.validation);
+    const { seconds: _a, ...oneBracket } = one.robustness.models.pgdRelu.bracket.evaluation;
+    const { seconds: _b, ...bothBracket } = both.robustness.models.pgdRelu.bracket.evaluation;
+    expect(oneBracket).toEqual(bothBracket);
+    expect(one.robustness.models.pgdRelu.accuracy).toEqual(both.robustness.models.pgdRelu.accuracy);
+    expect(one.robustness.models.pgdRelu.audit.checks).toEqual(both.robustness.models.pgdRelu.audit.checks);
+    const weights = (dir: string) => loadCheckpoint(join(dir, 'pgd-relu.ckpt')).params.map(([name, p]) => [name, Array.from(p.data)]);
+    expect(weights(alone)).toEqual(weights(out));
+    const report = readFileSync(join(alone, 'report.md'), 'utf8');
+    expect(report).toContain('|  | standard | adversarially trained (FGSM) | PGD-trained LeNet-ReLU |\n');
+    expect(report).toContain('## Robust training (`--preset robust`)');
   }, 600_000);
 });
 
