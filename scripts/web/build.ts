@@ -38,7 +38,7 @@ export const TRAIN_SUBSET_SIZE = 10_000;
  */
 export const CURVE_SOURCES: ReadonlyArray<{ file: string; model?: string }> = [
   { file: 'docs/results/default/results.json' },
-  { file: 'docs/results/robust/results.json' }, // npm run reproduce -- --preset robust: adds pgdRelu and pgd
+  { file: 'docs/results/robust/results.json' }, // npm run reproduce -- --preset robust: adds pgdRelu
 ];
 
 export interface BuildOptions {
