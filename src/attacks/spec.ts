@@ -104,7 +104,7 @@ export function fromWire(wire: AttackSpecWire): AttackSpec {
 }
 
 /** What an option means when a spec leaves it out, per attack (so that { restarts: 1 } and {} name the same run). */
-const OMITTED: Partial<Record<AttackName, Record<string, unknown>>> = {
+const OMITTED: Readonly<Partial<Record<AttackName, Readonly<Record<string, unknown>>>>> = {
   apgd: { clip: false, labelMode: 'true', seed: 0, pixelRange: PIXEL_RANGE, steps: 100, restarts: 1, firstRestart: 0, loss: 'ce', targets: 0 },
   square: { clip: false, labelMode: 'true', seed: 0, pixelRange: PIXEL_RANGE, queries: SQUARE_QUERIES, pInit: 0.8 },
 };
