@@ -50,6 +50,8 @@ export interface SummaryOptions {
   seed?: number;
   epsilons?: readonly number[];
   surrogate?: Surrogate;
+  /** The audit's check 10 restart grid (default 1, 2, 4; the robust-trained models take 1, 2, 4, 8). */
+  convergenceRestarts?: readonly number[];
   /** The standard evaluation's budget (bracket.ts, bracketBudget); absent: no bracket. */
   bracket?: BracketBudget;
   onProgress?: (stage: string, done: number, total: number) => void;
@@ -59,7 +61,7 @@ export interface SummaryOptions {
 export async function robustnessSummary(model: Module, engine: Engine, images: Tensor, labels: Int32Array, options: SummaryOptions): Promise<RobustnessSummary> {
   const { eps, clip, mean, seed = 0 } = options;
   const steps = options.steps ?? 40;
-  const { result, outcomes, survivors: auditSurvivors } = await auditRun(model, images, labels, { eps, clip, mean, seed, steps, epsilons: options.epsilons, engine, surrogate: options.surrogate, onProgress: options.onProgress });
+  const { result, outcomes, survivors: auditSurvivors } = await auditRun(model, images, labels, { eps, clip, mean, seed, steps, epsilons: options.epsilons, engine, surrogate: options.surrogate, convergenceRestarts: options.convergenceRestarts, onProgress: options.onProgress });
   const other = await evaluateAttack(engine, images, labels, { attack: 'pgd', eps, steps, clip: !clip, mean, seed }, {
     onProgress: (done, total) => options.onProgress?.(`PGD-${steps} ${clip ? 'unclipped' : 'clipped'}`, done, total),
   });

@@ -58,6 +58,8 @@ describe('reproduce --preset robust-both and --preset robust on a tiny subset', 
       expect(figures[rt.models[key].bestEpoch - 1]).toBe(Math.max(...figures));
       expect(saved.robustness.models[key].audit.checks.map((c: { id: number }) => c.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
       expect(saved.robustness.models[key].count).toBe(16);
+      // a robust-trained model's convergence check doubles the restarts once more than the default's
+      expect(saved.robustness.models[key].audit.convergence.restarts.map((p: { budget: number }) => p.budget)).toEqual([1, 2, 4, 8]);
       // the black-box check ran: the standard model's examples, moved into the scalar centring
       expect(saved.robustness.surrogates[key]).toBe('standard');
       expect(saved.robustness.models[key].audit.accuracy.transfer).toEqual(expect.any(Number));
@@ -95,6 +97,7 @@ describe('reproduce --preset robust-both and --preset robust on a tiny subset', 
     expect(report).toContain(`worst case of the PGD-2 suite, APGD-CE, APGD-T, Square and the audit's attacks (upper bound) ${pgd.upperBound.toFixed(4)} ±`);
     expect(report).toContain("; APGD-CE and Square are the audit's own runs of them (checks 9 and 10), reused, and the upper bound counts every attack the audit made at ε too.");
     expect(report).toContain('## Robust training (`--preset robust-both`)');
+    expect(saved.robustness.models.standard.audit.convergence.restarts.map((p: { budget: number }) => p.budget)).toEqual([1, 2, 4]);
     for (const key of ['standard', 'adversarial', 'pgdRelu', 'pgd'] as const) {
       const a = saved.robustness.models[key].accuracy;
       expect(a.certified).toBeLessThanOrEqual(a.upperBound);
